@@ -1,0 +1,266 @@
+// pcapscope command-line front end: `pcapscope info FILE... [--json]` (more commands follow the
+// core as it grows).
+#include <unistd.h>
+
+#include <chrono>
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <string>
+#include <vector>
+
+#include "pcapscope/capture/file.hpp"
+#include "pcapscope/capture/linktype.hpp"
+#include "pcapscope/capture/summary.hpp"
+
+namespace {
+
+using namespace pcapscope;
+
+constexpr const char* kUsage =
+    "usage: pcapscope <command> [options] FILE...\n"
+    "\n"
+    "commands:\n"
+    "  info FILE... [--json]   capture facts like capinfos: format, interfaces, packets,\n"
+    "                          bytes, time range, rates, comments, anomalies\n"
+    "\n"
+    "FILE may be a .pcap or .pcapng file, optionally gzip-compressed, or - for stdin.\n"
+    "Exit status: 0 ok (warnings on stderr), 1 a file could not be read (partial results are\n"
+    "still printed), 2 usage error.\n";
+
+// Shows bytes, %, MB/s and time left on stderr, at most every 200 ms, only on a terminal.
+class progress_line {
+ public:
+  explicit progress_line(std::string name) : name_(std::move(name)), tty_(isatty(2) != 0) {}
+  ~progress_line() { clear(); }
+
+  void update(const capture::progress& p) {
+    if (!tty_) return;
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_ < std::chrono::milliseconds(200)) return;
+    if (!shown_ && now - start_ < std::chrono::milliseconds(500)) return;  // short runs stay quiet
+    last_ = now;
+    shown_ = true;
+    double secs = std::chrono::duration<double>(now - start_).count();
+    double mbps = secs > 0 ? static_cast<double>(p.bytes_read) / secs / 1e6 : 0;
+    char line[256];
+    if (p.total > 0) {
+      double frac = static_cast<double>(p.bytes_read) / static_cast<double>(p.total);
+      double left = frac > 0 ? secs / frac - secs : 0;
+      std::snprintf(line, sizeof line, "\r%s: %.0f/%.0f MB (%.0f%%), %" PRIu64 " packets, %.0f MB/s, %.0f s left ",
+                    name_.c_str(), static_cast<double>(p.bytes_read) / 1e6,
+                    static_cast<double>(p.total) / 1e6, frac * 100, p.packets, mbps, left);
+    } else {
+      std::snprintf(line, sizeof line, "\r%s: %.0f MB, %" PRIu64 " packets, %.0f MB/s ", name_.c_str(),
+                    static_cast<double>(p.bytes_read) / 1e6, p.packets, mbps);
+    }
+    std::fputs(line, stderr);
+  }
+
+  void clear() {
+    if (shown_) std::fputs("\r\033[K", stderr);
+    shown_ = false;
+  }
+
+ private:
+  std::string name_;
+  bool tty_;
+  bool shown_ = false;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point last_{};
+};
+
+std::string utc_time(std::int64_t ns, int digits) {
+  std::int64_t sec = ns / 1000000000;
+  std::int64_t frac = ns % 1000000000;
+  if (frac < 0) {
+    frac += 1000000000;
+    --sec;
+  }
+  std::time_t t = static_cast<std::time_t>(sec);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+  std::string s = buf;
+  if (digits > 0) {
+    char f[16];
+    std::snprintf(f, sizeof f, "%09" PRId64, frac);
+    s += '.';
+    s.append(f, static_cast<std::size_t>(digits));
+  }
+  return s + " UTC";
+}
+
+std::string with_units(double v, const char* unit) {
+  const char* prefixes[] = {"", "k", "M", "G", "T"};
+  int i = 0;
+  while (v >= 1000 && i < 4) {
+    v /= 1000;
+    ++i;
+  }
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.3f %s%s", v, prefixes[i], unit);
+  return buf;
+}
+
+void print_text(const capture::capture_file& f, const capture::capture_info& info) {
+  auto line = [](const char* k, const std::string& v) { std::printf("%-24s%s\n", k, v.c_str()); };
+  line("File name:", f.path());
+  std::string type = std::string(capture::format_name(info.format));
+  if (info.format == capture::file_format::pcap) {
+    type += std::string(" (") + std::string(capture::variant_name(info.variant)) + " timestamps";
+  } else {
+    type += " (";
+  }
+  if (info.format != capture::file_format::unknown) {
+    if (info.format == capture::file_format::pcap) type += ", ";
+    type += info.order == capture::byte_order::big ? "big-endian" : "little-endian";
+    type += ", version " + std::to_string(info.version_major) + "." + std::to_string(info.version_minor) + ")";
+  }
+  line("File type:", type);
+  line("Compression:", f.gzip() ? "gzip" : "none");
+  line("File size:", std::to_string(f.file_size()) + " bytes");
+  if (info.format == capture::file_format::pcap) line("Snapshot length:", std::to_string(info.snaplen));
+  line("Number of packets:", std::to_string(info.packets));
+  line("Data size:", std::to_string(info.bytes_captured) + " bytes captured, " +
+                         std::to_string(info.bytes_original) + " bytes on the wire");
+  if (info.packets_with_time > 0) {
+    int d = info.time_digits;
+    double dur = static_cast<double>(info.last_ns - info.first_ns) / 1e9;
+    line("First packet time:", utc_time(info.first_ns, d) + " (" + capture::format_epoch(info.first_ns, d) + ")");
+    line("Last packet time:", utc_time(info.last_ns, d) + " (" + capture::format_epoch(info.last_ns, d) + ")");
+    line("Capture duration:", capture::format_epoch(info.last_ns - info.first_ns, d) + " seconds");
+    if (dur > 0) {
+      line("Data byte rate:", with_units(static_cast<double>(info.bytes_captured) / dur, "B/s"));
+      line("Data bit rate:", with_units(static_cast<double>(info.bytes_captured) * 8 / dur, "bit/s"));
+      line("Average packet rate:", with_units(static_cast<double>(info.packets) / dur, "packets/s"));
+    }
+  }
+  if (info.packets > 0) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.2f bytes", static_cast<double>(info.bytes_captured) / static_cast<double>(info.packets));
+    line("Average packet size:", buf);
+  }
+  if (info.packets_without_timestamp) line("Packets without time:", std::to_string(info.packets_without_timestamp));
+  line("Strict time order:", info.time_ordered ? "True" : "False");
+  line("Number of interfaces:", std::to_string(info.interfaces.size()));
+  for (std::size_t i = 0; i < info.interfaces.size(); ++i) {
+    const auto& ifc = info.interfaces[i];
+    std::string desc = std::to_string(ifc.link_type);
+    auto name = capture::linktype_name(ifc.link_type);
+    auto ldesc = capture::linktype_description(ifc.link_type);
+    if (!name.empty()) desc = std::string(ldesc) + " (" + desc + ", " + std::string(name) + ")";
+    else desc = "unknown link type " + desc;
+    std::printf("Interface #%zu:\n", i);
+    line("  Encapsulation:", desc);
+    if (!ifc.name.empty()) line("  Name:", ifc.name);
+    if (!ifc.description.empty()) line("  Description:", ifc.description);
+    line("  Snapshot length:", std::to_string(ifc.snaplen));
+    line("  Time resolution:", (ifc.tsresol_binary ? "2^-" : "10^-") + std::to_string(ifc.tsresol_exp) + " s");
+    if (ifc.fcs_len_bits >= 0) line("  FCS length:", std::to_string(ifc.fcs_len_bits) + " bits");
+    if (!ifc.filter.empty()) line("  Capture filter:", ifc.filter);
+    if (!ifc.os.empty()) line("  Operating system:", ifc.os);
+    line("  Packets:", std::to_string(ifc.packets));
+    for (const auto& c : ifc.comments) line("  Comment:", c);
+    if (!ifc.stats.empty()) {
+      const auto& s = ifc.stats.back();
+      if (s.if_recv) line("  Received (ISB):", std::to_string(*s.if_recv));
+      if (s.if_drop) line("  Dropped (ISB):", std::to_string(*s.if_drop));
+    }
+  }
+  for (const auto& s : info.sections) {
+    if (!s.hardware.empty()) line("Capture hardware:", s.hardware);
+    if (!s.os.empty()) line("Capture oper-sys:", s.os);
+    if (!s.user_application.empty()) line("Capture application:", s.user_application);
+    for (const auto& c : s.comments) line("Capture comment:", c);
+  }
+  if (info.format == capture::file_format::pcapng && info.sections.size() > 1) {
+    line("Sections:", std::to_string(info.sections.size()));
+  }
+  if (!info.names.empty()) line("Resolved names:", std::to_string(info.names.size()));
+  if (!info.secrets.empty()) line("Decryption secrets:", std::to_string(info.secrets.size()));
+  if (info.records_lost) line("Records lost:", std::to_string(info.records_lost));
+  line("Anomalies:", std::to_string(info.anomaly_total));
+  for (const auto& a : info.anomalies) {
+    std::printf("  [%s] %s @%" PRIu64 ": %s\n",
+                capture::anomaly_severity(a.code) == capture::severity::error ? "error" : "warning",
+                std::string(capture::anomaly_name(a.code)).c_str(), a.offset, a.message.c_str());
+  }
+  if (info.anomaly_total > info.anomalies.size()) {
+    std::printf("  … and %" PRIu64 " more\n", info.anomaly_total - info.anomalies.size());
+  }
+}
+
+int cmd_info(const std::vector<std::string>& files, bool json) {
+  int rc = 0;
+  bool first = true;
+  if (json && files.size() > 1) std::printf("[");
+  for (const auto& path : files) {
+    std::string err;
+    capture::file_options opts;
+    progress_line prog(path);
+    opts.on_progress = [&](const capture::progress& p) { prog.update(p); };
+    auto f = capture::capture_file::open(path, err, opts);
+    if (!f) {
+      std::fprintf(stderr, "pcapscope: %s\n", err.c_str());
+      rc = 1;
+      continue;
+    }
+    auto st = f->read_all(nullptr);
+    prog.clear();
+    const auto& info = f->get_reader().info();
+    if (!st.ok) {
+      std::fprintf(stderr, "pcapscope: %s: %s\n", path.c_str(), st.message.c_str());
+      rc = 1;
+    } else {
+      for (const auto& a : info.anomalies) {
+        if (a.code == capture::anomaly_code::truncated_record) {
+          std::fprintf(stderr, "pcapscope: %s: warning: %s\n", path.c_str(), a.message.c_str());
+        }
+      }
+    }
+    if (json) {
+      if (!first) std::printf(",");
+      std::string j = capture::summary_json(info, f->gzip() ? "gzip" : "none");
+      std::fwrite(j.data(), 1, j.size(), stdout);
+      if (files.size() == 1) std::printf("\n");
+    } else {
+      if (!first) std::printf("\n");
+      print_text(*f, info);
+    }
+    first = false;
+  }
+  if (json && files.size() > 1) std::printf("]\n");
+  return rc;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+    std::fputs(kUsage, args.empty() ? stderr : stdout);
+    return args.empty() ? 2 : 0;
+  }
+  std::string cmd = args[0];
+  bool json = false;
+  std::vector<std::string> files;
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    if (args[i] == "--json") json = true;
+    else if (args[i].size() > 1 && args[i][0] == '-' ) {
+      std::fprintf(stderr, "pcapscope: unknown option %s\n%s", args[i].c_str(), kUsage);
+      return 2;
+    } else files.push_back(args[i]);
+  }
+  if (cmd == "info") {
+    if (files.empty()) {
+      std::fprintf(stderr, "pcapscope info: no FILE given\n%s", kUsage);
+      return 2;
+    }
+    return cmd_info(files, json);
+  }
+  std::fprintf(stderr, "pcapscope: unknown command \"%s\"\n%s", cmd.c_str(), kUsage);
+  return 2;
+}

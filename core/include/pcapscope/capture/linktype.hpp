@@ -1,0 +1,15 @@
+// Names of LINKTYPE_* values, as tcpdump.org lists them and as capinfos prints encapsulations.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace pcapscope::capture {
+
+/// Short name of a link type ("EN10MB", "LINUX_SLL", …); empty when unknown.
+std::string_view linktype_name(std::uint32_t link_type) noexcept;
+
+/// Description of a link type ("Ethernet", "Linux cooked-mode capture v1", …); empty when unknown.
+std::string_view linktype_description(std::uint32_t link_type) noexcept;
+
+}  // namespace pcapscope::capture

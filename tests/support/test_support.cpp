@@ -1,0 +1,89 @@
+// Shared test helpers (see test_support.hpp).
+#include "support/test_support.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <iterator>
+#include <random>
+
+namespace pcapscope::test {
+
+void collecting_handler::on_record(const capture::record& r) {
+  owned_record o;
+  o.data.assign(r.data.begin(), r.data.end());
+  o.options.assign(r.options.begin(), r.options.end());
+  o.comments = capture::record_comments(r);
+  o.r = r;
+  records.push_back(std::move(o));
+  auto& back = records.back();
+  back.r.data = back.data;
+  back.r.options = back.options;
+}
+
+void collecting_handler::on_interface(std::uint32_t index, const capture::interface_info&) {
+  interface_events.push_back(index);
+}
+
+void collecting_handler::on_anomaly(const capture::anomaly& a) { anomalies.push_back(a); }
+
+read_result read_bytes(const std::vector<std::uint8_t>& bytes, std::size_t chunk,
+                       capture::reader_limits limits) {
+  read_result res;
+  capture::reader rd(&res.h, limits);
+  if (chunk == 0) chunk = std::max<std::size_t>(bytes.size(), 1);
+  for (std::size_t pos = 0; pos < bytes.size(); pos += chunk) {
+    auto n = std::min(chunk, bytes.size() - pos);
+    auto st = rd.feed(util::bytes(bytes.data() + pos, n));
+    if (!st.ok && res.feed_status.ok) res.feed_status = st;
+  }
+  res.finish_status = rd.finish();
+  res.info = rd.info();
+  // Re-point records at their own storage after the vector stopped moving.
+  for (auto& o : res.h.records) {
+    o.r.data = o.data;
+    o.r.options = o.options;
+  }
+  return res;
+}
+
+read_result read_bytes_random_chunks(const std::vector<std::uint8_t>& bytes, std::uint32_t seed,
+                                     std::size_t max_chunk) {
+  read_result res;
+  capture::reader rd(&res.h);
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<std::size_t> dist(1, max_chunk);
+  for (std::size_t pos = 0; pos < bytes.size();) {
+    auto n = std::min(dist(rng), bytes.size() - pos);
+    auto st = rd.feed(util::bytes(bytes.data() + pos, n));
+    if (!st.ok && res.feed_status.ok) res.feed_status = st;
+    pos += n;
+  }
+  res.finish_status = rd.finish();
+  res.info = rd.info();
+  for (auto& o : res.h.records) {
+    o.r.data = o.data;
+    o.r.options = o.options;
+  }
+  return res;
+}
+
+std::vector<std::uint8_t> read_file(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+std::optional<std::filesystem::path> corpus_dir() {
+#ifdef PCAPSCOPE_CORPUS_DIR
+  std::filesystem::path p = PCAPSCOPE_CORPUS_DIR;
+  std::error_code ec;
+  if (std::filesystem::is_directory(p, ec)) return std::filesystem::canonical(p, ec);
+#endif
+  return std::nullopt;
+}
+
+bool has_anomaly(const capture::capture_info& info, capture::anomaly_code code) {
+  return std::any_of(info.anomalies.begin(), info.anomalies.end(),
+                     [&](const capture::anomaly& a) { return a.code == code; });
+}
+
+}  // namespace pcapscope::test

@@ -1,0 +1,59 @@
+// Shared test helpers: a handler that keeps copies of records, chunked feeding, file access.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pcapscope/capture/reader.hpp"
+
+namespace pcapscope::test {
+
+/// A record copied out of the reader's buffers (records are views valid only in the callback).
+struct owned_record {
+  capture::record r;                 ///< data/options point into the vectors below
+  std::vector<std::uint8_t> data;
+  std::vector<std::uint8_t> options;
+  std::vector<std::string> comments;
+};
+
+/// Keeps every record, interface and anomaly the reader reports.
+class collecting_handler : public capture::handler {
+ public:
+  void on_record(const capture::record& r) override;
+  void on_interface(std::uint32_t index, const capture::interface_info& iface) override;
+  void on_anomaly(const capture::anomaly& a) override;
+
+  std::vector<owned_record> records;
+  std::vector<std::uint32_t> interface_events;
+  std::vector<capture::anomaly> anomalies;
+};
+
+/// Result of reading bytes through a fresh reader.
+struct read_result {
+  collecting_handler h;
+  capture::capture_info info;
+  capture::status feed_status;
+  capture::status finish_status;
+};
+
+/// Feeds `bytes` in chunks of `chunk` bytes (0 = whole) and finishes.
+read_result read_bytes(const std::vector<std::uint8_t>& bytes, std::size_t chunk = 0,
+                       capture::reader_limits limits = {});
+
+/// Feeds `bytes` in pseudo-random chunk sizes from 1 to `max_chunk` (deterministic by `seed`).
+read_result read_bytes_random_chunks(const std::vector<std::uint8_t>& bytes, std::uint32_t seed,
+                                     std::size_t max_chunk = 4096);
+
+/// Reads a whole file into memory.
+std::vector<std::uint8_t> read_file(const std::filesystem::path& p);
+
+/// The shared corpus folder (../shared/captures next to the repo), if present.
+std::optional<std::filesystem::path> corpus_dir();
+
+/// True when the code of an anomaly appears in `info`.
+bool has_anomaly(const capture::capture_info& info, capture::anomaly_code code);
+
+}  // namespace pcapscope::test

@@ -1,0 +1,33 @@
+// Browser (and Web Worker) entry point of the pcapscope package. The wasm file is located next
+// to the glue module via import.meta.url, which bundlers such as Vite rewrite to an asset URL.
+import createPcapscopeModule from '../dist/pcapscope_wasm.mjs';
+import { openCaptureWith, Capture, DEFAULT_CHUNK_SIZE } from './capture.js';
+
+export { CaptureFormatError } from './errors.js';
+export { Capture, DEFAULT_CHUNK_SIZE };
+
+let modulePromise = null;
+
+/** Loads (once) and returns the wasm module. */
+function getModule() {
+  modulePromise ??= createPcapscopeModule().catch((error) => {
+    modulePromise = null;  // allow a retry (e.g. after a network error)
+    throw error;
+  });
+  return modulePromise;
+}
+
+/** Starts loading the wasm module ahead of the first openCapture. */
+export async function preload() {
+  await getModule();
+}
+
+/**
+ * Reads a capture (pcap or pcapng, optionally gzip-compressed) and returns its summary.
+ * @param {Blob | ArrayBuffer | ArrayBufferView | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>} source
+ * @param {import('./index.js').OpenOptions} [options]
+ * @returns {Promise<Capture>}
+ */
+export function openCapture(source, options) {
+  return openCaptureWith(getModule, source, options);
+}

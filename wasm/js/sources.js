@@ -1,0 +1,150 @@
+// Turns the sources every platform has (Blob/File, ArrayBuffer, typed arrays, ReadableStream,
+// async iterables) into one pull interface: `read()` resolves to the next Uint8Array or null.
+
+/**
+ * @typedef {object} ChunkSource
+ * @property {number|null} total  size in bytes when known
+ * @property {() => Promise<Uint8Array|null>} read  next chunk, null at the end
+ * @property {() => Promise<void>} close  releases what the source opened (safe to call twice)
+ */
+
+/** Wraps whole bytes in memory: chunks are views, nothing is copied. */
+function fromBytes(bytes, chunkSize) {
+  let pos = 0;
+  return {
+    total: bytes.byteLength,
+    async read() {
+      if (pos >= bytes.byteLength) return null;
+      const chunk = bytes.subarray(pos, pos + chunkSize);
+      pos += chunk.byteLength;
+      return chunk;
+    },
+    async close() {},
+  };
+}
+
+/** Reads a Blob (or File) slice by slice; the whole file is never in memory at once. */
+function fromBlob(blob, chunkSize) {
+  let pos = 0;
+  return {
+    total: blob.size,
+    async read() {
+      if (pos >= blob.size) return null;
+      const end = Math.min(blob.size, pos + chunkSize);
+      const chunk = new Uint8Array(await blob.slice(pos, end).arrayBuffer());
+      pos = end;
+      return chunk;
+    },
+    async close() {},
+  };
+}
+
+/** Pulls from a ReadableStream of bytes; cancels it when closed early. */
+function fromStream(stream) {
+  const reader = stream.getReader();
+  let done = false;
+  return {
+    total: null,
+    async read() {
+      if (done) return null;
+      const { value, done: end } = await reader.read();
+      if (end) {
+        done = true;
+        return null;
+      }
+      return toBytes(value);
+    },
+    async close() {
+      if (!done) {
+        done = true;
+        await reader.cancel().catch(() => {});
+      }
+      try {
+        reader.releaseLock();
+      } catch {
+        // a read still pending on an old runtime: the stream is cancelled anyway
+      }
+    },
+  };
+}
+
+/** Pulls from any async iterable of byte chunks (e.g. a Node Readable). */
+function fromAsyncIterable(iterable) {
+  const it = iterable[Symbol.asyncIterator]();
+  let done = false;
+  return {
+    total: null,
+    async read() {
+      if (done) return null;
+      const { value, done: end } = await it.next();
+      if (end) {
+        done = true;
+        return null;
+      }
+      return toBytes(value);
+    },
+    async close() {
+      if (!done) {
+        done = true;
+        if (typeof it.return === 'function') await Promise.resolve(it.return()).catch(() => {});
+      }
+    },
+  };
+}
+
+/** Checks that a stream chunk is bytes and views it as a Uint8Array. */
+function toBytes(value) {
+  if (value instanceof Uint8Array) return value;
+  if (value instanceof ArrayBuffer) return new Uint8Array(value);
+  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  throw new TypeError('stream chunks must be Uint8Array, ArrayBuffer or ArrayBufferView');
+}
+
+/**
+ * Opens the sources common to browsers and Node; returns null for anything else so an
+ * entry point can add its own (paths, file handles).
+ * @returns {ChunkSource|null}
+ */
+export function openCommonSource(source, chunkSize) {
+  if (source instanceof ArrayBuffer) return fromBytes(new Uint8Array(source), chunkSize);
+  if (typeof SharedArrayBuffer !== 'undefined' && source instanceof SharedArrayBuffer) {
+    return fromBytes(new Uint8Array(source), chunkSize);
+  }
+  if (ArrayBuffer.isView(source)) {
+    return fromBytes(new Uint8Array(source.buffer, source.byteOffset, source.byteLength), chunkSize);
+  }
+  if (typeof Blob !== 'undefined' && source instanceof Blob) return fromBlob(source, chunkSize);
+  if (typeof ReadableStream !== 'undefined' && source instanceof ReadableStream) {
+    return fromStream(source);
+  }
+  if (source && typeof source[Symbol.asyncIterator] === 'function') return fromAsyncIterable(source);
+  return null;
+}
+
+/**
+ * Keeps one read in flight ahead of the consumer, so reading chunk n+1 (disk, Blob) overlaps
+ * parsing chunk n. Only for sources whose chunks are fresh buffers.
+ * @param {ChunkSource} src
+ * @returns {ChunkSource}
+ */
+export function prefetching(src) {
+  let pending = null;
+  return {
+    total: src.total,
+    read() {
+      const current = pending ?? src.read();
+      pending = current.then((chunk) => (chunk ? src.read() : null));
+      pending.catch(() => {});  // surfaced by the read() that returns it
+      return current;
+    },
+    async close() {
+      if (pending) await pending.catch(() => {});
+      await src.close();
+    },
+  };
+}
+
+/** True for sources whose chunks are freshly allocated (safe to read ahead). */
+export function isPrefetchable(source) {
+  return typeof Blob !== 'undefined' && source instanceof Blob;
+}
