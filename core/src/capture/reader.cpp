@@ -356,6 +356,12 @@ struct reader::impl {
     r.data_offset = off + pcap_rec_hdr;
     r.record_length = static_cast<std::uint32_t>(rec.size());
     r.data = rec.subspan(pcap_rec_hdr, caplen);
+    if (frac >= 1000000000u / pcap_frac_mult) {
+      report(anomaly_code::pcap_fraction_overflow, off,
+             fmt("record at offset %" PRIu64 " has a sub-second field of %u %s (not below one "
+                 "second); carried into the seconds",
+                 off, frac, pcap_frac_mult == 1 ? "ns" : "µs"));
+    }
     if (caplen > info.snaplen && info.snaplen != 0) {
       report(anomaly_code::pcap_caplen_exceeds_snaplen, off,
              fmt("record at offset %" PRIu64 " has captured length %u, larger than the file's "
@@ -402,15 +408,18 @@ struct reader::impl {
                  "multiple of 4 (its trailer agrees; read as is)",
                  off, hex32(type).c_str(), len));
     } else if (trailer != len) {
+      if (type == kShb) {
+        stop(anomaly_code::pcapng_trailer_mismatch, off,
+             fmt("section header block at offset %" PRIu64 " has total length %u but its "
+                 "trailer says %u; its section cannot be read, reading stopped",
+                 off, len, trailer));
+        return;
+      }
       report(anomaly_code::pcapng_trailer_mismatch, off,
              fmt("pcapng block at offset %" PRIu64 " (type %s) has total length %u but its "
                  "trailer says %u; block skipped",
                  off, hex32(type).c_str(), len, trailer));
       if (is_packet_block(type)) ++info.records_lost;
-      if (type == kShb) {
-        stop(anomaly_code::pcapng_trailer_mismatch, off,
-             "section header block is corrupt; its section cannot be read, reading stopped");
-      }
       return;
     }
     if (len < min_block_length(type)) {

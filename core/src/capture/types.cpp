@@ -56,6 +56,7 @@ std::string_view anomaly_name(anomaly_code c) noexcept {
     case anomaly_code::packet_before_header: return "capture.packet_before_header";
     case anomaly_code::timestamp_out_of_range: return "capture.timestamp_out_of_range";
     case anomaly_code::out_of_order_timestamp: return "capture.out_of_order_timestamp";
+    case anomaly_code::pcap_fraction_overflow: return "pcap.fraction_overflow";
   }
   return "capture.unknown";
 }

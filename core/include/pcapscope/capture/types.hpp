@@ -69,6 +69,7 @@ enum class anomaly_code : std::uint16_t {
   packet_before_header,        ///< unreachable in well-formed input; kept for completeness
   timestamp_out_of_range,      ///< timestamp does not fit in signed 64-bit nanoseconds
   out_of_order_timestamp,      ///< a packet earlier than the one before it (counted once)
+  pcap_fraction_overflow,      ///< µs/ns field of a pcap timestamp ≥ one second (carried over)
 };
 
 /// Stable dotted name of an anomaly code, e.g. "pcapng.trailer_mismatch".
