@@ -13,6 +13,8 @@
 #include "pcapscope/capture/file.hpp"
 #include "pcapscope/capture/linktype.hpp"
 #include "pcapscope/capture/summary.hpp"
+#include "pcapscope/dissect/fields.hpp"
+#include "pcapscope/util/json.hpp"
 
 namespace {
 
@@ -24,6 +26,10 @@ constexpr const char* kUsage =
     "commands:\n"
     "  info FILE... [--json]   capture facts like capinfos: format, interfaces, packets,\n"
     "                          bytes, time range, rates, comments, anomalies\n"
+    "  packets FILE [--format ndjson|tsv] [--fields f1,f2,...]\n"
+    "                          one record per packet; keys are Wireshark field names; a field\n"
+    "                          seen several times in a packet is an array (tsv: comma-joined)\n"
+    "                          --fields list prints the known field names\n"
     "\n"
     "FILE may be a .pcap or .pcapng file, optionally gzip-compressed, or - for stdin.\n"
     "Exit status: 0 ok (warnings on stderr), 1 a file could not be read (partial results are\n"
@@ -238,6 +244,145 @@ int cmd_info(const std::vector<std::string>& files, bool json) {
 
 }  // namespace
 
+// Streams packets through the dissectors and prints the requested fields.
+class packets_printer : public capture::handler {
+ public:
+  packets_printer(std::vector<std::string> fields, bool tsv) : fields_(std::move(fields)), tsv_(tsv) {
+    out_.reserve(1 << 16);
+    if (tsv_) {
+      for (std::size_t i = 0; i < fields_.size(); ++i) {
+        out_ += i ? "\t" : "";
+        out_ += fields_[i];
+      }
+      out_ += '\n';
+    }
+  }
+  ~packets_printer() override { flush(); }
+
+  void on_record(const capture::record& r) override {
+    ++number_;
+    dissect::dissect(r.data, r.link_type, pkt_);
+    dissect::frame_meta m;
+    m.number = number_;
+    m.ts_ns = r.ts_ns;
+    m.has_timestamp = r.has_timestamp;
+    m.caplen = r.caplen;
+    m.origlen = r.origlen;
+    m.interface = r.kind == capture::record_kind::pcap_record ? -1 : static_cast<std::int64_t>(r.interface);
+    m.link_type = r.link_type;
+    if (tsv_) {
+      for (std::size_t i = 0; i < fields_.size(); ++i) {
+        vals_.clear();
+        dissect::field_values(pkt_, m, r.data, fields_[i], vals_);
+        if (i) out_ += '\t';
+        for (std::size_t k = 0; k < vals_.size(); ++k) {
+          if (k) out_ += ',';
+          out_ += vals_[k];
+        }
+      }
+      out_ += '\n';
+    } else {
+      out_ += '{';
+      bool first = true;
+      for (const auto& f : fields_) {
+        vals_.clear();
+        dissect::field_values(pkt_, m, r.data, f, vals_);
+        if (vals_.empty()) continue;
+        if (!first) out_ += ',';
+        first = false;
+        util::append_json_string(out_, f);
+        out_ += ':';
+        if (vals_.size() == 1) {
+          util::append_json_string(out_, vals_[0]);
+        } else {
+          out_ += '[';
+          for (std::size_t k = 0; k < vals_.size(); ++k) {
+            if (k) out_ += ',';
+            util::append_json_string(out_, vals_[k]);
+          }
+          out_ += ']';
+        }
+      }
+      if (pkt_.first_anomaly != dissect::anomaly::none) {
+        if (!first) out_ += ',';
+        out_ += "\"_anomaly\":";
+        util::append_json_string(out_, dissect::anomaly_name(pkt_.first_anomaly));
+      }
+      out_ += "}\n";
+    }
+    if (out_.size() > (1 << 16)) flush();
+  }
+
+  void flush() {
+    std::fwrite(out_.data(), 1, out_.size(), stdout);
+    out_.clear();
+  }
+
+ private:
+  std::vector<std::string> fields_;
+  bool tsv_;
+  std::uint64_t number_ = 0;
+  dissect::packet pkt_;
+  std::vector<std::string> vals_;
+  std::string out_;
+};
+
+int cmd_packets(const std::string& path, const std::string& format, const std::string& field_list) {
+  std::vector<std::string> fields;
+  if (field_list == "list") {
+    for (auto f : dissect::known_fields()) std::printf("%s\n", std::string(f).c_str());
+    return 0;
+  }
+  if (field_list.empty()) {
+    for (auto f : dissect::default_fields()) fields.emplace_back(f);
+  } else {
+    std::size_t start = 0;
+    while (start <= field_list.size()) {
+      auto comma = field_list.find(',', start);
+      auto f = field_list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+      if (!f.empty()) {
+        std::vector<std::string> probe;
+        if (!dissect::field_values(dissect::packet{}, {}, {}, f, probe)) {
+          std::fprintf(stderr, "pcapscope packets: unknown field \"%s\" (see --fields list)\n", f.c_str());
+          return 2;
+        }
+        fields.push_back(f);
+      }
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+  }
+  if (format != "ndjson" && format != "tsv") {
+    std::fprintf(stderr, "pcapscope packets: unknown format \"%s\" (ndjson or tsv)\n", format.c_str());
+    return 2;
+  }
+  std::string err;
+  capture::file_options opts;
+  progress_line prog(path);
+  opts.on_progress = [&](const capture::progress& p) { prog.update(p); };
+  auto f = capture::capture_file::open(path, err, opts);
+  if (!f) {
+    std::fprintf(stderr, "pcapscope: %s\n", err.c_str());
+    return 1;
+  }
+  auto printer = std::make_unique<packets_printer>(fields, format == "tsv");
+  auto st = f->read_all(printer.get());
+  printer.reset();
+  prog.clear();
+  std::fflush(stdout);
+  const auto& info = f->get_reader().info();
+  for (const auto& a : info.anomalies) {
+    if (capture::anomaly_severity(a.code) == capture::severity::error && st.ok) {
+      std::fprintf(stderr, "pcapscope: %s: warning: %s\n", path.c_str(), a.message.c_str());
+    }
+  }
+  if (!st.ok) {
+    std::fprintf(stderr, "pcapscope: %s: %s\n", path.c_str(), st.message.c_str());
+    return 1;
+  }
+  return 0;
+}
+
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
@@ -246,9 +391,15 @@ int main(int argc, char** argv) {
   }
   std::string cmd = args[0];
   bool json = false;
+  std::string format = "ndjson", fields;
   std::vector<std::string> files;
   for (std::size_t i = 1; i < args.size(); ++i) {
     if (args[i] == "--json") json = true;
+    else if ((args[i] == "--format" || args[i] == "--fields") && i + 1 < args.size()) {
+      (args[i] == "--format" ? format : fields) = args[i + 1];
+      ++i;
+    } else if (args[i].rfind("--format=", 0) == 0) format = args[i].substr(9);
+    else if (args[i].rfind("--fields=", 0) == 0) fields = args[i].substr(9);
     else if (args[i].size() > 1 && args[i][0] == '-' ) {
       std::fprintf(stderr, "pcapscope: unknown option %s\n%s", args[i].c_str(), kUsage);
       return 2;
@@ -260,6 +411,14 @@ int main(int argc, char** argv) {
       return 2;
     }
     return cmd_info(files, json);
+  }
+  if (cmd == "packets") {
+    if (fields == "list") return cmd_packets("", format, fields);
+    if (files.size() != 1) {
+      std::fprintf(stderr, "pcapscope packets: give exactly one FILE\n%s", kUsage);
+      return 2;
+    }
+    return cmd_packets(files[0], format, fields);
   }
   std::fprintf(stderr, "pcapscope: unknown command \"%s\"\n%s", cmd.c_str(), kUsage);
   return 2;

@@ -1,0 +1,54 @@
+// Per-packet field values by Wireshark display-filter name (`ip.src`, `tcp.flags`, …), formatted
+// as `tshark -T fields` prints them, plus the packet-list columns (Protocol, Info).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "pcapscope/dissect/packet.hpp"
+
+namespace pcapscope::dissect {
+
+/// Frame facts that come from the capture record rather than the packet bytes.
+struct frame_meta {
+  std::uint64_t number = 0;        ///< 1-based packet number
+  std::int64_t ts_ns = 0;          ///< absolute time
+  bool has_timestamp = true;
+  std::uint32_t caplen = 0;
+  std::uint32_t origlen = 0;
+  std::int64_t interface = -1;     ///< pcapng interface id; -1 for classic pcap (tshark prints nothing)
+  std::uint32_t link_type = 0;
+};
+
+/// Appends the values of field `name` in this packet to `out`, in order of occurrence (a field
+/// seen in several layers gives several values). Returns false for a field name we don't know.
+bool field_values(const packet& p, const frame_meta& m, util::bytes data, std::string_view name,
+                  std::vector<std::string>& out);
+
+/// Every field name `field_values` knows, in a stable order.
+const std::vector<std::string_view>& known_fields();
+
+/// The default field list of `pcapscope packets`.
+const std::vector<std::string_view>& default_fields();
+
+/// The Protocol column: the highest layer identified, as Wireshark names it ("TCP", "ARP", …).
+std::string protocol_column(const packet& p);
+
+/// The Info column, Wireshark-like (e.g. "51234 → 443 [SYN, ACK] Seq=0 Ack=1 Win=65535 Len=0";
+/// sequence numbers are raw until flow tracking makes them relative).
+std::string info_column(const packet& p, const frame_meta& m);
+
+/// Source / Destination columns (addresses of the innermost network layer, else link layer).
+std::string source_column(const packet& p);
+std::string destination_column(const packet& p);
+
+/// Formats an IPv4 address.
+std::string format_ipv4(const std::array<std::uint8_t, 4>& a);
+/// Formats an IPv6 address in RFC 5952 form.
+std::string format_ipv6(const std::array<std::uint8_t, 16>& a);
+/// Formats a MAC address as aa:bb:cc:dd:ee:ff.
+std::string format_mac(const std::array<std::uint8_t, 6>& a);
+
+}  // namespace pcapscope::dissect

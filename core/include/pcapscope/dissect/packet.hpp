@@ -1,0 +1,215 @@
+// Link-to-transport dissection into a fixed, reusable layer stack: zero-copy, no allocation.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+#include "pcapscope/util/bytes.hpp"
+
+namespace pcapscope::dissect {
+
+/// Protocols the dissectors recognize (one per layer in the stack).
+enum class proto : std::uint8_t {
+  none,
+  eth,       ///< Ethernet II or 802.3 header
+  llc,       ///< 802.2 LLC (with SNAP when its DSAP/SSAP are AA)
+  vlan,      ///< 802.1Q / 802.1ad tag
+  mpls,      ///< one MPLS label stack entry
+  pwach,     ///< MPLS pseudowire control word
+  pppoes,    ///< PPPoE session header
+  ppp,       ///< PPP header (protocol field)
+  sll,       ///< Linux cooked capture v1
+  sll2,      ///< Linux cooked capture v2
+  null,      ///< BSD / OpenBSD loopback header
+  wlan,      ///< 802.11 MAC header
+  radiotap,  ///< radiotap header
+  arp,
+  ip,        ///< IPv4
+  ipv6,      ///< IPv6 fixed header (extension headers are layers of their own)
+  ipv6_ext,  ///< one IPv6 extension header (hop-by-hop, routing, fragment, dest opts, mobility)
+  ah,
+  esp,
+  icmp,
+  icmpv6,
+  igmp,
+  gre,
+  vxlan,
+  geneve,
+  tcp,
+  udp,
+  sctp,
+  data,      ///< undissected payload
+  count_     ///< number of values (not a protocol)
+};
+
+/// Wireshark's name for a protocol ("eth", "ip", "tcp", …).
+std::string_view proto_name(proto p) noexcept;
+
+/// Per-packet problems found while dissecting (the first one is kept in the index row).
+enum class anomaly : std::uint8_t {
+  none,
+  truncated,              ///< a header was cut by the captured length
+  ip_bogus_header_length, ///< IPv4 IHL < 5 or beyond the packet
+  ip_bogus_total_length,  ///< IPv4 total length < header or beyond the captured data
+  ipv6_bogus_payload_length,
+  ipv6_ext_chain_too_long,  ///< more extension headers than the cap
+  tcp_bogus_header_length,  ///< data offset < 5 or beyond the segment
+  udp_bogus_length,
+  too_many_layers,        ///< encapsulation deeper than the layer stack
+  unknown_link_type,
+  ip_bad_checksum,
+  count_
+};
+
+/// Stable name of a dissection anomaly, e.g. "ip.bogus_header_length".
+std::string_view anomaly_name(anomaly a) noexcept;
+
+/// Fields of one layer, decoded from its header (values in host order).
+struct eth_fields {
+  std::array<std::uint8_t, 6> dst, src;
+  std::uint16_t type;  ///< ethertype, or the 802.3 length
+};
+struct vlan_fields {
+  std::uint16_t tpid, id, etype;
+  std::uint8_t pcp;
+  bool dei;
+};
+struct mpls_fields {
+  std::uint32_t label;
+  std::uint8_t exp, ttl;
+  bool bottom;
+};
+struct llc_fields {
+  std::uint8_t dsap, ssap, control;
+  std::uint32_t oui;     ///< SNAP OUI (when dsap == ssap == 0xaa)
+  std::uint16_t pid;     ///< SNAP protocol id
+};
+struct arp_fields {
+  std::uint16_t htype, ptype, opcode;
+  std::uint8_t hlen, plen;
+  std::array<std::uint8_t, 6> sha, tha;
+  std::array<std::uint8_t, 4> spa, tpa;  ///< only when ptype is IPv4 and plen is 4
+};
+struct ip_fields {
+  std::array<std::uint8_t, 4> src, dst;
+  std::uint16_t total_len, id, frag_offset, checksum;  ///< frag_offset in 8-byte units
+  std::uint8_t hdr_len, dsfield, ttl, proto, flags;     ///< flags: 0x4 rb? no: bit2 reserved, bit1 DF, bit0 MF
+  bool checksum_ok;
+};
+struct ipv6_fields {
+  std::array<std::uint8_t, 16> src, dst;
+  std::uint32_t flow;
+  std::uint16_t plen;
+  std::uint8_t nxt, hlim, tclass;
+};
+struct ipv6_ext_fields {
+  std::uint8_t type;     ///< the header's protocol number (0, 43, 44, 60, 135)
+  std::uint8_t nxt;      ///< next header
+  std::uint16_t frag_offset;  ///< fragment header: offset in 8-byte units
+  bool more_fragments;
+  std::uint32_t frag_id;
+};
+struct icmp_fields {
+  std::uint8_t type, code;
+  std::uint16_t checksum, id, seq;  ///< id/seq for echo messages
+};
+struct gre_fields {
+  std::uint16_t flags, proto;
+  std::uint32_t key;
+  bool has_key;
+};
+struct tunnel_fields {  ///< VXLAN / Geneve
+  std::uint32_t vni;
+  std::uint16_t proto;  ///< Geneve protocol type
+};
+struct tcp_fields {
+  std::uint16_t sport, dport, window, urgent, checksum;
+  std::uint32_t seq, ack;
+  std::uint16_t flags;     ///< 12 bits: NS CWR ECE URG ACK PSH RST SYN FIN (and reserved)
+  std::uint8_t hdr_len;    ///< bytes
+  std::uint8_t wscale;     ///< window scale shift (0xff: absent)
+  std::uint16_t mss;       ///< 0: absent
+  bool sack_perm, has_ts;
+  std::uint8_t sack_blocks;
+  std::uint32_t ts_val, ts_ecr;
+  std::uint32_t payload_len;
+};
+struct udp_fields {
+  std::uint16_t sport, dport, length, checksum;
+};
+struct sctp_fields {
+  std::uint16_t sport, dport;
+  std::uint32_t vtag;
+  std::uint8_t first_chunk, chunks;
+};
+struct igmp_fields {
+  std::uint8_t type, max_resp;
+  std::array<std::uint8_t, 4> group;
+};
+struct link_fields {  ///< SLL/SLL2/NULL/PPP/PPPoE/radiotap/802.11
+  std::uint16_t protocol;  ///< ethertype or PPP protocol or BSD family
+  std::uint16_t pkttype;   ///< SLL packet type
+  std::uint16_t session;   ///< PPPoE session id
+  std::uint16_t hatype;
+  std::uint32_t ifindex;
+  std::array<std::uint8_t, 8> addr;
+  std::uint8_t addr_len;
+  std::uint16_t wlan_fc;   ///< 802.11 frame control
+  std::array<std::uint8_t, 6> wlan_sa, wlan_da, wlan_bssid;
+};
+
+/// One layer of the stack: which protocol, where its header starts and how long it is.
+struct layer {
+  proto kind = proto::none;
+  std::uint16_t offset = 0;  ///< header start within the packet bytes
+  std::uint16_t length = 0;  ///< header length (payload not included)
+  union {
+    eth_fields eth;
+    vlan_fields vlan;
+    mpls_fields mpls;
+    llc_fields llc;
+    arp_fields arp;
+    ip_fields ip;
+    ipv6_fields ipv6;
+    ipv6_ext_fields ipv6_ext;
+    icmp_fields icmp;
+    gre_fields gre;
+    tunnel_fields tunnel;
+    tcp_fields tcp;
+    udp_fields udp;
+    sctp_fields sctp;
+    igmp_fields igmp;
+    link_fields link;
+  };
+  layer() : eth{} {}
+};
+
+/// Limits that keep hostile encapsulations bounded.
+inline constexpr std::size_t max_layers = 32;
+inline constexpr std::size_t max_ipv6_ext = 8;
+
+/// The result of dissecting one packet. Reused across packets: `dissect` resets it.
+struct packet {
+  std::array<layer, max_layers> layers;
+  std::uint8_t count = 0;            ///< layers used
+  anomaly first_anomaly = anomaly::none;
+  std::uint16_t anomaly_offset = 0;  ///< byte offset of the first anomaly
+  std::uint8_t anomalies = 0;        ///< how many anomalies
+  std::uint32_t payload_offset = 0;  ///< start of the innermost payload (after the last header)
+  std::uint32_t payload_length = 0;
+  std::uint32_t frame_length = 0;    ///< captured bytes
+
+  /// The highest-layer protocol recognized (ignoring `data`).
+  proto top() const noexcept;
+  /// The last layer of kind `p`, or null.
+  const layer* last(proto p) const noexcept;
+  /// The first layer of kind `p`, or null.
+  const layer* first(proto p) const noexcept;
+};
+
+/// Dissects `data` captured on `link_type` into `out` (which is reset first). Never allocates,
+/// never reads outside `data`; problems become anomalies in `out`.
+void dissect(util::bytes data, std::uint32_t link_type, packet& out) noexcept;
+
+}  // namespace pcapscope::dissect

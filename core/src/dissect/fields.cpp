@@ -1,0 +1,352 @@
+// Field values by Wireshark name, formatted like `tshark -T fields`, and packet-list columns.
+#include "pcapscope/dissect/fields.hpp"
+
+#include <cstdio>
+#include <functional>
+#include <unordered_map>
+
+#include "pcapscope/capture/types.hpp"
+
+namespace pcapscope::dissect {
+
+namespace {
+
+std::string num(std::uint64_t v) { return std::to_string(v); }
+
+std::string hex(std::uint32_t v, int width) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "0x%0*x", width, v);
+  return buf;
+}
+
+using extractor = std::function<void(const packet&, const frame_meta&, util::bytes, std::vector<std::string>&)>;
+
+// Adds `fn(layer)` for every layer of kind `k` (optionally filtered by `pred`).
+template <class Fn>
+extractor each(proto k, Fn fn) {
+  return [k, fn](const packet& p, const frame_meta&, util::bytes, std::vector<std::string>& out) {
+    for (std::size_t i = 0; i < p.count; ++i) {
+      if (p.layers[i].kind == k) fn(p.layers[i], out);
+    }
+  };
+}
+
+struct registry {
+  std::vector<std::string_view> names;
+  std::unordered_map<std::string_view, extractor> map;
+
+  void add(std::string_view n, extractor e) {
+    names.push_back(n);
+    map.emplace(n, std::move(e));
+  }
+
+  registry() {
+    add("frame.number", [](const packet&, const frame_meta& m, util::bytes, std::vector<std::string>& o) { o.push_back(num(m.number)); });
+    add("frame.time_epoch", [](const packet&, const frame_meta& m, util::bytes, std::vector<std::string>& o) {
+      o.push_back(capture::format_epoch(m.has_timestamp ? m.ts_ns : 0, 9));
+    });
+    add("frame.len", [](const packet&, const frame_meta& m, util::bytes, std::vector<std::string>& o) { o.push_back(num(m.origlen)); });
+    add("frame.cap_len", [](const packet&, const frame_meta& m, util::bytes, std::vector<std::string>& o) { o.push_back(num(m.caplen)); });
+    add("frame.interface_id", [](const packet&, const frame_meta& m, util::bytes, std::vector<std::string>& o) {
+      if (m.interface >= 0) o.push_back(num(static_cast<std::uint64_t>(m.interface)));
+    });
+    add("eth.src", each(proto::eth, [](const layer& l, auto& o) { o.push_back(format_mac(l.eth.src)); }));
+    add("eth.dst", each(proto::eth, [](const layer& l, auto& o) { o.push_back(format_mac(l.eth.dst)); }));
+    add("eth.type", each(proto::eth, [](const layer& l, auto& o) { if (l.eth.type >= 0x600) o.push_back(hex(l.eth.type, 4)); }));
+    add("vlan.id", each(proto::vlan, [](const layer& l, auto& o) { if (l.vlan.tpid != 0x88a8) o.push_back(num(l.vlan.id)); }));
+    add("ieee8021ad.id", each(proto::vlan, [](const layer& l, auto& o) { if (l.vlan.tpid == 0x88a8) o.push_back(num(l.vlan.id)); }));
+    add("mpls.label", each(proto::mpls, [](const layer& l, auto& o) { o.push_back(num(l.mpls.label)); }));
+    add("ip.src", each(proto::ip, [](const layer& l, auto& o) { o.push_back(format_ipv4(l.ip.src)); }));
+    add("ip.dst", each(proto::ip, [](const layer& l, auto& o) { o.push_back(format_ipv4(l.ip.dst)); }));
+    add("ip.proto", each(proto::ip, [](const layer& l, auto& o) { o.push_back(num(l.ip.proto)); }));
+    add("ip.ttl", each(proto::ip, [](const layer& l, auto& o) { o.push_back(num(l.ip.ttl)); }));
+    add("ip.id", each(proto::ip, [](const layer& l, auto& o) { o.push_back(hex(l.ip.id, 4)); }));
+    add("ip.len", each(proto::ip, [](const layer& l, auto& o) { o.push_back(num(l.ip.total_len)); }));
+    add("ip.hdr_len", each(proto::ip, [](const layer& l, auto& o) { o.push_back(num(l.ip.hdr_len)); }));
+    add("ip.flags.df", each(proto::ip, [](const layer& l, auto& o) { o.push_back((l.ip.flags & 0x2) ? "1" : "0"); }));
+    add("ip.flags.mf", each(proto::ip, [](const layer& l, auto& o) { o.push_back((l.ip.flags & 0x1) ? "1" : "0"); }));
+    add("ip.frag_offset", each(proto::ip, [](const layer& l, auto& o) { o.push_back(num(std::uint64_t{l.ip.frag_offset} * 8)); }));
+    add("ipv6.src", each(proto::ipv6, [](const layer& l, auto& o) { o.push_back(format_ipv6(l.ipv6.src)); }));
+    add("ipv6.dst", each(proto::ipv6, [](const layer& l, auto& o) { o.push_back(format_ipv6(l.ipv6.dst)); }));
+    add("ipv6.nxt", each(proto::ipv6, [](const layer& l, auto& o) { o.push_back(num(l.ipv6.nxt)); }));
+    add("ipv6.hlim", each(proto::ipv6, [](const layer& l, auto& o) { o.push_back(num(l.ipv6.hlim)); }));
+    add("ipv6.plen", each(proto::ipv6, [](const layer& l, auto& o) { o.push_back(num(l.ipv6.plen)); }));
+    add("arp.opcode", each(proto::arp, [](const layer& l, auto& o) { o.push_back(num(l.arp.opcode)); }));
+    add("arp.src.proto_ipv4", each(proto::arp, [](const layer& l, auto& o) {
+      if (l.arp.ptype == 0x0800 && l.arp.plen == 4 && l.length >= 28) o.push_back(format_ipv4(l.arp.spa));
+    }));
+    add("arp.dst.proto_ipv4", each(proto::arp, [](const layer& l, auto& o) {
+      if (l.arp.ptype == 0x0800 && l.arp.plen == 4 && l.length >= 28) o.push_back(format_ipv4(l.arp.tpa));
+    }));
+    add("icmp.type", each(proto::icmp, [](const layer& l, auto& o) { o.push_back(num(l.icmp.type)); }));
+    add("icmp.code", each(proto::icmp, [](const layer& l, auto& o) { o.push_back(num(l.icmp.code)); }));
+    add("icmpv6.type", each(proto::icmpv6, [](const layer& l, auto& o) { o.push_back(num(l.icmp.type)); }));
+    add("icmpv6.code", each(proto::icmpv6, [](const layer& l, auto& o) { o.push_back(num(l.icmp.code)); }));
+    add("tcp.srcport", each(proto::tcp, [](const layer& l, auto& o) { o.push_back(num(l.tcp.sport)); }));
+    add("tcp.dstport", each(proto::tcp, [](const layer& l, auto& o) { o.push_back(num(l.tcp.dport)); }));
+    add("tcp.seq_raw", each(proto::tcp, [](const layer& l, auto& o) { o.push_back(num(l.tcp.seq)); }));
+    add("tcp.ack_raw", each(proto::tcp, [](const layer& l, auto& o) { if (l.tcp.flags & 0x10) o.push_back(num(l.tcp.ack)); }));
+    add("tcp.flags", each(proto::tcp, [](const layer& l, auto& o) { o.push_back(hex(l.tcp.flags, 4)); }));
+    add("tcp.window_size_value", each(proto::tcp, [](const layer& l, auto& o) { o.push_back(num(l.tcp.window)); }));
+    add("tcp.hdr_len", each(proto::tcp, [](const layer& l, auto& o) { o.push_back(num(l.tcp.hdr_len)); }));
+    add("tcp.len", each(proto::tcp, [](const layer& l, auto& o) { o.push_back(num(l.tcp.payload_len)); }));
+    add("tcp.options.mss_val", each(proto::tcp, [](const layer& l, auto& o) { if (l.tcp.mss) o.push_back(num(l.tcp.mss)); }));
+    add("tcp.options.wscale.shift", each(proto::tcp, [](const layer& l, auto& o) { if (l.tcp.wscale != 0xff) o.push_back(num(l.tcp.wscale)); }));
+    add("udp.srcport", each(proto::udp, [](const layer& l, auto& o) { o.push_back(num(l.udp.sport)); }));
+    add("udp.dstport", each(proto::udp, [](const layer& l, auto& o) { o.push_back(num(l.udp.dport)); }));
+    add("udp.length", each(proto::udp, [](const layer& l, auto& o) { o.push_back(num(l.udp.length)); }));
+    add("sctp.srcport", each(proto::sctp, [](const layer& l, auto& o) { o.push_back(num(l.sctp.sport)); }));
+    add("sctp.dstport", each(proto::sctp, [](const layer& l, auto& o) { o.push_back(num(l.sctp.dport)); }));
+    add("gre.proto", each(proto::gre, [](const layer& l, auto& o) { o.push_back(hex(l.gre.proto, 4)); }));
+    add("vxlan.vni", each(proto::vxlan, [](const layer& l, auto& o) { o.push_back(num(l.tunnel.vni)); }));
+    add("geneve.vni", each(proto::geneve, [](const layer& l, auto& o) { o.push_back(hex(l.tunnel.vni, 6)); }));
+    add("_ws.col.Protocol", [](const packet& p, const frame_meta&, util::bytes, std::vector<std::string>& o) { o.push_back(protocol_column(p)); });
+    add("_ws.col.Info", [](const packet& p, const frame_meta& m, util::bytes, std::vector<std::string>& o) { o.push_back(info_column(p, m)); });
+  }
+};
+
+const registry& reg() {
+  static const registry r;
+  return r;
+}
+
+const char* tcp_flag_names[] = {"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR", "NS"};
+
+const layer* innermost_net(const packet& p) {
+  for (std::size_t i = p.count; i-- > 0;) {
+    auto k = p.layers[i].kind;
+    if (k == proto::ip || k == proto::ipv6) return &p.layers[i];
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+std::string format_ipv4(const std::array<std::uint8_t, 4>& a) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
+  return buf;
+}
+
+std::string format_ipv6(const std::array<std::uint8_t, 16>& a) {
+  std::uint16_t w[8];
+  for (int i = 0; i < 8; ++i) w[i] = static_cast<std::uint16_t>((a[2 * i] << 8) | a[2 * i + 1]);
+  // Longest run of two or more zero words becomes "::" (RFC 5952).
+  int best = -1, best_len = 0;
+  for (int i = 0; i < 8;) {
+    if (w[i] != 0) {
+      ++i;
+      continue;
+    }
+    int j = i;
+    while (j < 8 && w[j] == 0) ++j;
+    if (j - i > best_len && j - i >= 2) {
+      best = i;
+      best_len = j - i;
+    }
+    i = j;
+  }
+  // IPv4-mapped and IPv4-compatible forms, as Wireshark prints them.
+  bool mapped = w[0] == 0 && w[1] == 0 && w[2] == 0 && w[3] == 0 && w[4] == 0 && w[5] == 0xffff;
+  if (mapped) {
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "::ffff:%u.%u.%u.%u", a[12], a[13], a[14], a[15]);
+    return buf;
+  }
+  std::string s;
+  char buf[8];
+  for (int i = 0; i < 8; ++i) {
+    if (i == best) {
+      s += "::";
+      i += best_len - 1;
+      continue;
+    }
+    if (!s.empty() && s.back() != ':') s += ':';
+    std::snprintf(buf, sizeof buf, "%x", w[i]);
+    s += buf;
+  }
+  return s;
+}
+
+std::string format_mac(const std::array<std::uint8_t, 6>& a) {
+  char buf[20];
+  std::snprintf(buf, sizeof buf, "%02x:%02x:%02x:%02x:%02x:%02x", a[0], a[1], a[2], a[3], a[4], a[5]);
+  return buf;
+}
+
+bool field_values(const packet& p, const frame_meta& m, util::bytes data, std::string_view name,
+                  std::vector<std::string>& out) {
+  const auto& r = reg();
+  auto it = r.map.find(name);
+  if (it == r.map.end()) return false;
+  it->second(p, m, data, out);
+  return true;
+}
+
+const std::vector<std::string_view>& known_fields() { return reg().names; }
+
+const std::vector<std::string_view>& default_fields() {
+  static const std::vector<std::string_view> f = {
+      "frame.number", "frame.time_epoch", "frame.len", "frame.cap_len", "frame.interface_id",
+      "eth.src", "eth.dst", "vlan.id", "mpls.label", "ip.src", "ip.dst", "ip.proto", "ip.ttl",
+      "ip.id", "ip.flags.mf", "ip.frag_offset", "ipv6.src", "ipv6.dst", "ipv6.nxt", "ipv6.hlim",
+      "arp.opcode", "arp.src.proto_ipv4", "arp.dst.proto_ipv4", "icmp.type", "icmp.code",
+      "icmpv6.type", "icmpv6.code", "tcp.srcport", "tcp.dstport", "tcp.seq_raw", "tcp.ack_raw",
+      "tcp.flags", "tcp.window_size_value", "tcp.len", "udp.srcport", "udp.dstport",
+      "udp.length", "_ws.col.Protocol", "_ws.col.Info"};
+  return f;
+}
+
+std::string protocol_column(const packet& p) {
+  const layer* ip = innermost_net(p);
+  switch (p.top()) {
+    case proto::tcp: return "TCP";
+    case proto::udp: return "UDP";
+    case proto::sctp: return "SCTP";
+    case proto::icmp: return "ICMP";
+    case proto::icmpv6: return "ICMPv6";
+    case proto::igmp: {
+      const layer* g = p.last(proto::igmp);
+      if (g && g->igmp.type == 0x22) return "IGMPv3";
+      if (g && g->igmp.type == 0x12) return "IGMPv1";
+      return "IGMPv2";
+    }
+    case proto::arp: return "ARP";
+    case proto::esp: return "ESP";
+    case proto::ah: return "AH";
+    case proto::gre: return "GRE";
+    case proto::vxlan: return "VXLAN";
+    case proto::geneve: return "Geneve";
+    case proto::ip: return "IPv4";
+    case proto::ipv6: return "IPv6";
+    case proto::llc: return "LLC";
+    case proto::wlan: return "802.11";
+    case proto::mpls: return "MPLS";
+    case proto::pppoes: return "PPPoES";
+    case proto::ppp: return "PPP";
+    case proto::vlan: return "VLAN";
+    case proto::eth: return "Ethernet";
+    case proto::sll: case proto::sll2: return "SLL";
+    case proto::null: return "NULL";
+    default: break;
+  }
+  (void)ip;
+  return "";
+}
+
+std::string source_column(const packet& p) {
+  if (const layer* n = innermost_net(p)) {
+    return n->kind == proto::ip ? format_ipv4(n->ip.src) : format_ipv6(n->ipv6.src);
+  }
+  if (const layer* a = p.last(proto::arp)) return format_mac(a->arp.sha);
+  if (const layer* e = p.last(proto::eth)) return format_mac(e->eth.src);
+  if (const layer* w = p.last(proto::wlan)) return format_mac(w->link.wlan_sa);
+  return "";
+}
+
+std::string destination_column(const packet& p) {
+  if (const layer* n = innermost_net(p)) {
+    return n->kind == proto::ip ? format_ipv4(n->ip.dst) : format_ipv6(n->ipv6.dst);
+  }
+  if (const layer* e = p.last(proto::eth)) {
+    bool bcast = true;
+    for (auto b : e->eth.dst) bcast = bcast && b == 0xff;
+    return bcast ? "Broadcast" : format_mac(e->eth.dst);
+  }
+  if (const layer* w = p.last(proto::wlan)) return format_mac(w->link.wlan_da);
+  return "";
+}
+
+std::string info_column(const packet& p, const frame_meta& m) {
+  char buf[256];
+  switch (p.top()) {
+    case proto::tcp: {
+      const auto& t = p.last(proto::tcp)->tcp;
+      std::string flags;
+      // Wireshark's order: SYN, FIN, RST, PSH, ACK, URG, ECE, CWR, NS.
+      static const int order[] = {1, 0, 2, 3, 4, 5, 6, 7, 8};
+      for (int i : order) {
+        if (t.flags & (1u << i)) {
+          if (!flags.empty()) flags += ", ";
+          flags += tcp_flag_names[i];
+        }
+      }
+      std::snprintf(buf, sizeof buf, "%u → %u [%s] Seq=%u", t.sport, t.dport, flags.c_str(), t.seq);
+      std::string s = buf;
+      if (t.flags & 0x10) s += " Ack=" + num(t.ack);
+      s += " Win=" + num(t.window) + " Len=" + num(t.payload_len);
+      if (t.mss) s += " MSS=" + num(t.mss);
+      if (t.sack_perm) s += " SACK_PERM";
+      if (t.has_ts) s += " TSval=" + num(t.ts_val) + " TSecr=" + num(t.ts_ecr);
+      if (t.wscale != 0xff) s += " WS=" + num(1u << std::min<unsigned>(t.wscale, 14));
+      return s;
+    }
+    case proto::udp: {
+      const auto& u = p.last(proto::udp)->udp;
+      std::snprintf(buf, sizeof buf, "%u → %u Len=%u", u.sport, u.dport, u.length >= 8 ? u.length - 8u : 0u);
+      return buf;
+    }
+    case proto::icmp:
+    case proto::icmpv6: {
+      const layer* l = p.last(p.top());
+      const auto& c = l->icmp;
+      bool v6 = p.top() == proto::icmpv6;
+      const char* what = nullptr;
+      if (!v6) {
+        switch (c.type) {
+          case 0: what = "Echo (ping) reply"; break;
+          case 8: what = "Echo (ping) request"; break;
+          case 3: what = "Destination unreachable"; break;
+          case 11: what = "Time-to-live exceeded"; break;
+          case 5: what = "Redirect"; break;
+          case 13: what = "Timestamp request"; break;
+          case 14: what = "Timestamp reply"; break;
+          default: break;
+        }
+      } else {
+        switch (c.type) {
+          case 1: what = "Destination Unreachable"; break;
+          case 2: what = "Packet Too Big"; break;
+          case 3: what = "Time Exceeded"; break;
+          case 4: what = "Parameter Problem"; break;
+          case 128: what = "Echo (ping) request"; break;
+          case 129: what = "Echo (ping) reply"; break;
+          case 133: what = "Router Solicitation"; break;
+          case 134: what = "Router Advertisement"; break;
+          case 135: what = "Neighbor Solicitation"; break;
+          case 136: what = "Neighbor Advertisement"; break;
+          case 143: what = "Multicast Listener Report Message v2"; break;
+          default: break;
+        }
+      }
+      if ((!v6 && (c.type == 0 || c.type == 8)) || (v6 && (c.type == 128 || c.type == 129))) {
+        std::snprintf(buf, sizeof buf, "%s id=0x%04x, seq=%u/%u", what, c.id, c.seq,
+                      static_cast<unsigned>(((c.seq & 0xff) << 8) | (c.seq >> 8)));
+        return buf;
+      }
+      if (what) return what;
+      std::snprintf(buf, sizeof buf, "Type %u, code %u", c.type, c.code);
+      return buf;
+    }
+    case proto::arp: {
+      const auto& a = p.last(proto::arp)->arp;
+      if (a.opcode == 1) return "Who has " + format_ipv4(a.tpa) + "? Tell " + format_ipv4(a.spa);
+      if (a.opcode == 2) return format_ipv4(a.spa) + " is at " + format_mac(a.sha);
+      return "ARP opcode " + num(a.opcode);
+    }
+    case proto::ip: {
+      const auto& ip = p.last(proto::ip)->ip;
+      if ((ip.flags & 1) || ip.frag_offset) {
+        std::snprintf(buf, sizeof buf, "Fragmented IP protocol (proto=%u, off=%u, ID=%04x)",
+                      ip.proto, ip.frag_offset * 8u, ip.id);
+        return buf;
+      }
+      return "IPv4 protocol " + num(ip.proto);
+    }
+    default: break;
+  }
+  (void)m;
+  return "";
+}
+
+}  // namespace pcapscope::dissect
