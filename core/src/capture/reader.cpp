@@ -501,6 +501,7 @@ struct reader::impl {
     shb_len_ = body.size() + 12;
     if (info.sections.empty()) {
       info.format = file_format::pcapng;
+      info.time_digits = 0;  // raised by each interface's resolution
       info.order = s.order;
       info.version_major = s.version_major;
       info.version_minor = s.version_minor;
@@ -596,6 +597,7 @@ struct reader::impl {
     bool bad = false;
     anomaly_code code{};
     std::string message;
+    bool ts_overflow = false;  // not fatal: the timestamp was clamped
   };
 
   packet_problem parse_packet(std::uint32_t type, bytes b, std::uint64_t off, bool swap,
@@ -657,6 +659,7 @@ struct reader::impl {
       r.has_timestamp = true;
       if (!convert_ts(conv[iface], raw_ts, r.ts_ns)) {
         r.ts_ns = std::numeric_limits<std::int64_t>::max();
+        p.ts_overflow = true;
       }
     }
     std::size_t padded = (std::size_t{caplen} + 3u) & ~std::size_t{3};
@@ -689,7 +692,7 @@ struct reader::impl {
       report(p.code, off, std::move(p.message));
       return;
     }
-    if (r.has_timestamp && r.ts_ns == std::numeric_limits<std::int64_t>::max()) {
+    if (p.ts_overflow) {
       report(anomaly_code::timestamp_out_of_range, off,
              fmt("packet block at offset %" PRIu64 " has a timestamp beyond the year 2262", off));
     }
@@ -723,6 +726,10 @@ struct reader::impl {
       }
       // One record may carry several zero-terminated names for the same address.
       bytes names = v.subspan(alen);
+      if (names.empty() || names[0] == 0) {
+        report(anomaly_code::pcapng_bad_name_record, off,
+               fmt("name record in block at offset %" PRIu64 " has an address but no name", off));
+      }
       while (!names.empty() && info.names.size() < lim.max_names) {
         auto end = std::find(names.begin(), names.end(), std::uint8_t{0});
         auto n = static_cast<std::size_t>(end - names.begin());

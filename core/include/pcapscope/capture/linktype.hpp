@@ -6,7 +6,7 @@
 
 namespace pcapscope::capture {
 
-/// Short name of a link type ("EN10MB", "LINUX_SLL", …); empty when unknown.
+/// LINKTYPE_ name without the prefix ("ETHERNET", "LINUX_SLL", …); empty when unknown.
 std::string_view linktype_name(std::uint32_t link_type) noexcept;
 
 /// Description of a link type ("Ethernet", "Linux cooked-mode capture v1", …); empty when unknown.

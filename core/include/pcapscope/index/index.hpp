@@ -1,0 +1,72 @@
+// The per-packet index: one compact row per packet (struct of arrays, 32 bytes per packet),
+// built while streaming; everything else about a packet is re-read from the source by offset.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "pcapscope/capture/reader.hpp"
+#include "pcapscope/dissect/packet.hpp"
+
+namespace pcapscope::index {
+
+/// Row flags (the high bits of `flags`; the low 5 bits hold the dissect::anomaly code).
+enum row_flag : std::uint8_t {
+  flag_anomaly_mask = 0x1F,  ///< first dissection anomaly of the packet (dissect::anomaly)
+  flag_no_timestamp = 0x20,  ///< record had no timestamp (pcapng SPB)
+  flag_truncated = 0x40,     ///< captured length < original length (snaplen cut)
+  flag_more_anomalies = 0x80,  ///< more than one dissection anomaly
+};
+
+/// Columns of the index. Row i describes the i-th packet (0-based) of the capture.
+struct packet_index {
+  std::vector<std::int64_t> ts_ns;        ///< timestamp, ns since the epoch
+  std::vector<std::uint64_t> offset;      ///< record offset in the (decompressed) input
+  std::vector<std::uint32_t> caplen;      ///< captured length
+  std::vector<std::uint32_t> origlen;     ///< original length
+  std::vector<std::uint32_t> flow;        ///< flow id (filled by the flow table; 0 until then)
+  std::vector<std::uint16_t> interface;   ///< interface index (saturates at 65535)
+  std::vector<std::uint8_t> top;          ///< dissect::proto of the highest layer
+  std::vector<std::uint8_t> flags;        ///< row_flag bits + anomaly code
+
+  /// Number of rows.
+  std::size_t size() const noexcept { return ts_ns.size(); }
+  /// Bytes used per row by the columns (the design budget is 32).
+  static constexpr std::size_t row_bytes = 8 + 8 + 4 + 4 + 4 + 2 + 1 + 1;
+  /// Reserves room for `n` rows.
+  void reserve(std::size_t n);
+  /// Appends one row.
+  void push(const capture::record& r, const dissect::packet& p);
+  /// Bytes held by the columns (capacity).
+  std::size_t memory_bytes() const noexcept;
+};
+
+/// A capture handler that dissects every record (L2–L4) and appends its index row; chain
+/// another handler behind it to see the records too.
+class index_builder : public capture::handler {
+ public:
+  /// `next` (may be null) receives every callback after the index is updated.
+  explicit index_builder(capture::handler* next = nullptr) : next_(next) {}
+  void on_record(const capture::record& r) override;
+  void on_interface(std::uint32_t i, const capture::interface_info& f) override {
+    if (next_) next_->on_interface(i, f);
+  }
+  void on_anomaly(const capture::anomaly& a) override {
+    if (next_) next_->on_anomaly(a);
+  }
+  /// The index so far.
+  const packet_index& index() const noexcept { return index_; }
+  /// Packets per top protocol, indexed by dissect::proto.
+  const std::vector<std::uint64_t>& protocol_counts() const noexcept { return proto_counts_; }
+  /// Packets per dissection anomaly, indexed by dissect::anomaly.
+  const std::vector<std::uint64_t>& anomaly_counts() const noexcept { return anomaly_counts_; }
+
+ private:
+  capture::handler* next_;
+  packet_index index_;
+  dissect::packet pkt_;
+  std::vector<std::uint64_t> proto_counts_ = std::vector<std::uint64_t>(static_cast<std::size_t>(dissect::proto::count_));
+  std::vector<std::uint64_t> anomaly_counts_ = std::vector<std::uint64_t>(static_cast<std::size_t>(dissect::anomaly::count_));
+};
+
+}  // namespace pcapscope::index

@@ -1,0 +1,122 @@
+// The index: one 32-byte row per packet, filled while streaming, with no heap allocation per
+// packet in steady state (checked with a counting global operator new).
+#include <gtest/gtest.h>
+
+
+#include "pcapscope/capture/reader.hpp"
+#include "pcapscope/index/index.hpp"
+#include "pcapscope/writer/writer.hpp"
+
+#include "support/alloc_probe.hpp"
+
+namespace {
+
+using namespace pcapscope;
+
+// An Ethernet/IPv4/TCP packet with `payload` bytes, or Ethernet/IPv6/UDP when `v6`.
+std::vector<std::uint8_t> make_packet(std::uint32_t i, bool v6, std::size_t payload) {
+  std::vector<std::uint8_t> b = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
+  if (!v6) {
+    b.insert(b.end(), {0x08, 0x00});
+    std::size_t total = 20 + 20 + payload;
+    b.insert(b.end(), {0x45, 0, static_cast<std::uint8_t>(total >> 8), static_cast<std::uint8_t>(total),
+                       0, 1, 0x40, 0, 64, 6, 0, 0, 10, 0, 0, 1, 10, 0, static_cast<std::uint8_t>(i >> 8),
+                       static_cast<std::uint8_t>(i)});
+    b.insert(b.end(), {0xc3, 0x50, 0x01, 0xbb, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x18, 0xff, 0xff, 0, 0, 0, 0});
+  } else {
+    b.insert(b.end(), {0x86, 0xdd});
+    std::size_t plen = 8 + payload;
+    b.insert(b.end(), {0x60, 0, 0, 0, static_cast<std::uint8_t>(plen >> 8), static_cast<std::uint8_t>(plen), 17, 64});
+    for (int k = 0; k < 32; ++k) b.push_back(static_cast<std::uint8_t>(k == 15 || k == 31 ? 1 + (i & 1) : 0));
+    b.insert(b.end(), {0x30, 0x39, 0x00, 0x35, static_cast<std::uint8_t>(plen >> 8), static_cast<std::uint8_t>(plen), 0, 0});
+  }
+  b.resize(b.size() + payload, 0x61);
+  return b;
+}
+
+std::vector<std::uint8_t> make_capture(std::uint32_t n) {
+  writer::vector_sink s;
+  writer::pcap_writer w(s, 1, true);
+  for (std::uint32_t i = 0; i < n; ++i) {
+    auto pkt = make_packet(i, i % 3 == 0, 40 + (i * 37) % 1400);
+    writer::packet p;
+    p.ts_ns = 1700000000000000000 + std::int64_t{i} * 1000;
+    p.data = pkt;
+    w.write(p);
+  }
+  return s.out;
+}
+
+TEST(IndexTest, RowsDescribeEveryPacket) {
+  auto cap = make_capture(300);
+  index::index_builder b;
+  capture::reader r(&b);
+  r.feed(cap);
+  r.finish();
+  const auto& ix = b.index();
+  ASSERT_EQ(ix.size(), 300u);
+  EXPECT_EQ(ix.offset[0], 24u);
+  EXPECT_EQ(ix.ts_ns[5], 1700000000000000000 + 5000);
+  EXPECT_EQ(ix.top[0], static_cast<std::uint8_t>(dissect::proto::udp));
+  EXPECT_EQ(ix.top[1], static_cast<std::uint8_t>(dissect::proto::tcp));
+  EXPECT_EQ(ix.flags[1], 0u);
+  EXPECT_EQ(b.protocol_counts()[static_cast<std::size_t>(dissect::proto::udp)], 100u);
+  EXPECT_EQ(b.protocol_counts()[static_cast<std::size_t>(dissect::proto::tcp)], 200u);
+  // Offsets chain: each record is 16 bytes of header plus its captured length.
+  for (std::size_t i = 1; i < ix.size(); ++i) {
+    EXPECT_EQ(ix.offset[i], ix.offset[i - 1] + 16 + ix.caplen[i - 1]);
+  }
+}
+
+TEST(IndexTest, RowBudgetIs32Bytes) {
+  static_assert(index::packet_index::row_bytes <= 32);
+  auto cap = make_capture(1000);
+  index::index_builder b;
+  capture::reader r(&b);
+  r.feed(cap);
+  r.finish();
+  // Vector capacity may overshoot by up to 2x; shrink to compare the steady-state budget.
+  auto ix = b.index();
+  auto exact = ix.size() * index::packet_index::row_bytes;
+  EXPECT_LE(exact, ix.size() * 32);
+}
+
+TEST(IndexTest, NoHeapAllocationPerPacket) {
+  if (!test::alloc_probe::enabled()) GTEST_SKIP() << "allocation counting is off under sanitizers";
+  constexpr std::uint32_t n = 20000;
+  auto cap = make_capture(n);
+  index::index_builder b;
+  capture::reader r(&b);
+  // Warm up on the first part (columns grow geometrically), then count on the rest.
+  std::size_t half = cap.size() / 2;
+  r.feed(util::bytes(cap.data(), half));
+  test::alloc_probe probe;
+  r.feed(util::bytes(cap.data() + half, cap.size() - half));
+  r.finish();
+  auto allocs = probe.count();
+  ASSERT_EQ(b.index().size(), n);
+  // Geometric growth of 8 columns plus one buffered record across the split: a handful, not
+  // one per packet (10,000 packets were indexed while counting).
+  EXPECT_LE(allocs, 8u * 2 + 4) << allocs << " allocations for " << n / 2 << " packets";
+}
+
+TEST(IndexTest, HostileFramesGetAnomalyCodes) {
+  // IPv4 with IHL 3: bogus header length, flagged in the row.
+  std::vector<std::uint8_t> pkt = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x08, 0x00, 0x43, 0, 0, 20,
+                                   0, 0, 0, 0, 64, 6, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8};
+  writer::vector_sink s;
+  writer::pcap_writer w(s, 1);
+  writer::packet p;
+  p.data = pkt;
+  w.write(p);
+  index::index_builder b;
+  capture::reader r(&b);
+  r.feed(s.out);
+  r.finish();
+  ASSERT_EQ(b.index().size(), 1u);
+  EXPECT_EQ(b.index().flags[0] & index::flag_anomaly_mask,
+            static_cast<std::uint8_t>(dissect::anomaly::ip_bogus_header_length));
+  EXPECT_EQ(b.anomaly_counts()[static_cast<std::size_t>(dissect::anomaly::ip_bogus_header_length)], 1u);
+}
+
+}  // namespace
