@@ -13,6 +13,7 @@
 #include "pcapscope/capture/file.hpp"
 #include "pcapscope/capture/linktype.hpp"
 #include "pcapscope/capture/summary.hpp"
+#include "pcapscope/dissect/detail.hpp"
 #include "pcapscope/dissect/fields.hpp"
 #include "pcapscope/util/json.hpp"
 
@@ -30,6 +31,8 @@ constexpr const char* kUsage =
     "                          one record per packet; keys are Wireshark field names; a field\n"
     "                          seen several times in a packet is an array (tsv: comma-joined)\n"
     "                          --fields list prints the known field names\n"
+    "  detail FILE N [--json]  packet N's field tree (names, labels, values, byte ranges)\n"
+    "                          and a hex dump\n"
     "\n"
     "FILE may be a .pcap or .pcapng file, optionally gzip-compressed, or - for stdin.\n"
     "Exit status: 0 ok (warnings on stderr), 1 a file could not be read (partial results are\n"
@@ -383,6 +386,100 @@ int cmd_packets(const std::string& path, const std::string& format, const std::s
   return 0;
 }
 
+// Keeps a copy of packet `want` (1-based) while streaming.
+class pick_packet : public capture::handler {
+ public:
+  explicit pick_packet(std::uint64_t want) : want_(want) {}
+  void on_record(const capture::record& r) override {
+    if (++seen_ != want_) return;
+    found_ = true;
+    rec_ = r;
+    bytes_.assign(r.data.begin(), r.data.end());
+    rec_.data = bytes_;
+    rec_.options = {};
+  }
+  bool found() const { return found_; }
+  const capture::record& record() const { return rec_; }
+  std::uint64_t seen() const { return seen_; }
+
+ private:
+  std::uint64_t want_;
+  std::uint64_t seen_ = 0;
+  bool found_ = false;
+  capture::record rec_;
+  std::vector<std::uint8_t> bytes_;
+};
+
+void hex_dump(util::bytes b) {
+  for (std::size_t i = 0; i < b.size(); i += 16) {
+    std::printf("%04zx  ", i);
+    for (std::size_t k = 0; k < 16; ++k) {
+      if (i + k < b.size()) std::printf("%02x ", b[i + k]);
+      else std::printf("   ");
+      if (k == 7) std::printf(" ");
+    }
+    std::printf(" ");
+    for (std::size_t k = 0; k < 16 && i + k < b.size(); ++k) {
+      auto c = b[i + k];
+      std::putchar(c >= 0x20 && c < 0x7f ? c : '.');
+    }
+    std::printf("\n");
+  }
+}
+
+int cmd_detail(const std::string& path, const std::string& number, bool json) {
+  char* end = nullptr;
+  unsigned long long n = std::strtoull(number.c_str(), &end, 10);
+  if (number.empty() || *end != '\0' || n == 0) {
+    std::fprintf(stderr, "pcapscope detail: packet number must be a positive integer, got \"%s\"\n", number.c_str());
+    return 2;
+  }
+  std::string err;
+  auto f = capture::capture_file::open(path, err);
+  if (!f) {
+    std::fprintf(stderr, "pcapscope: %s\n", err.c_str());
+    return 1;
+  }
+  pick_packet pick(n);
+  auto st = f->read_all(&pick);
+  if (!pick.found()) {
+    std::fprintf(stderr, "pcapscope: %s: no packet %llu (the file has %llu)%s%s\n", path.c_str(), n,
+                 static_cast<unsigned long long>(pick.seen()), st.ok ? "" : "; ", st.ok ? "" : st.message.c_str());
+    return 1;
+  }
+  const auto& r = pick.record();
+  dissect::frame_meta m;
+  m.number = n;
+  m.ts_ns = r.ts_ns;
+  m.has_timestamp = r.has_timestamp;
+  m.caplen = r.caplen;
+  m.origlen = r.origlen;
+  m.interface = r.kind == capture::record_kind::pcap_record ? -1 : static_cast<std::int64_t>(r.interface);
+  m.link_type = r.link_type;
+  auto tree = dissect::detail(r.data, m);
+  if (json) {
+    std::string j = dissect::detail_json(tree);
+    j.pop_back();  // add the bytes to the object
+    j += ",\"bytes\":\"";
+    static const char* hexd = "0123456789abcdef";
+    for (auto b : r.data) {
+      j += hexd[b >> 4];
+      j += hexd[b & 15];
+    }
+    j += "\"}\n";
+    std::fwrite(j.data(), 1, j.size(), stdout);
+  } else {
+    for (const auto& node : tree) {
+      std::printf("%*s%s", node.depth * 4, "", node.label.c_str());
+      if (node.length) std::printf("   [%u..%u]", node.offset, node.offset + node.length - 1);
+      std::printf("\n");
+    }
+    std::printf("\n");
+    hex_dump(r.data);
+  }
+  return 0;
+}
+
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
@@ -411,6 +508,13 @@ int main(int argc, char** argv) {
       return 2;
     }
     return cmd_info(files, json);
+  }
+  if (cmd == "detail") {
+    if (files.size() != 2) {
+      std::fprintf(stderr, "pcapscope detail: give FILE and a packet number\n%s", kUsage);
+      return 2;
+    }
+    return cmd_detail(files[0], files[1], json);
   }
   if (cmd == "packets") {
     if (fields == "list") return cmd_packets("", format, fields);

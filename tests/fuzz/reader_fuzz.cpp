@@ -6,6 +6,7 @@
 
 #include "pcapscope/capture/reader.hpp"
 #include "pcapscope/capture/summary.hpp"
+#include "pcapscope/dissect/detail.hpp"
 
 namespace {
 
@@ -17,6 +18,14 @@ struct sink : capture::handler {
   void on_record(const capture::record& r) override {
     offsets.push_back(r.record_offset);
     for (auto b : r.data) sum += b;  // touch every byte the reader hands out
+    // The dissectors and the field tree on every packet: byte ranges stay inside the packet.
+    dissect::frame_meta m;
+    m.caplen = r.caplen;
+    m.origlen = r.origlen;
+    m.link_type = r.link_type;
+    for (const auto& n : dissect::detail(r.data, m)) {
+      if (std::uint64_t{n.offset} + n.length > r.data.size()) std::abort();
+    }
   }
 };
 
