@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -101,10 +102,6 @@ void put8(buf& b, std::uint32_t v) { b.push_back(static_cast<std::uint8_t>(v)); 
 void put16(buf& b, std::uint32_t v) {
   put8(b, v >> 8);
   put8(b, v & 0xff);
-}
-void put24(buf& b, std::uint32_t v) {
-  put8(b, v >> 16);
-  put16(b, v & 0xffff);
 }
 void put32(buf& b, std::uint32_t v) {
   put16(b, v >> 16);
@@ -254,8 +251,11 @@ std::vector<client> make_clients(prng& rng, std::size_t count) {
   return out;
 }
 
+/// Next source port from Linux's default ephemeral range, skipping the UDP traceroute ports
+/// (33434-33534) that Wireshark would flag as a possible traceroute.
 std::uint16_t ephemeral_port(client& c) {
-  const std::uint16_t p = c.next_port;
+  std::uint16_t p = c.next_port;
+  if (p >= 33434 && p <= 33534) p = 33535;
   c.next_port = static_cast<std::uint16_t>(p >= 60999 ? 32768 : p + 1);
   return p;
 }
@@ -363,9 +363,7 @@ void end_ip(session& s, bool v6, std::size_t l3, std::uint8_t proto, std::size_t
     acc = sum16(&b[l3 + 12], 8, 0);
   }
   if (csum_at != no_checksum) {
-    if (!v6 && proto == 1) acc = 0;  // ICMPv4 has no pseudo-header
-    acc += l4_len + proto;
-    if (!v6 && proto == 1) acc = 0;
+    acc = (!v6 && proto == 1) ? 0 : acc + l4_len + proto;  // ICMPv4 has no pseudo-header
     std::uint16_t c = fold(sum16(&b[l4], l4_len, acc));
     if (proto == 17 && c == 0) c = 0xffff;
     set16(b, l4 + csum_at, c);
@@ -436,11 +434,14 @@ void json_body(prng& rng, buf& b, std::size_t n) {
   bool first = true;
   char item[160];
   while (true) {
+    // One random draw per statement: argument evaluation order is unspecified.
+    const std::uint32_t id = rng.below(100000);
+    const std::string_view w1 = rng.pick(words);
+    const std::string_view w2 = rng.pick(words);
+    const std::uint32_t score = rng.below(1000);
     const int len = std::snprintf(item, sizeof item, "%s{\"id\":%u,\"name\":\"%.*s %.*s\",\"score\":%u}",
-                                  first ? "" : ",", rng.below(100000),
-                                  static_cast<int>(words[rng.below(48)].size()), words[rng.below(48)].data(),
-                                  static_cast<int>(words[rng.below(48)].size()), words[rng.below(48)].data(),
-                                  rng.below(1000));
+                                  first ? "" : ",", id, static_cast<int>(w1.size()), w1.data(),
+                                  static_cast<int>(w2.size()), w2.data(), score);
     if (b.size() + static_cast<std::size_t>(len) + 2 > end) break;
     put(b, std::string_view(item, static_cast<std::size_t>(len)));
     first = false;
@@ -485,6 +486,7 @@ struct tcp_conn {
   std::uint32_t nxt[2]{};        // next sequence number to send: [0] client, [1] server
   std::uint32_t last_ack[2]{};   // last ack number sent
   std::uint32_t unacked[2]{};    // segments received and not yet acknowledged
+  std::uint32_t received[2]{};   // data segments received in all
   std::uint32_t tsval[2]{};      // TCP timestamp clocks
   bool synced = false;
 };
@@ -496,7 +498,6 @@ void tcp_segment(prng& rng, session& s, tcp_conn& c, int dir, std::uint8_t flags
   buf& b = s.bytes;
   const int peer = 1 - dir;
   const std::size_t l3 = begin_ip(s, c.p, dir == 0, 6);
-  const std::size_t l4 = b.size();
   c.tsval[dir] += rng.below(2);
   put16(b, dir == 0 ? c.c_port : c.s_port);
   put16(b, dir == 0 ? c.s_port : c.c_port);
@@ -524,13 +525,15 @@ void tcp_segment(prng& rng, session& s, tcp_conn& c, int dir, std::uint8_t flags
   }
   put(b, payload);
   end_ip(s, c.p.v6, l3, 6, 16);
-  (void)l4;
   c.nxt[dir] += static_cast<std::uint32_t>(payload.size()) + ((flags & (syn | fin)) ? 1u : 0u);
   if (flags & ack) {
     c.last_ack[dir] = ack_no;
     c.unacked[dir] = 0;
   }
-  if (!payload.empty()) ++c.unacked[peer];
+  if (!payload.empty()) {
+    ++c.unacked[peer];
+    ++c.received[peer];
+  }
 }
 
 constexpr std::uint8_t tcp_fin = 0x01, tcp_syn = 0x02, tcp_psh = 0x08, tcp_ack = 0x10;
@@ -551,7 +554,8 @@ void tcp_open(prng& rng, session& s, tcp_conn& c) {
   c.unacked[0] = c.unacked[1] = 0;
 }
 
-/// Sends `data` from `dir` in MSS-sized segments; the receiver acks every second segment.
+/// Sends `data` from `dir` in MSS-sized segments. The receiver acks every segment while in
+/// quick-ack mode (its first 16 segments, as Linux does), then every second one.
 void tcp_send(prng& rng, session& s, tcp_conn& c, int dir, std::span<const std::uint8_t> data) {
   const std::size_t mss = c.p.v6 ? 1428 : 1448;  // MSS minus the 12 bytes of timestamp option
   for (std::size_t off = 0; off < data.size();) {
@@ -560,7 +564,9 @@ void tcp_send(prng& rng, session& s, tcp_conn& c, int dir, std::span<const std::
     tcp_segment(rng, s, c, dir, static_cast<std::uint8_t>(tcp_ack | (last ? tcp_psh : 0)),
                 data.subspan(off, n));
     off += n;
-    if (c.unacked[1 - dir] >= 2 && !last) tcp_ack_if_needed(rng, s, c, 1 - dir);
+    const int peer = 1 - dir;
+    const std::uint32_t every = c.received[peer] <= 16 ? 1 : 2;
+    if (c.unacked[peer] >= every && !last) tcp_ack_if_needed(rng, s, c, peer);
   }
 }
 
@@ -574,16 +580,21 @@ void tcp_close(prng& rng, session& s, tcp_conn& c, int dir) {
 // ---------------------------------------------------------------------------------------------
 // The generator: profiles, session kinds, and the interleaving loop.
 
+/// Shape of the generated traffic.
 struct profile {
   std::uint32_t concurrency;   // sessions interleaved at once
   std::uint32_t max_body;      // largest HTTP/TLS response body
   std::uint32_t min_gap_ns;    // gap between consecutive frames
   std::uint32_t max_gap_ns;
   std::uint32_t max_requests;  // requests per keep-alive connection
+  /// Session mix, cumulative percentages: HTTP, TLS, DNS, ICMP echo, ICMPv6; ARP the rest.
+  std::array<std::uint32_t, 5> mix;
 };
 
-constexpr profile bench_profile{24, 400000, 1000, 70000, 4};
-constexpr profile sample_profile{5, 6000, 200000, 40000000, 2};
+/// The benchmark capture: ~525 bytes per packet, ~28k packets/s.
+constexpr profile bench_profile{24, 32768, 1000, 70000, 6, {20, 42, 88, 93, 97}};
+/// The web demo sample: few flows at a time, small bodies, browsing-like pacing.
+constexpr profile sample_profile{5, 6000, 200000, 40000000, 2, {26, 60, 84, 90, 96}};
 
 class generator {
  public:
@@ -597,15 +608,16 @@ class generator {
     for (int attempt = 0; attempt < 4; ++attempt) {
       s.clear();
       const std::uint32_t r = rng_.below(100);
-      if (r < 26) {
+      const auto& m = prof_.mix;
+      if (r < m[0]) {
         plan_http(s);
-      } else if (r < 60) {
+      } else if (r < m[1]) {
         plan_tls(s);
-      } else if (r < 84) {
-        plan_dns(s, pick_client(), rng_.chance(30), nullptr);
-      } else if (r < 90) {
+      } else if (r < m[2]) {
+        plan_lookup(s);
+      } else if (r < m[3]) {
         plan_ping(s);
-      } else if (r < 96) {
+      } else if (r < m[4]) {
         plan_icmpv6(s);
       } else {
         plan_arp(s);
@@ -615,7 +627,7 @@ class generator {
     // Near the end of the capture: something small that fits exactly.
     s.clear();
     if (budget >= 2) {
-      plan_dns(s, pick_client(), rng_.chance(30), nullptr);
+      plan_lookup(s);
     } else {
       plan_router_solicitation(s, pick_client());
     }
@@ -629,6 +641,12 @@ class generator {
   prng& rng() { return rng_; }
 
  private:
+  /// Response body size: mostly small API-style answers, some page assets and downloads.
+  std::uint32_t body_size() {
+    if (rng_.chance(75)) return rng_.log_size(60, 2000);
+    return rng_.log_size(2000, prof_.max_body);
+  }
+
   client& pick_client() { return clients_[rng_.below(static_cast<std::uint32_t>(clients_.size()))]; }
 
   path ip_path(client& c, bool v6, std::uint32_t s4, const addr6& s6, std::uint8_t s_ttl) {
@@ -656,6 +674,13 @@ class generator {
     t.c_port = ephemeral_port(c);
     t.s_port = port;
     return t;
+  }
+
+  /// A standalone DNS lookup from a random client.
+  void plan_lookup(session& s) {
+    client& c = pick_client();
+    const bool v6 = rng_.chance(30);
+    plan_dns(s, c, v6, nullptr);
   }
 
   // --- DNS ------------------------------------------------------------------------------------
@@ -814,7 +839,12 @@ class generator {
         case 1: std::snprintf(target, sizeof target, "/static/css/site.%08x.css", rng_.u32()); break;
         case 2: std::snprintf(target, sizeof target, "/static/js/app.%08x.js", rng_.u32()); break;
         case 3: std::snprintf(target, sizeof target, "/api/v1/items?page=%u&limit=50", rng_.range(1, 40)); break;
-        case 4: std::snprintf(target, sizeof target, "/downloads/pkg-%u.%u.bin", rng_.range(1, 9), rng_.range(0, 30)); break;
+        case 4: {
+          const std::uint32_t major = rng_.range(1, 9);
+          const std::uint32_t minor = rng_.range(0, 30);
+          std::snprintf(target, sizeof target, "/downloads/pkg-%u.%u.bin", major, minor);
+          break;
+        }
         default: std::snprintf(target, sizeof target, "/api/v1/events"); break;
       }
       const bool post = kind == 5;
@@ -849,12 +879,12 @@ class generator {
       if (not_found) {
         body = rng_.range(150, 400);
       } else if (!not_modified) {
-        body = rng_.log_size(300, prof_.max_body);
+        body = body_size();
         if (kinds[kind] == "css") type = "text/css";
         if (kinds[kind] == "js") type = "application/javascript";
         if (kinds[kind] == "json") type = "application/json";
         if (kinds[kind] == "bin") type = "application/octet-stream";
-        if (post) body = rng_.range(32, 200);
+        if (post) body = rng_.range(40, 200);
       }
       resp.clear();
       put(resp, not_modified ? "HTTP/1.1 304 Not Modified\r\n"
@@ -877,22 +907,12 @@ class generator {
         text_body(rng_, resp, body, "html");
       } else if (!not_modified) {
         if (type == "application/json") {
-          json_body(rng_, resp, std::max<std::uint32_t>(body, 32));
+          json_body(rng_, resp, body);
         } else if (type == "application/octet-stream") {
           rng_.fill(resp, body);
         } else {
-          text_body(rng_, resp, body, kinds[kind] == "html" ? "html" : kinds[kind]);
+          text_body(rng_, resp, body, kinds[kind]);
         }
-      }
-      if (type == "application/json" && body < 32 && !not_modified && !not_found) {
-        // json_body wrote 32 bytes; fix the Content-Length we announced.
-        const std::string_view all(reinterpret_cast<const char*>(resp.data()), resp.size());
-        const std::size_t at = all.find("Content-Length: ") + 16;
-        char digits[12];
-        const int len = std::snprintf(digits, sizeof digits, "%u", body);
-        resp.erase(resp.begin() + static_cast<std::ptrdiff_t>(at),
-                   resp.begin() + static_cast<std::ptrdiff_t>(at + static_cast<std::size_t>(len)));
-        resp.insert(resp.begin() + static_cast<std::ptrdiff_t>(at), {'3', '2'});
       }
       tcp_send(rng_, s, t, 1, resp);
       if (!last || !server_closes) tcp_ack_if_needed(rng_, s, t, 0);
@@ -902,11 +922,13 @@ class generator {
 
   // --- TLS 1.3 --------------------------------------------------------------------------------
 
-  void tls_record(buf& b, std::uint32_t type, std::uint32_t len_or_random, bool random_body) {
+  /// A TLS record header of `length` bytes, followed by that many random bytes when `random_body`
+  /// (encrypted records), else by nothing (the caller writes the body).
+  void tls_record(buf& b, std::uint32_t type, std::uint32_t length, bool random_body) {
     put8(b, type);
     put16(b, 0x0303);
-    put16(b, len_or_random);
-    if (random_body) rng_.fill(b, len_or_random);
+    put16(b, length);
+    if (random_body) rng_.fill(b, length);
   }
 
   void client_hello(buf& b, std::string_view sni, bool chrome) {
@@ -925,7 +947,7 @@ class generator {
     {
       length_field suites(b, 2);
       if (chrome) put16(b, rng_.pick(grease));
-      for (std::uint16_t cs : {0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f, 0xc02c, 0xc030, 0xcca9, 0xcca8,
+      for (std::uint32_t cs : {0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f, 0xc02c, 0xc030, 0xcca9, 0xcca8,
                                0xc013, 0xc014, 0x009c, 0x009d, 0x002f, 0x0035}) {
         put16(b, cs);
       }
@@ -957,7 +979,7 @@ class generator {
       auto e = ext(10);  // supported_groups
       length_field l(b, 2);
       if (chrome) put16(b, rng_.pick(grease));
-      for (std::uint16_t g : {0x001d, 0x0017, 0x0018}) put16(b, g);
+      for (std::uint32_t g : {0x001d, 0x0017, 0x0018}) put16(b, g);
       l.close();
       e.close();
     }
@@ -975,7 +997,7 @@ class generator {
     {
       auto e = ext(13);  // signature_algorithms
       length_field l(b, 2);
-      for (std::uint16_t a : {0x0403, 0x0804, 0x0401, 0x0503, 0x0805, 0x0501, 0x0806, 0x0601}) put16(b, a);
+      for (std::uint32_t a : {0x0403, 0x0804, 0x0401, 0x0503, 0x0805, 0x0501, 0x0806, 0x0601}) put16(b, a);
       l.close();
       e.close();
     }
@@ -1066,7 +1088,7 @@ class generator {
         tls_record(out, 23, rng_.range(200, 280), true);  // NewSessionTicket x2
         tls_record(out, 23, rng_.range(200, 280), true);
       }
-      tls_app_data(out, rng_.log_size(200, prof_.max_body));
+      tls_app_data(out, body_size());
       tcp_send(rng_, s, t, 1, out);
       tcp_ack_if_needed(rng_, s, t, 0);
     }
@@ -1160,8 +1182,7 @@ class generator {
       put8(b, 5), put8(b, 1), put16(b, 0), put32(b, 1500);  // MTU
       put8(b, 3), put8(b, 4), put8(b, 64), put8(b, 0xc0);  // prefix information, L+A
       put32(b, 2592000), put32(b, 604800), put32(b, 0);
-      put(b, c.net->v6);
-      for (int i = 0; i < 10; ++i) put8(b, 0);
+      put(b, c.net->v6);  // the /64 prefix, zero-padded to 16 bytes
       end_ip(s, true, l3, 58, 2);
     }
   }

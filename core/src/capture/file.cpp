@@ -71,7 +71,7 @@ std::unique_ptr<capture_file> capture_file::open(const std::string& path, std::s
   f->size_ = S_ISREG(st.st_mode) ? static_cast<std::uint64_t>(st.st_size) : 0;
   if (opts.chunk_size == 0) opts.chunk_size = 1u << 20;
   f->opts_ = std::move(opts);
-  f->reader_ = std::make_unique<reader>(nullptr, f->opts_.limits);
+  f->reader_ = std::make_unique<reader>(nullptr, f->opts_.limits);  // replaced by read_all
   return f;
 }
 
@@ -94,9 +94,14 @@ status capture_file::read_all(handler* h) {
   if (!gzip_) {
     while (n > 0) {
       prog.bytes_read += static_cast<std::uint64_t>(n);
-      reader_->feed(util::bytes(in.data(), static_cast<std::size_t>(n)));
+      bool ok = reader_->feed(util::bytes(in.data(), static_cast<std::size_t>(n))).ok;
       prog.packets = reader_->info().packets;
       if (opts_.on_progress) opts_.on_progress(prog);
+      if (!ok) {  // reading stopped: the rest of the file is counted, not read
+        if (size_ > prog.bytes_read) reader_->note_unread(size_ - prog.bytes_read);
+        n = 0;
+        break;
+      }
       n = read_some(fd_, in.data(), in.size());
     }
     if (n < 0) {
@@ -138,13 +143,14 @@ status capture_file::read_all(handler* h) {
       int rc = inflate(&z, Z_NO_FLUSH);
       std::size_t got = out.size() - z.avail_out;
       if (got) {
-        reader_->feed(util::bytes(out.data(), got));
+        if (!reader_->feed(util::bytes(out.data(), got)).ok) done = true;
         if (tmp_fd_ >= 0 && !write_all(tmp_fd_, out.data(), got)) {
           st.ok = false;
           st.message = std::string("cannot write decompressed data to a temporary file: ") + std::strerror(errno);
         }
         produced += got;
       }
+      if (done) break;
       if (rc == Z_STREAM_END) {
         // Another gzip member may follow.
         if (z.avail_in > 0) {

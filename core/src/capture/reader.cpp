@@ -50,7 +50,7 @@ std::string hex32(std::uint32_t v) {
   return buf;
 }
 
-std::string fmt(const char* f, auto... args) {
+[[gnu::cold, gnu::noinline]] std::string fmt(const char* f, auto... args) {
   char buf[512];
   int n = std::snprintf(buf, sizeof buf, f, args...);
   if (n < 0) return {};
@@ -123,7 +123,7 @@ struct reader::impl {
 
   // ---- reporting -------------------------------------------------------------------------
 
-  void report(anomaly_code code, std::uint64_t off, std::string msg) {
+  [[gnu::cold, gnu::noinline]] void report(anomaly_code code, std::uint64_t off, std::string msg) {
     ++info.anomaly_total;
     auto idx = static_cast<std::size_t>(code);
     if (info.anomaly_counts.size() <= idx) info.anomaly_counts.resize(idx + 1);
@@ -992,6 +992,7 @@ reader& reader::operator=(reader&&) noexcept = default;
 
 status reader::feed(util::bytes chunk) { return impl_->feed(chunk); }
 status reader::finish() { return impl_->finish(); }
+void reader::note_unread(std::uint64_t n) noexcept { impl_->info.bytes_unparsed += n; }
 const capture_info& reader::info() const noexcept { return impl_->info; }
 bool reader::failed() const noexcept { return impl_->info.fatal; }
 

@@ -3,6 +3,7 @@
 // protocol, a link header…); the loop in `dissect` dispatches on that, so encapsulations nest
 // to any order but never deeper than `max_layers`.
 #include <algorithm>
+#include <cstring>
 
 #include "pcapscope/dissect/packet.hpp"
 
@@ -37,10 +38,21 @@ struct ctx {
   bytes data;
   packet& out;
   std::uint32_t off = 0;   // where the next header starts
-  std::uint32_t end = 0;   // end of valid bytes for the current payload (trimmed by IP lengths)
+  std::uint32_t end = 0;   // end of captured bytes of the current payload (trimmed by lengths)
+  std::uint32_t rend = 0;  // end of the current payload on the wire (reported length; >= end)
   bool in_icmp_error = false;  // inside the quoted packet of an ICMP error: truncation expected
+  bool in_fragment = false;    // inside the first fragment of an IP datagram: lengths exceed it
+  std::uint8_t link_depth = 0; // nested link headers (PPI) followed so far
 
   std::size_t avail() const { return off < end ? end - off : 0; }
+  std::uint32_t reported() const { return off < rend ? rend - off : 0; }
+
+  // Payload of the header at `start` is `len` bytes long on the wire (IP/UDP/PPPoE/802.3 length).
+  void trim(std::uint32_t start, std::uint32_t len) {
+    std::uint64_t e = std::uint64_t{start} + len;
+    if (e < rend) rend = static_cast<std::uint32_t>(e);
+    if (rend < end) end = rend;
+  }
 
   layer* push(proto p, std::uint32_t len) {
     if (out.count >= max_layers) {
@@ -48,10 +60,14 @@ struct ctx {
       return nullptr;
     }
     layer& l = out.layers[out.count++];
-    l = layer{};
+    // Zero the whole union: parsers set only the fields present in the header.
+    std::memset(static_cast<void*>(&l), 0, sizeof l);
     l.kind = p;
     l.offset = static_cast<std::uint16_t>(std::min<std::uint32_t>(off, 0xFFFF));
     l.length = static_cast<std::uint16_t>(std::min<std::uint32_t>(len, 0xFFFF));
+    l.captured = static_cast<std::uint16_t>(std::min<std::size_t>({len, avail(), 0xFFFF}));
+    if (l.captured < len) l.flags |= layer_partial;
+    if (in_icmp_error) l.flags |= layer_quoted;
     return &l;
   }
 
@@ -63,10 +79,11 @@ struct ctx {
     if (out.anomalies < 0xFF) ++out.anomalies;
   }
 
-  // A header that needs `n` bytes but fewer remain: flag (unless quoted) and stop.
+  // A header that needs `n` bytes but fewer remain: flag and stop. Inside an ICMP error quote
+  // a short header is expected (the quote is cut by design) and is only noted.
   bool need(std::uint32_t n) {
     if (avail() >= n) return true;
-    if (!in_icmp_error) flag(anomaly::truncated, off);
+    flag(in_icmp_error ? anomaly::icmp_quote_truncated : anomaly::truncated, off);
     return false;
   }
 

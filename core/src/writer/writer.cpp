@@ -11,9 +11,9 @@ namespace {
 
 template <class T>
 void put(std::vector<std::uint8_t>& b, T v) {
-  std::uint8_t tmp[sizeof(T)];
-  std::memcpy(tmp, &v, sizeof(T));
-  b.insert(b.end(), tmp, tmp + sizeof(T));
+  auto at = b.size();
+  b.resize(at + sizeof(T));
+  std::memcpy(b.data() + at, &v, sizeof(T));
 }
 
 void pad4(std::vector<std::uint8_t>& b) {

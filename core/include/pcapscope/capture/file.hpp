@@ -42,7 +42,7 @@ class capture_file final : public random_access_source {
   /// corrupt gzip, the reader's summary is kept and `status` says what failed.
   status read_all(handler* h);
 
-  /// The reader used by read_all (summary, read_at).
+  /// The reader used by read_all (summary, read_at); call read_all first.
   const reader& get_reader() const noexcept { return *reader_; }
   /// True when the input was gzip-compressed.
   bool gzip() const noexcept { return gzip_; }

@@ -93,6 +93,8 @@ class reader {
   status feed(util::bytes chunk);
   /// Ends the input: a record left incomplete becomes a `truncated_record` anomaly.
   status finish();
+  /// Counts `n` input bytes the caller did not feed because reading had already stopped.
+  void note_unread(std::uint64_t n) noexcept;
 
   /// The summary so far.
   const capture_info& info() const noexcept;

@@ -39,6 +39,16 @@ enum class proto : std::uint8_t {
   tcp,
   udp,
   sctp,
+  cfp,       ///< Cisco FabricPath outer header (ethertype 0x8903), inner Ethernet follows
+  vntag,     ///< Cisco VN-Tag (ethertype 0x8926)
+  erspan,    ///< ERSPAN type II / III header (GRE 0x88be / 0x22eb)
+  gtp,       ///< GTP-U header (UDP 2152), inner IP follows
+  teredo,    ///< Teredo authentication / origin indication (UDP 3544), IPv6 follows
+  l2tp,      ///< L2TPv2 data header (UDP 1701), PPP follows
+  pim,       ///< PIM header (IP protocol 103); a Register message carries an IP packet
+  fr,        ///< Frame Relay address + NLPID (link type 107)
+  chdlc,     ///< Cisco HDLC (link type 104)
+  ppi,       ///< Per-Packet Information header (link type 192)
   data,      ///< undissected payload
   count_     ///< number of values (not a protocol)
 };
@@ -59,6 +69,8 @@ enum class anomaly : std::uint8_t {
   too_many_layers,        ///< encapsulation deeper than the layer stack
   unknown_link_type,
   ip_bad_checksum,
+  gre_bogus_header,       ///< GRE version/flags we cannot follow
+  icmp_quote_truncated,   ///< quoted packet of an ICMP error shorter than its headers (informational)
   count_
 };
 
@@ -94,7 +106,7 @@ struct arp_fields {
 struct ip_fields {
   std::array<std::uint8_t, 4> src, dst;
   std::uint16_t total_len, id, frag_offset, checksum;  ///< frag_offset in 8-byte units
-  std::uint8_t hdr_len, dsfield, ttl, proto, flags;     ///< flags: 0x4 rb? no: bit2 reserved, bit1 DF, bit0 MF
+  std::uint8_t hdr_len, dsfield, ttl, proto, flags;     ///< flags: 0x4 reserved, 0x2 DF, 0x1 MF
   bool checksum_ok;
 };
 struct ipv6_fields {
@@ -133,7 +145,7 @@ struct tcp_fields {
   bool sack_perm, has_ts;
   std::uint8_t sack_blocks;
   std::uint32_t ts_val, ts_ecr;
-  std::uint32_t payload_len;
+  std::uint32_t payload_len;  ///< segment length from the IP/UDP lengths (may exceed captured bytes)
 };
 struct udp_fields {
   std::uint16_t sport, dport, length, checksum;
@@ -159,11 +171,21 @@ struct link_fields {  ///< SLL/SLL2/NULL/PPP/PPPoE/radiotap/802.11
   std::array<std::uint8_t, 6> wlan_sa, wlan_da, wlan_bssid;
 };
 
+/// Bits of `layer::flags`.
+enum layer_flag : std::uint8_t {
+  layer_quoted = 0x1,     ///< inside the quoted packet of an ICMP / ICMPv6 error
+  layer_partial = 0x2,    ///< header cut short by the captured length (quoted packets only): only
+                          ///< the fields inside the captured bytes are valid
+  layer_fragment = 0x4,   ///< IPv4/IPv6 first fragment: payload continues in other packets
+};
+
 /// One layer of the stack: which protocol, where its header starts and how long it is.
 struct layer {
   proto kind = proto::none;
+  std::uint8_t flags = 0;    ///< `layer_flag` bits
   std::uint16_t offset = 0;  ///< header start within the packet bytes
   std::uint16_t length = 0;  ///< header length (payload not included)
+  std::uint16_t captured = 0;  ///< bytes of the header actually captured (< length when partial)
   union {
     eth_fields eth;
     vlan_fields vlan;
@@ -209,7 +231,11 @@ struct packet {
 };
 
 /// Dissects `data` captured on `link_type` into `out` (which is reset first). Never allocates,
-/// never reads outside `data`; problems become anomalies in `out`.
-void dissect(util::bytes data, std::uint32_t link_type, packet& out) noexcept;
+/// never reads outside `data`; problems become anomalies in `out`. `wire_length` is the packet's
+/// original length (frame.len) when known: lengths computed from headers (tcp.len) are then
+/// those of the packet on the wire even when the capture was cut by a snap length; 0 means
+/// "same as the captured length".
+void dissect(util::bytes data, std::uint32_t link_type, packet& out,
+             std::uint32_t wire_length = 0) noexcept;
 
 }  // namespace pcapscope::dissect
