@@ -118,15 +118,16 @@ void print_text(const capture::capture_file& f, const capture::capture_info& inf
   auto line = [](const char* k, const std::string& v) { std::printf("%-24s%s\n", k, v.c_str()); };
   line("File name:", f.path());
   std::string type = std::string(capture::format_name(info.format));
-  if (info.format == capture::file_format::pcap) {
-    type += std::string(" (") + std::string(capture::variant_name(info.variant)) + " timestamps";
-  } else {
-    type += " (";
-  }
   if (info.format != capture::file_format::unknown) {
-    if (info.format == capture::file_format::pcap) type += ", ";
+    type += " (";
+    if (info.format == capture::file_format::pcap) {
+      type += std::string(capture::variant_name(info.variant)) + " timestamps, ";
+    }
     type += info.order == capture::byte_order::big ? "big-endian" : "little-endian";
-    type += ", version " + std::to_string(info.version_major) + "." + std::to_string(info.version_minor) + ")";
+    if (!info.sections.empty()) {
+      type += ", version " + std::to_string(info.version_major) + "." + std::to_string(info.version_minor);
+    }
+    type += ")";
   }
   line("File type:", type);
   line("Compression:", f.gzip() ? "gzip" : "none");
@@ -194,7 +195,7 @@ void print_text(const capture::capture_file& f, const capture::capture_info& inf
   line("Anomalies:", std::to_string(info.anomaly_total));
   for (const auto& a : info.anomalies) {
     std::printf("  [%s] %s @%" PRIu64 ": %s\n",
-                capture::anomaly_severity(a.code) == capture::severity::error ? "error" : "warning",
+                a.level == capture::severity::error ? "error" : "warning",
                 std::string(capture::anomaly_name(a.code)).c_str(), a.offset, a.message.c_str());
   }
   if (info.anomaly_total > info.anomalies.size()) {
@@ -375,7 +376,7 @@ int cmd_packets(const std::string& path, const std::string& format, const std::s
   std::fflush(stdout);
   const auto& info = f->get_reader().info();
   for (const auto& a : info.anomalies) {
-    if (capture::anomaly_severity(a.code) == capture::severity::error && st.ok) {
+    if (a.level == capture::severity::error && st.ok) {
       std::fprintf(stderr, "pcapscope: %s: warning: %s\n", path.c_str(), a.message.c_str());
     }
   }

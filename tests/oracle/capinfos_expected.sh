@@ -6,8 +6,9 @@
 # Usage: tests/oracle/capinfos_expected.sh [corpus_dir] [out.tsv]
 #        tests/oracle/capinfos_expected.sh --linktype-map
 #   corpus_dir defaults to <repo>/../shared/captures, out.tsv to tests/oracle/capinfos_expected.tsv.
-#   --linktype-map prints, for LINKTYPE values 0..299, the Wireshark encapsulation capinfos reports
-#   for a one-packet pcap file with that link type (the table kept in the agreement test).
+#   --linktype-map prints, for each LINKTYPE value 0..299 that Wireshark reads, the encapsulation
+#   short name capinfos reports for a one-packet pcap with that link type and the bytes of
+#   pseudo-header wiretap strips from packet lengths (the tables kept in the agreement test).
 # Needs: bash, python3 (stdlib), capinfos and tshark (Debian packages wireshark-common, tshark).
 #
 # Columns of the table (tab-separated, one row per capture, sorted by path):
@@ -17,7 +18,9 @@
 #   packets     packets capinfos read ("-" for error)
 #   first_time  earliest packet time, epoch seconds with the digits of the interface's
 #   last_time   resolution (9 for nanoseconds); "-" when no packet has a time stamp
-#   data_bytes  sum of original (on-the-wire) packet lengths, capinfos "Data size"
+#   data_bytes  capinfos "Data size": the sum of original (on-the-wire) packet lengths, less any
+#               pseudo-header wiretap strips from them (e.g. 4 bytes per SunATM packet; see
+#               --linktype-map)
 #   encaps      Wireshark encapsulation short name of every interface, in interface order, comma-
 #               separated (global numbering across pcapng sections, as capinfos prints it);
 #               "-" when capinfos could not list them
@@ -35,19 +38,27 @@ for tool in capinfos tshark python3; do
 done
 
 if [[ "${1:-}" == "--linktype-map" ]]; then
+  # One pcap per link type holding one 64-byte packet of zeros (IrDA and Linux LAPD need their
+  # sll_protocol set, or wiretap rejects the packet). capinfos names the encapsulation, and its
+  # data size shows how many bytes of pseudo-header wiretap strips from each packet's lengths
+  # (ERF's is variable: on zeros wiretap takes the whole packet as header).
   tmp="$(mktemp -d)"
   trap 'rm -rf "$tmp"' EXIT
   python3 - "$tmp" <<'EOF'
 import struct, sys
 for lt in range(300):
+    body = bytearray(64)
+    body[14:16] = {144: b'\x00\x17', 177: b'\x00\x30'}.get(lt, b'\x00\x00')
     hdr = struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, lt)
-    rec = struct.pack('<IIII', 1, 0, 4, 4) + b'\0' * 4
+    rec = struct.pack('<IIII', 1, 0, 64, 64) + bytes(body)
     open(f'{sys.argv[1]}/lt{lt}.pcap', 'wb').write(hdr + rec)
 EOF
+  printf 'linktype\twireshark_encap\tpseudo_header_bytes\n'
   for lt in $(seq 0 299); do
-    enc="$(LC_ALL=C capinfos -I "$tmp/lt$lt.pcap" 2>/dev/null |
-           sed -n 's/^ *Encapsulation = .*(\([0-9]*\) - \(.*\))$/\2/p' | head -1)"
-    [[ -n "$enc" ]] && printf '%s\t%s\n' "$lt" "$enc"
+    info="$(LC_ALL=C capinfos -M -d -I "$tmp/lt$lt.pcap" 2>/dev/null || true)"
+    enc="$(sed -n 's/^ *Encapsulation = .*(\([0-9]*\) - \(.*\))$/\2/p' <<<"$info" | head -1)"
+    data="$(sed -n 's/^Data size: *\([0-9]*\) bytes$/\1/p' <<<"$info")"
+    if [[ -n "$enc" ]]; then printf '%s\t%s\t%s\n' "$lt" "$enc" "$((64 - ${data:-64}))"; fi
   done
   exit 0
 fi

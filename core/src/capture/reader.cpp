@@ -123,12 +123,13 @@ struct reader::impl {
 
   // ---- reporting -------------------------------------------------------------------------
 
-  [[gnu::cold, gnu::noinline]] void report(anomaly_code code, std::uint64_t off, std::string msg) {
+  [[gnu::cold, gnu::noinline]] void report(anomaly_code code, std::uint64_t off, std::string msg,
+                                           bool fatal = false) {
     ++info.anomaly_total;
     auto idx = static_cast<std::size_t>(code);
     if (info.anomaly_counts.size() <= idx) info.anomaly_counts.resize(idx + 1);
     ++info.anomaly_counts[idx];
-    anomaly a{code, off, std::move(msg)};
+    anomaly a{code, off, std::move(msg), fatal ? severity::error : anomaly_severity(code)};
     if (h) h->on_anomaly(a);
     if (info.anomalies.size() < lim.max_anomalies) info.anomalies.push_back(std::move(a));
   }
@@ -137,7 +138,7 @@ struct reader::impl {
   void stop(anomaly_code code, std::uint64_t off, std::string msg) {
     info.fatal = true;
     info.error = msg;
-    report(code, off, std::move(msg));
+    report(code, off, std::move(msg), true);
     st = state::stopped;
   }
 
@@ -191,6 +192,7 @@ struct reader::impl {
         if (d == detected::pcap) return {unit_size::kind::known, kPcapHeaderLen};
         if (d == detected::pcapng) {
           st = state::pcapng;
+          info.format = file_format::pcapng;  // even if its first SHB turns out corrupt
           return size_block(avail);
         }
         if (d == detected::gzip) {
@@ -881,16 +883,23 @@ struct reader::impl {
     }
     if (!pending.empty()) {
       auto u = size_next(pending);
-      if (st == state::stopped) return result();
+      if (st == state::stopped) {
+        info.bytes_unparsed += pending.size();
+        pending.clear();
+        return result();
+      }
       std::string what;
       if (st == state::start || (st == state::pcapng && info.sections.empty())) {
         if (pending.size() < 4) {
           stop(anomaly_code::not_a_capture, 0, describe_unknown(pending) + " (only " + std::to_string(pending.size()) + " bytes)");
+          info.bytes_unparsed += pending.size();
+          pending.clear();
           return result();
         }
         report(anomaly_code::truncated_file_header, 0,
                fmt("file ends after %zu bytes, inside the %s file header (%u bytes)",
-                   pending.size(), st == state::start ? "pcap" : "pcapng", u.n));
+                   pending.size(), st == state::start ? "pcap" : "pcapng", u.n),
+               true);
         info.fatal = true;
         info.error = info.anomalies.empty() ? std::string("truncated file header") : info.anomalies.back().message;
       } else {

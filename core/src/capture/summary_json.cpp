@@ -168,7 +168,7 @@ std::string summary_json(const capture_info& info, std::string_view compression)
   for (const auto& a : info.anomalies) {
     j.begin_object();
     j.key("code").value(anomaly_name(a.code));
-    j.key("severity").value(anomaly_severity(a.code) == severity::error ? "error" : "warning");
+    j.key("severity").value(a.level == severity::error ? "error" : "warning");
     j.key("offset").value(a.offset);
     j.key("message").value(a.message);
     j.end_object();

@@ -83,6 +83,8 @@ struct anomaly {
   anomaly_code code;         ///< what kind
   std::uint64_t offset = 0;  ///< byte offset of the record/block/field concerned
   std::string message;       ///< human-readable detail, with numbers
+  /// How serious: `anomaly_severity(code)`, or error when this anomaly stopped reading.
+  severity level = severity::warning;
 };
 
 /// Kind of block a record came from.
