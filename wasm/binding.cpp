@@ -63,13 +63,13 @@ class session {
   bool failed() const { return reader_.failed(); }
   /// The fatal error, with its offset ("" when none).
   std::string error() const { return reader_.info().error; }
-  /// Offset of the last error-severity anomaly kept, or -1 (used as CaptureFormatError.offset).
+  /// Offset of the error that stopped reading, or -1 when unknown (CaptureFormatError.offset).
+  /// capture_info has no field for it: the stopping anomaly is the last error-level one kept.
   double error_offset() const {
-    const auto& anomalies = reader_.info().anomalies;
-    for (auto it = anomalies.rbegin(); it != anomalies.rend(); ++it) {
-      if (pcapscope::capture::anomaly_severity(it->code) == pcapscope::capture::severity::error) {
-        return static_cast<double>(it->offset);
-      }
+    const auto& info = reader_.info();
+    if (!info.fatal) return -1;
+    for (auto it = info.anomalies.rbegin(); it != info.anomalies.rend(); ++it) {
+      if (it->level == pcapscope::capture::severity::error) return static_cast<double>(it->offset);
     }
     return -1;
   }

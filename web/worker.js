@@ -43,7 +43,8 @@ async function openFile(id, file) {
     });
     const summary = capture.summary();
     capture.close();
-    self.postMessage({ type: 'summary', id, summary, seconds: (performance.now() - started) / 1000 });
+    const seconds = (performance.now() - started) / 1000;
+    self.postMessage({ type: 'summary', id, summary, seconds });
   } catch (error) {
     if (controller.signal.aborted) {
       self.postMessage({ type: 'cancelled', id });

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds and runs one libFuzzer target: tests/fuzz/run.sh TARGET SECONDS
 # Seeds come from ../shared/captures (when present) plus tests/fuzz/corpus/TARGET; findings
-# land in tests/fuzz/crashes/ and should become regression tests.
+# land in tests/fuzz/crashes/; move each into tests/fuzz/regressions/ once fixed (a test reads them all).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 target=${1:?usage: tests/fuzz/run.sh TARGET SECONDS}

@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** The developer corpus: `<repo>/../shared/captures` unless PCAPSCOPE_CAPTURES says otherwise. */
-export const capturesDir = process.env.PCAPSCOPE_CAPTURES ?? resolve(repoRoot, '..', 'shared', 'captures');
+export const capturesDir =
+  process.env.PCAPSCOPE_CAPTURES ?? resolve(repoRoot, '..', 'shared', 'captures');
 export const hasCaptures = existsSync(capturesDir);
 
 /** A small corpus file used by several tests (BSD, from dpkt). */

@@ -2,7 +2,7 @@
 // and returns its summary. Shared by the Node and browser entry points, which supply the wasm
 // module and any platform-specific sources.
 import { CaptureFormatError } from './errors.js';
-import { openCommonSource, prefetching, isPrefetchable } from './sources.js';
+import { openCommonSource, prefetching } from './sources.js';
 
 /** Bytes read from the source per step unless `chunkSize` says otherwise. */
 export const DEFAULT_CHUNK_SIZE = 1 << 20;
@@ -107,16 +107,18 @@ function replaying(chunks, src) {
 }
 
 /**
- * Feeds the wasm session, copying each piece into its buffer (one copy per chunk).
+ * Feeds the wasm session in pieces of at most `chunkSize`, copying each into its buffer (one
+ * copy per piece); `afterPiece(bytesFed)` runs after each piece that was parsed.
  * @returns {{ok: boolean, message: string}}
  */
-function feedBytes(module, session, bytes, chunkSize) {
+function feedBytes(module, session, bytes, chunkSize, afterPiece) {
   for (let offset = 0; offset < bytes.byteLength; offset += chunkSize) {
     const piece = bytes.subarray(offset, offset + chunkSize);
     const ptr = session.alloc(piece.byteLength);
     module.HEAPU8.set(piece, ptr);  // re-read HEAPU8 after alloc: memory may have grown
     const status = session.feed(ptr, piece.byteLength);
-    if (!status.ok) {
+    if (status.ok) afterPiece?.(offset + piece.byteLength);
+    else {
       // The reader stopped: the rest of this chunk only counts as unparsed.
       feedIgnored(session, bytes.byteLength - offset - piece.byteLength, chunkSize);
       return status;
@@ -155,18 +157,21 @@ export async function openCaptureWith(getModule, source, options = {}, openPlatf
   signal?.throwIfAborted();
 
   let src = openCommonSource(source, chunkSize);
-  if (!src && openPlatformSource) src = await abortable(openPlatformSource(source, chunkSize), signal);
+  // Not abortable: an open that finished after the abort would leak its file handle; the
+  // signal is checked right after, with the source closed by the `finally` below.
+  if (!src && openPlatformSource) src = await openPlatformSource(source, chunkSize);
   if (!src) {
     throw new TypeError(
       'openCapture: source must be a File, Blob, ArrayBuffer, typed array, ReadableStream or ' +
         'async iterable of bytes (or, in Node, a path or FileHandle)',
     );
   }
-  if (isPrefetchable(source) || src.prefetchable) src = prefetching(src);
+  if (src.prefetchable) src = prefetching(src);
 
   let session = null;
   let decompressed = null;  // reader of the DecompressionStream output, for gzip input
   try {
+    signal?.throwIfAborted();
     const module = await abortable(getModule(), signal);
     session = new module.Session();
 
@@ -181,7 +186,8 @@ export async function openCaptureWith(getModule, source, options = {}, openPlatf
       },
       close: () => src.close(),
     };
-    const report = () => onProgress?.({ bytesRead, total, packets: session.packets() });
+    const report = (bytes = bytesRead) =>
+      onProgress?.({ bytesRead: bytes, total, packets: session.packets() });
 
     // Counts the rest of a plain input as unparsed: without reading it when the size is known.
     const skipRest = async (rest) => {
@@ -211,7 +217,12 @@ export async function openCaptureWith(getModule, source, options = {}, openPlatf
         signal?.throwIfAborted();
         const chunk = await abortable(input.read(), signal);
         if (!chunk) break;
-        const status = feedBytes(module, session, chunk, chunkSize);
+        // Progress after every piece of chunkSize, however the source cuts its chunks.
+        const before = bytesRead - chunk.byteLength;
+        const status = feedBytes(module, session, chunk, chunkSize, (fed) => {
+          signal?.throwIfAborted();
+          report(before + fed);
+        });
         if (!status.ok) {
           failure = status.message;
           if (session.packets() > 0) {
@@ -221,11 +232,10 @@ export async function openCaptureWith(getModule, source, options = {}, openPlatf
           report();
           break;
         }
-        report();
       }
     } else {
-      // Decompressed while streaming; the compressed bytes are pulled only as fast as the
-      // reader consumes the decompressed ones.
+      // Decompressed while streaming; compressed chunks are pulled as the reader consumes the
+      // decompressed ones, with two queued so reading overlaps decompression.
       const compressed = new ReadableStream(
         {
           async pull(controller) {
@@ -234,7 +244,7 @@ export async function openCaptureWith(getModule, source, options = {}, openPlatf
             else controller.close();
           },
         },
-        { highWaterMark: 0 },
+        { highWaterMark: 2 },
       );
       decompressed = compressed.pipeThrough(new DecompressionStream('gzip')).getReader();
       for (;;) {

@@ -23,8 +23,13 @@ function fromBytes(bytes, chunkSize) {
   };
 }
 
-/** Reads a Blob (or File) slice by slice; the whole file is never in memory at once. */
+/**
+ * Reads a Blob (or File) as a stream of chunks; the whole file is never in memory at once.
+ * `blob.stream()` was measured 2-3x faster in Chromium than `slice(...).arrayBuffer()` per
+ * 1 or 4 MiB (with or without reading one slice ahead), so slices are only the fallback.
+ */
 function fromBlob(blob, chunkSize) {
+  if (typeof blob.stream === 'function') return { ...fromStream(blob.stream()), total: blob.size };
   let pos = 0;
   return {
     total: blob.size,
@@ -96,7 +101,9 @@ function fromAsyncIterable(iterable) {
 function toBytes(value) {
   if (value instanceof Uint8Array) return value;
   if (value instanceof ArrayBuffer) return new Uint8Array(value);
-  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  if (ArrayBuffer.isView(value)) {
+    return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  }
   throw new TypeError('stream chunks must be Uint8Array, ArrayBuffer or ArrayBufferView');
 }
 
@@ -111,19 +118,22 @@ export function openCommonSource(source, chunkSize) {
     return fromBytes(new Uint8Array(source), chunkSize);
   }
   if (ArrayBuffer.isView(source)) {
-    return fromBytes(new Uint8Array(source.buffer, source.byteOffset, source.byteLength), chunkSize);
+    const bytes = new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
+    return fromBytes(bytes, chunkSize);
   }
   if (typeof Blob !== 'undefined' && source instanceof Blob) return fromBlob(source, chunkSize);
   if (typeof ReadableStream !== 'undefined' && source instanceof ReadableStream) {
     return fromStream(source);
   }
-  if (source && typeof source[Symbol.asyncIterator] === 'function') return fromAsyncIterable(source);
+  if (source && typeof source[Symbol.asyncIterator] === 'function') {
+    return fromAsyncIterable(source);
+  }
   return null;
 }
 
 /**
- * Keeps one read in flight ahead of the consumer, so reading chunk n+1 (disk, Blob) overlaps
- * parsing chunk n. Only for sources whose chunks are fresh buffers.
+ * Keeps one read in flight ahead of the consumer, so reading chunk n+1 from disk overlaps
+ * parsing chunk n. Only for sources whose chunks are fresh buffers (`prefetchable`).
  * @param {ChunkSource} src
  * @returns {ChunkSource}
  */
@@ -144,7 +154,3 @@ export function prefetching(src) {
   };
 }
 
-/** True for sources whose chunks are freshly allocated (safe to read ahead). */
-export function isPrefetchable(source) {
-  return typeof Blob !== 'undefined' && source instanceof Blob;
-}

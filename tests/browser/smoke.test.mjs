@@ -1,0 +1,121 @@
+// Browser smoke test of the built site (dist/): the page loads, a capture set on the file
+// input (and one dropped on the page) is read by the worker, and its summary appears with the
+// right packet count; a non-capture shows the format error. Skips without chromium or dist/.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+
+import { serveStatic } from './static-server.mjs';
+import { makePcap } from '../node/support.mjs';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const distDir = join(repoRoot, 'dist');
+const chromiumPath = process.env.PCAPSCOPE_CHROMIUM ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+test('the site reads captures in the browser', async (t) => {
+  if (!existsSync(chromiumPath)) return t.skip(`no browser at ${chromiumPath}`);
+  if (!existsSync(join(distDir, 'index.html'))) return t.skip('dist/ is not built (npm run build)');
+  let chromium;
+  try {
+    ({ chromium } = await import('playwright-core'));
+  } catch {
+    return t.skip('playwright-core is not installed (npm install)');
+  }
+
+  const server = await serveStatic(distDir);
+  t.after(() => server.close());
+  const profile = await mkdtemp(join(tmpdir(), 'pcapscope-chromium-'));
+  t.after(() => rm(profile, { recursive: true, force: true }));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: chromiumPath,
+    headless: true,
+    args: CHROMIUM_ARGS,
+  });
+  t.after(() => context.close());
+  const page = context.pages()[0] ?? (await context.newPage());
+  const pageErrors = [];
+  page.on('pageerror', (error) => pageErrors.push(error));
+  await page.goto(server.url);
+
+  const expectedPackets = 37;
+  const sample = Buffer.from(makePcap(expectedPackets));
+  const files = await mkdtemp(join(tmpdir(), 'pcapscope-'));
+  t.after(() => rm(files, { recursive: true, force: true }));
+  const samplePcap = join(files, 'hand.pcap');
+  await writeFile(samplePcap, sample);
+
+  await t.test('file picker', async () => {
+    await page.setInputFiles('#file', samplePcap);
+    await page.waitForSelector('#summary:not([hidden])', { timeout: 20000 });
+    const packets = await page.textContent('[data-field="packets"]');
+    assert.equal(packets.replace(/,/g, ''), String(expectedPackets));
+    assert.match(await page.textContent('[data-field="format"]'), /^pcap /);
+    assert.equal(await page.textContent('[data-field="compression"]'), 'none');
+    assert.equal(await page.locator('#summary-interfaces tbody tr').count(), 1);
+  });
+
+  await t.test('drop anywhere on the page', async () => {
+    const dataTransfer = await page.evaluateHandle(async ([bytes, name]) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([new Uint8Array(bytes)], name));
+      return dt;
+    }, [[...sample], 'dropped.pcap']);
+    await page.dispatchEvent('body', 'drop', { dataTransfer });
+    await page.waitForFunction(
+      () => document.querySelector('#summary-title')?.textContent === 'dropped.pcap' &&
+        !document.querySelector('#summary').hidden,
+      null,
+      { timeout: 20000 },
+    );
+    const packets = await page.textContent('[data-field="packets"]');
+    assert.equal(packets.replace(/,/g, ''), String(expectedPackets));
+  });
+
+  await t.test('gzip input is decompressed in the browser', async () => {
+    const gz = join(files, 'sample.pcap.gz');
+    await writeFile(gz, gzipSync(sample));
+    await page.setInputFiles('#file', gz);
+    await page.waitForFunction(
+      () => document.querySelector('#summary-title')?.textContent === 'sample.pcap.gz' &&
+        !document.querySelector('#summary').hidden,
+      null,
+      { timeout: 20000 },
+    );
+    assert.equal(await page.textContent('[data-field="compression"]'), 'gzip');
+    const packets = await page.textContent('[data-field="packets"]');
+    assert.equal(packets.replace(/,/g, ''), String(expectedPackets));
+  });
+
+  await t.test('a non-capture shows what it looks like', async () => {
+    const zip = join(files, 'archive.zip');
+    await writeFile(zip, Buffer.from('504b0304140000000800aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', 'hex'));
+    await page.setInputFiles('#file', zip);
+    await page.waitForSelector('#error:not([hidden])', { timeout: 20000 });
+    assert.match(await page.textContent('#error'), /ZIP archive/);
+    assert.ok(await page.locator('#summary').isHidden());
+  });
+
+  await t.test('open sample button', async () => {
+    await page.click('#sample');
+    await page.waitForFunction(
+      () => /^sample\./.test(document.querySelector('#summary-title')?.textContent ?? '') &&
+        !document.querySelector('#summary').hidden,
+      null,
+      { timeout: 20000 },
+    );
+    const packets = Number((await page.textContent('[data-field="packets"]')).replace(/,/g, ''));
+    assert.ok(packets > 0);
+    assert.ok(await page.locator('#summary-interfaces tbody tr').count() > 0);
+  });
+
+  assert.deepEqual(pageErrors, []);
+});
