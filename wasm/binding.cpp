@@ -63,15 +63,10 @@ class session {
   bool failed() const { return reader_.failed(); }
   /// The fatal error, with its offset ("" when none).
   std::string error() const { return reader_.info().error; }
-  /// Offset of the error that stopped reading, or -1 when unknown (CaptureFormatError.offset).
-  /// capture_info has no field for it: the stopping anomaly is the last error-level one kept.
+  /// Offset of the error that stopped reading, or -1 when reading did not stop.
   double error_offset() const {
     const auto& info = reader_.info();
-    if (!info.fatal) return -1;
-    for (auto it = info.anomalies.rbegin(); it != info.anomalies.rend(); ++it) {
-      if (it->level == pcapscope::capture::severity::error) return static_cast<double>(it->offset);
-    }
-    return -1;
+    return info.fatal ? static_cast<double>(info.error_offset) : -1;
   }
   /// Packets delivered so far (for progress; exact below 2^53).
   double packets() const { return static_cast<double>(reader_.info().packets); }

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -52,11 +53,75 @@ inline void expect_same_reads(const read_result& a, const read_result& b, const 
   EXPECT_EQ(a.h.interface_events, b.h.interface_events);
 }
 
+/// Checks what must hold for any read: totals agree with the delivered records, every record
+/// refers to a known interface, anomalies kept <= counted, and every input byte is accounted for.
+inline void expect_invariants(const read_result& r, std::size_t input_size) {
+  SCOPED_TRACE("invariants");
+  const auto& info = r.info;
+  EXPECT_EQ(info.packets, r.h.records.size());
+  std::uint64_t cap = 0, orig = 0, with_time = 0, without = 0;
+  std::uint32_t maxcap = 0;
+  std::int64_t lo = 0, hi = 0;
+  bool ordered = true, have_prev = false;
+  std::int64_t prev = 0;
+  std::vector<std::uint64_t> per_iface(info.interfaces.size());
+  for (const auto& o : r.h.records) {
+    EXPECT_EQ(o.r.caplen, o.data.size());
+    cap += o.r.caplen;
+    orig += o.r.origlen;
+    maxcap = std::max(maxcap, o.r.caplen);
+    EXPECT_LT(o.r.interface, info.interfaces.size());
+    if (o.r.interface < info.interfaces.size()) {
+      ++per_iface[o.r.interface];
+      EXPECT_EQ(o.r.link_type, info.interfaces[o.r.interface].link_type);
+    }
+    EXPECT_LE(o.r.record_offset + 12, o.r.data_offset);
+    EXPECT_LE(o.r.data_offset + o.r.caplen, o.r.record_offset + o.r.record_length);
+    if (o.r.has_timestamp) {
+      if (with_time == 0) lo = hi = o.r.ts_ns;
+      lo = std::min(lo, o.r.ts_ns);
+      hi = std::max(hi, o.r.ts_ns);
+      if (have_prev && o.r.ts_ns < prev) ordered = false;
+      prev = o.r.ts_ns;
+      have_prev = true;
+      ++with_time;
+    } else {
+      ++without;
+    }
+  }
+  EXPECT_EQ(info.bytes_captured, cap);
+  EXPECT_EQ(info.bytes_original, orig);
+  EXPECT_EQ(info.max_caplen, maxcap);
+  EXPECT_EQ(info.packets_with_time, with_time);
+  EXPECT_EQ(info.packets_without_timestamp, without);
+  if (with_time) {
+    EXPECT_EQ(info.first_ns, lo);
+    EXPECT_EQ(info.last_ns, hi);
+  }
+  EXPECT_EQ(info.time_ordered, ordered);
+  for (std::size_t i = 0; i < per_iface.size(); ++i)
+    EXPECT_EQ(info.interfaces[i].packets, per_iface[i]) << "interface " << i;
+  EXPECT_LE(info.anomalies.size(), info.anomaly_total);
+  EXPECT_EQ(r.h.anomalies.size(), info.anomaly_total);
+  EXPECT_EQ(info.bytes_consumed + info.bytes_unparsed, input_size);
+  EXPECT_EQ(info.fatal, !info.error.empty());
+  EXPECT_EQ(r.h.interface_events.size(), info.interfaces.size());
+  std::uint32_t next = 0;
+  for (const auto& s : info.sections) {
+    EXPECT_EQ(s.first_interface, next);
+    next += s.interface_count;
+  }
+  if (info.format == capture::file_format::pcapng) {
+    EXPECT_EQ(next, info.interfaces.size());
+  }
+}
+
 /// Reads `bytes` whole, in 1-byte chunks, in a few fixed sizes and in random chunk sizes, and
 /// expects every read to equal the whole read. Returns the whole read.
 inline read_result read_all_ways(const std::vector<std::uint8_t>& bytes,
                                  capture::reader_limits limits = {}) {
   read_result whole = read_bytes(bytes, 0, limits);
+  expect_invariants(whole, bytes.size());
   {
     auto one = read_bytes(bytes, 1, limits);
     expect_same_reads(whole, one, "1-byte chunks");
@@ -65,8 +130,11 @@ inline read_result read_all_ways(const std::vector<std::uint8_t>& bytes,
     auto r = read_bytes(bytes, c, limits);
     expect_same_reads(whole, r, "chunks of " + std::to_string(c));
   }
-  if (limits.max_block == capture::reader_limits{}.max_block &&
-      limits.max_anomalies == capture::reader_limits{}.max_anomalies) {
+  const capture::reader_limits def{};
+  // read_bytes_random_chunks uses default limits: only compare when those are in force.
+  if (limits.max_block == def.max_block && limits.max_anomalies == def.max_anomalies &&
+      limits.max_normal_caplen == def.max_normal_caplen && limits.max_names == def.max_names &&
+      limits.max_secret_bytes == def.max_secret_bytes) {
     for (std::uint32_t seed : {1u, 2u, 3u, 42u}) {
       auto r = read_bytes_random_chunks(bytes, seed, 17);
       expect_same_reads(whole, r, "random chunks seed " + std::to_string(seed));

@@ -398,6 +398,19 @@ TEST(PcapReader, ZipInputIsNotACapture) {
   EXPECT_NE(d.find("ZIP"), std::string::npos) << d;
 }
 
+TEST(PcapReader, InputsShorterThanAMagicAreAccountedFor) {
+  // 1-3 bytes cannot be classified; whatever the verdict, reading stops and every byte is
+  // reported as unparsed.
+  for (const byte_vec& in : {byte_vec{0x0a}, byte_vec{0xd4, 0xc3}, byte_vec{'P', 'K', 3},
+                             byte_vec{0x0a, 0x0d, 0x0d}}) {
+    auto res = read_all_ways(in);  // also checks bytes_consumed + bytes_unparsed == size
+    EXPECT_TRUE(has_anomaly(res.info, anomaly_code::not_a_capture) ||
+                has_anomaly(res.info, anomaly_code::truncated_file_header));
+    EXPECT_EQ(res.info.bytes_unparsed, in.size());
+    EXPECT_TRUE(res.h.records.empty());
+  }
+}
+
 TEST(Detect, ClassifiesFirstBytes) {
   byte_vec ng = {0x0A, 0x0D, 0x0D, 0x0A};
   byte_vec gz = {0x1f, 0x8b, 0x08, 0x00};
@@ -430,7 +443,7 @@ TEST(Names, FormatVariantAnomalyNames) {
 }
 
 TEST(Names, LinkTypes) {
-  EXPECT_EQ(capture::linktype_name(1), "EN10MB");
+  EXPECT_EQ(capture::linktype_name(1), "ETHERNET");
   EXPECT_EQ(capture::linktype_name(113), "LINUX_SLL");
   EXPECT_EQ(capture::linktype_name(101), "RAW");
   EXPECT_EQ(capture::linktype_description(1), "Ethernet");

@@ -138,6 +138,7 @@ struct reader::impl {
   void stop(anomaly_code code, std::uint64_t off, std::string msg) {
     info.fatal = true;
     info.error = msg;
+    info.error_offset = off;
     report(code, off, std::move(msg), true);
     st = state::stopped;
   }
@@ -901,6 +902,7 @@ struct reader::impl {
                    pending.size(), st == state::start ? "pcap" : "pcapng", u.n),
                true);
         info.fatal = true;
+        info.error_offset = 0;
         info.error = info.anomalies.empty() ? std::string("truncated file header") : info.anomalies.back().message;
       } else {
         const char* unit = st == state::pcap ? "record" : "block";

@@ -1,6 +1,7 @@
 // The field tree of one packet, built from its layer stack with byte ranges for each field.
 #include "pcapscope/dissect/detail.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "pcapscope/capture/linktype.hpp"
@@ -19,25 +20,32 @@ std::string hex(std::uint32_t v, int width) {
 
 std::string num(std::uint64_t v) { return std::to_string(v); }
 
+// Collects nodes; a header cut short by the captured length keeps only the fields whose bytes
+// were captured (the protocol node is clamped to what is there).
 class tree {
  public:
-  explicit tree(std::vector<field_node>& out) : out_(out) {}
+  tree(std::vector<field_node>& out, std::uint32_t captured) : out_(out), limit_(captured) {}
 
   void proto(std::string name, std::string label, std::uint32_t off, std::uint32_t len) {
+    off = std::min(off, limit_);
+    len = std::min(len, limit_ - off);
     out_.push_back({std::move(name), std::move(label), "", off, len, 0});
   }
   void field(std::string name, const char* what, std::string value, std::uint32_t off,
              std::uint32_t len, std::uint16_t depth = 1) {
+    if (std::uint64_t{off} + len > limit_) return;
     std::string label = std::string(what) + ": " + value;
     out_.push_back({std::move(name), std::move(label), std::move(value), off, len, depth});
   }
   void field_shown(std::string name, std::string label, std::string value, std::uint32_t off,
                    std::uint32_t len, std::uint16_t depth = 1) {
+    if (std::uint64_t{off} + len > limit_) return;
     out_.push_back({std::move(name), std::move(label), std::move(value), off, len, depth});
   }
 
  private:
   std::vector<field_node>& out_;
+  std::uint32_t limit_;
 };
 
 const char* ip_proto_name(std::uint8_t p) {
@@ -297,6 +305,9 @@ void add_layer(tree& t, const layer& l, const packet& p) {
     case proto::none:
     case proto::count_:
       break;
+    default:  // protocols without a detailed tree yet: the header as one node
+      t.proto(std::string(proto_name(l.kind)), std::string(proto_name(l.kind)), o, l.length);
+      break;
   }
   (void)p;
 }
@@ -307,8 +318,8 @@ std::vector<field_node> detail(util::bytes data, const frame_meta& m) {
   packet p;
   dissect(data, m.link_type, p);
   std::vector<field_node> out;
-  tree t(out);
   auto cap = static_cast<std::uint32_t>(data.size());
+  tree t(out, cap);
   t.proto("frame", "Frame " + num(m.number) + ": " + num(m.origlen) + " bytes on wire, " + num(cap) + " bytes captured", 0, cap);
   if (m.interface >= 0) t.field("frame.interface_id", "Interface id", num(static_cast<std::uint64_t>(m.interface)), 0, 0);
   auto lt_name = capture::linktype_name(m.link_type);

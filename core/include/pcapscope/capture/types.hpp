@@ -231,6 +231,7 @@ struct capture_info {
   std::vector<std::uint64_t> anomaly_counts;
   bool fatal = false;                 ///< reading stopped early (see `error`)
   std::string error;                  ///< the fatal error, with offset
+  std::uint64_t error_offset = 0;     ///< byte offset of the fatal error (valid when `fatal`)
 };
 
 /// Formats nanoseconds since the epoch as seconds with `digits` decimals ("1700000000.123456").
