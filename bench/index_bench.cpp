@@ -1,0 +1,194 @@
+// Index-pass benchmark: our reader + L2–L4 dissection + one index row per packet, timed against
+// baselines measured in the same run on the same file: a plain read() of the file and, when
+// libpcap is available, a C loop over pcap_next_ex that decodes Ethernet/VLAN/IPv4/IPv6/TCP/UDP
+// by hand and counts flows in a hash map (the classic "C libpcap" reference point).
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <limits>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "pcapscope/capture/reader.hpp"
+#include "pcapscope/index/index.hpp"
+
+#ifdef PCAPSCOPE_HAVE_LIBPCAP
+#include <pcap/pcap.h>
+#endif
+
+namespace {
+
+using namespace pcapscope;
+using clock_type = std::chrono::steady_clock;
+
+volatile std::uint64_t g_sink = 0;
+
+[[noreturn]] void die(const std::string& m) {
+  std::fprintf(stderr, "index_bench: %s\n", m.c_str());
+  std::exit(1);
+}
+
+std::uint64_t read_plain(const std::string& path, std::size_t chunk) {
+  std::vector<std::uint8_t> buf(chunk);
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) die("cannot open " + path);
+  std::uint64_t total = 0;
+  for (;;) {
+    ssize_t n = ::read(fd, buf.data(), buf.size());
+    if (n <= 0) break;
+    total += static_cast<std::uint64_t>(n);
+    g_sink = g_sink + buf[0];
+  }
+  ::close(fd);
+  return 0;
+}
+
+struct index_result {
+  std::uint64_t packets = 0;
+  std::size_t index_bytes = 0;
+};
+
+index_result index_pass(const std::string& path, std::size_t chunk) {
+  std::vector<std::uint8_t> buf(chunk);
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) die("cannot open " + path);
+  index::index_builder b;
+  capture::reader rd(&b);
+  for (;;) {
+    ssize_t n = ::read(fd, buf.data(), buf.size());
+    if (n <= 0) break;
+    rd.feed(util::bytes(buf.data(), static_cast<std::size_t>(n)));
+  }
+  rd.finish();
+  ::close(fd);
+  return {b.index().size(), b.index().size() * index::packet_index::row_bytes};
+}
+
+#ifdef PCAPSCOPE_HAVE_LIBPCAP
+// The reference C loop: libpcap reads, hand decode to L4, flows counted by 5-tuple hash.
+struct flow_key {
+  std::uint8_t src[16], dst[16];
+  std::uint16_t sport, dport;
+  std::uint8_t proto, v6;
+  bool operator==(const flow_key& o) const { return std::memcmp(this, &o, sizeof *this) == 0; }
+};
+struct flow_hash {
+  std::size_t operator()(const flow_key& k) const {
+    std::uint64_t h = 1469598103934665603ull;
+    const auto* p = reinterpret_cast<const std::uint8_t*>(&k);
+    for (std::size_t i = 0; i < sizeof k; ++i) h = (h ^ p[i]) * 1099511628211ull;
+    return h;
+  }
+};
+
+std::uint64_t libpcap_loop(const std::string& path) {
+  char err[PCAP_ERRBUF_SIZE];
+  pcap_t* p = pcap_open_offline(path.c_str(), err);
+  if (!p) die(std::string("libpcap: ") + err);
+  std::unordered_map<flow_key, std::uint64_t, flow_hash> flows;
+  pcap_pkthdr* h;
+  const u_char* d;
+  std::uint64_t packets = 0;
+  while (pcap_next_ex(p, &h, &d) == 1) {
+    ++packets;
+    std::size_t off = 14, len = h->caplen;
+    if (len < 14) continue;
+    std::uint16_t et = static_cast<std::uint16_t>((d[12] << 8) | d[13]);
+    while ((et == 0x8100 || et == 0x88a8) && off + 4 <= len) {
+      et = static_cast<std::uint16_t>((d[off + 2] << 8) | d[off + 3]);
+      off += 4;
+    }
+    flow_key k{};
+    std::size_t l4;
+    if (et == 0x0800 && off + 20 <= len) {
+      std::size_t ihl = (d[off] & 0xF) * 4u;
+      k.proto = d[off + 9];
+      std::memcpy(k.src, d + off + 12, 4);
+      std::memcpy(k.dst, d + off + 16, 4);
+      l4 = off + ihl;
+    } else if (et == 0x86dd && off + 40 <= len) {
+      k.proto = d[off + 6];
+      k.v6 = 1;
+      std::memcpy(k.src, d + off + 8, 16);
+      std::memcpy(k.dst, d + off + 24, 16);
+      l4 = off + 40;
+    } else {
+      continue;
+    }
+    if ((k.proto == 6 || k.proto == 17) && l4 + 4 <= len) {
+      k.sport = static_cast<std::uint16_t>((d[l4] << 8) | d[l4 + 1]);
+      k.dport = static_cast<std::uint16_t>((d[l4 + 2] << 8) | d[l4 + 3]);
+    }
+    ++flows[k];
+  }
+  pcap_close(p);
+  g_sink = g_sink + flows.size();
+  return packets;
+}
+#endif
+
+struct variant {
+  const char* name;
+  const char* key;
+  std::function<std::uint64_t()> run;
+  double best = std::numeric_limits<double>::infinity();
+  std::uint64_t packets = 0;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) die("usage: index_bench FILE [--runs N]");
+  std::string path = argv[1];
+  int runs = 5;
+  for (int i = 2; i + 1 < argc; ++i) {
+    if (std::strcmp(argv[i], "--runs") == 0) runs = std::atoi(argv[i + 1]);
+  }
+  const std::size_t chunk = 1u << 20;
+  std::size_t index_bytes = 0;
+  std::vector<variant> vs;
+  vs.push_back({"read() only (baseline)", "read", [&] { return read_plain(path, chunk); }});
+#ifdef PCAPSCOPE_HAVE_LIBPCAP
+  vs.push_back({"libpcap C loop to L4 + flow map", "libpcap", [&] { return libpcap_loop(path); }});
+#endif
+  vs.push_back({"ours: read + L2-L4 dissect + index", "index", [&] {
+                  auto r = index_pass(path, chunk);
+                  index_bytes = r.index_bytes;
+                  return r.packets;
+                }});
+  read_plain(path, chunk);  // warm the page cache
+  for (int r = 0; r < runs; ++r) {
+    for (auto& v : vs) {
+      auto t0 = clock_type::now();
+      v.packets = v.run();
+      double s = std::chrono::duration<double>(clock_type::now() - t0).count();
+      if (s < v.best) v.best = s;
+    }
+  }
+  std::uint64_t file_bytes = 0;
+  {
+    int fd = ::open(path.c_str(), O_RDONLY);
+    file_bytes = static_cast<std::uint64_t>(::lseek(fd, 0, SEEK_END));
+    ::close(fd);
+  }
+  const variant& ours = vs.back();
+  std::printf("%s: %llu bytes, %llu packets, best of %d\n", path.c_str(),
+              static_cast<unsigned long long>(file_bytes), static_cast<unsigned long long>(ours.packets), runs);
+  std::printf("%-38s %8s %8s %9s %12s\n", "variant", "best s", "GB/s", "Mpkt/s", "ours faster");
+  for (const auto& v : vs) {
+    std::printf("%-38s %8.3f %8.2f %9.2f %11.2fx\n", v.name, v.best,
+                static_cast<double>(file_bytes) / 1e9 / v.best,
+                static_cast<double>(ours.packets) / 1e6 / v.best, v.best / ours.best);
+  }
+  std::printf("index: %.1f bytes/packet\n", static_cast<double>(index_bytes) / static_cast<double>(ours.packets));
+  std::printf("{\"bench\":\"index\",\"bytes\":%llu,\"packets\":%llu", static_cast<unsigned long long>(file_bytes),
+              static_cast<unsigned long long>(ours.packets));
+  for (const auto& v : vs) std::printf(",\"%s_s\":%.4f", v.key, v.best);
+  std::printf("}\n");
+  return 0;
+}
