@@ -82,3 +82,28 @@ TEST(Allocation, HugeOptionAndSecretLengthsAreNotAllocated) {
 
 }  // namespace
 }  // namespace pcapscope::test
+
+namespace pcapscope::test {
+namespace {
+
+using namespace build;
+using capture::anomaly_code;
+
+TEST(Allocation, ClaimBelowTheCapIsNotAllocatedUpFront) {
+  // 60 MB claimed (under the 64 MiB cap, so not rejected) but only 64 bytes follow: the reader
+  // buffers what arrives, not what the header claims.
+  out claim(false);
+  claim.u32(1).u32(2).u32(60u << 20).u32(60u << 20).raw(payload(64));
+  auto bytes = cat({pcap_header(false, magic_us, 1u << 30), claim.v});
+  for (std::size_t chunk : {std::size_t{1}, std::size_t{16}, std::size_t{0}}) {
+    if (!alloc_probe::enabled()) GTEST_SKIP() << "allocation probe off under AddressSanitizer";
+    alloc_probe probe;
+    auto res = read_bytes(bytes, chunk);
+    EXPECT_LT(probe.largest(), std::size_t{1} << 20) << "chunk " << chunk;
+    EXPECT_TRUE(has_anomaly(res.info, anomaly_code::truncated_record));
+    EXPECT_EQ(res.info.records_lost, 1u);
+  }
+}
+
+}  // namespace
+}  // namespace pcapscope::test

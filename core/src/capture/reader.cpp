@@ -860,7 +860,7 @@ struct reader::impl {
         return result();
       }
       if (u.k == unit_size::kind::need_more || u.n > avail.size()) {
-        pending.reserve(u.n);
+        // No reserve(u.n): the claimed size is only a claim; grow with the bytes that arrive.
         pending.assign(avail.begin(), avail.end());
         break;
       }
