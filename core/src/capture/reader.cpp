@@ -118,6 +118,7 @@ struct reader::impl {
   std::int64_t last_ts = 0;
   bool reported_order = false;
   std::size_t secret_bytes = 0;
+  bool finished = false;
 
   impl(handler* hh, reader_limits l) : h(hh), lim(l) {}
 
@@ -877,6 +878,8 @@ struct reader::impl {
   }
 
   status finish() {
+    if (finished) return result();  // idempotent
+    finished = true;
     if (st == state::stopped) return result();
     if (offset == 0 && pending.empty()) {
       stop(anomaly_code::empty_file, 0, "not a pcap/pcapng file: it is empty");
