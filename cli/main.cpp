@@ -265,7 +265,7 @@ class packets_printer : public capture::handler {
 
   void on_record(const capture::record& r) override {
     ++number_;
-    dissect::dissect(r.data, r.link_type, pkt_);
+    dissect::dissect(r.data, r.link_type, pkt_, r.origlen);
     dissect::frame_meta m;
     m.number = number_;
     m.ts_ns = r.ts_ns;

@@ -316,7 +316,7 @@ void add_layer(tree& t, const layer& l, const packet& p) {
 
 std::vector<field_node> detail(util::bytes data, const frame_meta& m) {
   packet p;
-  dissect(data, m.link_type, p);
+  dissect(data, m.link_type, p, m.origlen);
   std::vector<field_node> out;
   auto cap = static_cast<std::uint32_t>(data.size());
   tree t(out, cap);

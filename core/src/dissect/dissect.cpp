@@ -80,10 +80,10 @@ struct ctx {
   }
 
   // A header that needs `n` bytes but fewer remain: flag and stop. Inside an ICMP error quote
-  // a short header is expected (the quote is cut by design) and is only noted.
+  // a short header is expected (the quote is cut by design) and is not an anomaly.
   bool need(std::uint32_t n) {
     if (avail() >= n) return true;
-    flag(in_icmp_error ? anomaly::icmp_quote_truncated : anomaly::truncated, off);
+    if (!in_icmp_error) flag(anomaly::truncated, off);
     return false;
   }
 
@@ -94,15 +94,26 @@ struct ctx {
 
 step parse_eth(ctx& c) {
   if (!c.need(14)) return {};
+  std::uint16_t type = load_be16(c.p() + 12);
+  // Cisco FabricPath: an outer MAC header with ethertype 0x8903 and a 2-byte FTag/TTL before
+  // the inner frame. Wireshark claims it heuristically before the Ethernet dissector adds its
+  // fields, so only the inner Ethernet header carries eth.*; we do the same.
+  // The FabricPath frame ends in an FCS, which Wireshark strips.
+  if (type == 0x8903 && c.avail() >= 16 + 14) {
+    if (!c.push(proto::cfp, 16)) return {};
+    c.off += 16;
+    if (c.reported() >= 4) c.trim(c.off, c.reported() - 4);
+    return {next::eth, 0};
+  }
   auto* l = c.push(proto::eth, 14);
   if (!l) return {};
   std::copy_n(c.p(), 6, l->eth.dst.begin());
   std::copy_n(c.p() + 6, 6, l->eth.src.begin());
-  l->eth.type = load_be16(c.p() + 12);
+  l->eth.type = type;
   c.off += 14;
-  if (l->eth.type >= 0x0600) return {next::ethertype, l->eth.type};
+  if (type >= 0x0600) return {next::ethertype, type};
   // 802.3 length field: trims padding, LLC follows (raw IPX starts with ffff).
-  c.end = std::min<std::uint32_t>(c.end, c.off + l->eth.type);
+  c.trim(c.off, type);
   if (c.avail() >= 2 && c.p()[0] == 0xff && c.p()[1] == 0xff) return {};
   return {next::llc, 0};
 }
@@ -141,15 +152,54 @@ step parse_vlan(ctx& c, std::uint16_t tpid) {
   l->vlan.etype = load_be16(c.p() + 2);
   c.off += 4;
   if (l->vlan.etype < 0x0600) {  // 802.3 length inside the tag
-    c.end = std::min<std::uint32_t>(c.end, c.off + l->vlan.etype);
+    c.trim(c.off, l->vlan.etype);
     return {next::llc, 0};
   }
   return {next::ethertype, l->vlan.etype};
 }
 
+// Cisco VN-Tag (4 bytes of tag) and 802.1BR E-Tag (6 bytes), then the ethertype of what follows.
+step parse_tag(ctx& c, proto kind, std::uint32_t tag_len) {
+  if (!c.need(tag_len + 2)) return {};
+  auto* l = c.push(kind, tag_len + 2);
+  if (!l) return {};
+  l->link.protocol = load_be16(c.p() + tag_len);
+  c.off += tag_len + 2;
+  return {next::ethertype, l->link.protocol};
+}
+
+// Next-protocol values shared by NSH and VXLAN-GPE.
+step gpe_next(std::uint8_t np) {
+  switch (np) {
+    case 1: return {next::ethertype, 0x0800};
+    case 2: return {next::ethertype, 0x86dd};
+    case 3: return {next::eth, 0};
+    case 4: return {next::ethertype, 0x894f};
+    case 5: return {next::ethertype, 0x8847};
+    default: return {};
+  }
+}
+
+// Network Service Header (RFC 8300): length in 4-byte words, then the next protocol.
+step parse_nsh(ctx& c) {
+  if (!c.need(8)) return {};
+  std::uint32_t len = (c.p()[1] & 0x3F) * 4u;
+  std::uint8_t np = c.p()[3];
+  if (len < 8) {
+    c.flag(anomaly::truncated, c.off);
+    return {};
+  }
+  if (!c.need(len)) return {};
+  auto* l = c.push(proto::nsh, len);
+  if (!l) return {};
+  l->link.protocol = np;
+  c.off += len;
+  return gpe_next(np);
+}
+
 step parse_mpls(ctx& c) {
-  // Label stack entries until the bottom-of-stack bit.
-  for (;;) {
+  // Label stack entries until the bottom-of-stack bit; bounded by the layer stack.
+  for (std::size_t n = 0; n < max_layers; ++n) {
     if (!c.need(4)) return {};
     auto* l = c.push(proto::mpls, 4);
     if (!l) return {};
@@ -185,7 +235,7 @@ step parse_pppoes(ctx& c) {
   l->link.session = load_be16(c.p() + 2);
   std::uint16_t len = load_be16(c.p() + 4);
   c.off += 6;
-  c.end = std::min<std::uint32_t>(c.end, c.off + len);
+  c.trim(c.off, len);
   return {next::ppp, 0};
 }
 
@@ -193,10 +243,7 @@ step parse_ppp(ctx& c) {
   if (!c.need(1)) return {};
   std::uint32_t len = 0;
   if (c.avail() >= 2 && c.p()[0] == 0xff && c.p()[1] == 0x03) len = 2;  // HDLC address/control
-  if (c.avail() < len + 1) {
-    c.need(len + 1);
-    return {};
-  }
+  if (!c.need(len + 1)) return {};
   std::uint16_t protocol;
   if (c.p()[len] & 1) {  // protocol field compressed to one byte
     protocol = c.p()[len];
@@ -276,10 +323,104 @@ step parse_null(ctx& c, bool network_order) {
   return {next::ip_by_version, 0};
 }
 
+// FDDI: frame control and two addresses, then LLC.
+step parse_fddi(ctx& c) {
+  if (!c.need(13)) return {};
+  auto* l = c.push(proto::fddi, 13);
+  if (!l) return {};
+  l->link.protocol = c.p()[0];
+  c.off += 13;
+  return {next::llc, 0};
+}
+
+// Linux NFLOG: family, version, resource id, then TLVs (lengths in the capturing host's byte
+// order, each padded to 4 bytes); the packet is the payload TLV (type 9).
+step parse_nflog(ctx& c) {
+  if (!c.need(4)) return {};
+  std::uint8_t family = c.p()[0];
+  std::uint32_t pos = 4;
+  for (std::size_t n = 0; n < 64 && pos + 4 <= c.avail(); ++n) {
+    const std::uint8_t* t = c.p() + pos;
+    std::uint16_t tlen = util::load_u16(t, !util::host_is_little_endian());
+    std::uint16_t ttype = util::load_u16(t + 2, !util::host_is_little_endian());
+    if (tlen > 0x0FFF && __builtin_bswap16(tlen) <= 0x0FFF) {  // big-endian capturing host
+      tlen = __builtin_bswap16(tlen);
+      ttype = __builtin_bswap16(ttype);
+    }
+    if (tlen < 4) break;
+    if ((ttype & 0x7FFF) == 9) {
+      auto* l = c.push(proto::nflog, pos + 4);
+      if (!l) return {};
+      l->link.protocol = family;
+      c.trim(c.off + pos + 4, tlen - 4u);
+      c.off += pos + 4;
+      if (family == 2) return {next::ethertype, 0x0800};
+      if (family == 10) return {next::ethertype, 0x86dd};
+      return {next::ip_by_version, 0};
+    }
+    pos += (tlen + 3u) & ~3u;
+  }
+  c.flag(anomaly::truncated, c.off);  // no payload TLV found
+  return {};
+}
+
+// Cisco HDLC: address, control, then an ethertype.
+step parse_chdlc(ctx& c) {
+  if (!c.need(4)) return {};
+  auto* l = c.push(proto::chdlc, 4);
+  if (!l) return {};
+  l->link.protocol = load_be16(c.p() + 2);
+  c.off += 4;
+  if (l->link.protocol == 0x8035) return {};  // SLARP here, not RARP
+  return {next::ethertype, l->link.protocol};
+}
+
+// Frame Relay (RFC 2427): a Q.922 address of 2-4 bytes (EA bit ends it), then either UI control
+// + NLPID (optionally after a pad byte), or Cisco's encapsulation with an ethertype.
+step parse_fr(ctx& c) {
+  std::uint32_t len = 0;
+  for (; len < 4; ++len) {
+    if (!c.need(len + 1)) return {};
+    if (c.p()[len] & 1) break;
+  }
+  ++len;
+  if (!c.need(len + 2)) return {};
+  std::uint16_t protocol = 0;
+  step s{};
+  if (c.p()[len] == 0x03) {  // UI frame: NLPID follows
+    std::uint32_t at = len + 1;
+    if (c.p()[at] == 0x00) ++at;  // pad
+    if (!c.need(at + 1)) return {};
+    std::uint8_t nlpid = c.p()[at];
+    protocol = nlpid;
+    len = at + 1;
+    if (nlpid == 0xcc) s = {next::ethertype, 0x0800};
+    else if (nlpid == 0x8e) s = {next::ethertype, 0x86dd};
+    else if (nlpid == 0x80) {  // SNAP: OUI + PID
+      if (!c.need(len + 5)) return {};
+      std::uint32_t oui = (std::uint32_t{c.p()[len]} << 16) | (std::uint32_t{c.p()[len + 1]} << 8) | c.p()[len + 2];
+      std::uint16_t pid = load_be16(c.p() + len + 3);
+      len += 5;
+      if (oui == 0) s = {next::ethertype, pid};
+      else if (oui == 0x0080c2 && (pid == 0x0001 || pid == 0x0007)) s = {next::eth, 0};  // bridged Ethernet
+    }
+  } else {  // Cisco encapsulation
+    protocol = load_be16(c.p() + len);
+    len += 2;
+    s = {next::ethertype, protocol};
+  }
+  auto* l = c.push(proto::fr, len);
+  if (!l) return {};
+  l->link.protocol = protocol;
+  c.off += len;
+  return s;
+}
+
 // radiotap: length from its header; an FCS at the end of the frame is cut off when its flags say so.
 step parse_radiotap(ctx& c) {
   if (!c.need(8)) return {};
-  std::uint16_t len = util::load_u16(c.p() + 2, !util::host_is_little_endian());
+  bool le_swap = !util::host_is_little_endian();
+  std::uint16_t len = util::load_u16(c.p() + 2, le_swap);
   if (len < 8 || len > c.avail()) {
     c.flag(anomaly::truncated, c.off);
     return {};
@@ -287,7 +428,6 @@ step parse_radiotap(ctx& c) {
   auto* l = c.push(proto::radiotap, len);
   if (!l) return {};
   // Present bitmaps (chained by bit 31); fields follow, each aligned to its size.
-  bool le_swap = !util::host_is_little_endian();
   std::uint32_t pos = 4;
   std::uint32_t present = util::load_u32(c.p() + 4, le_swap);
   std::uint32_t first = present;
@@ -302,7 +442,7 @@ step parse_radiotap(ctx& c) {
     if (pos < len) fcs = (c.p()[pos] & 0x10) != 0;
   }
   c.off += len;
-  if (fcs && c.avail() >= 4) c.end -= 4;
+  if (fcs && c.reported() >= 4) c.trim(c.off, c.reported() - 4);
   return {next::wlan, 0};
 }
 
@@ -343,28 +483,25 @@ step parse_wlan(ctx& c) {
 
 // ---- network layer -----------------------------------------------------------------------
 
+// ARP / RARP. A header cut short keeps the fields that fit (Wireshark shows those too).
 step parse_arp(ctx& c) {
   if (!c.need(8)) return {};
   std::uint8_t hlen = c.p()[4], plen = c.p()[5];
   std::uint32_t len = 8 + 2u * hlen + 2u * plen;
-  bool full = c.avail() >= len;
-  if (!full) c.flag(anomaly::truncated, c.off);
-  auto* l = c.push(proto::arp, full ? len : static_cast<std::uint32_t>(c.avail()));
+  auto* l = c.push(proto::arp, len);
   if (!l) return {};
+  if (l->captured < len && !c.in_icmp_error) c.flag(anomaly::truncated, c.off);
   l->arp.htype = load_be16(c.p());
   l->arp.ptype = load_be16(c.p() + 2);
   l->arp.hlen = hlen;
   l->arp.plen = plen;
   l->arp.opcode = load_be16(c.p() + 6);
-  if (full && hlen == 6) {
-    std::copy_n(c.p() + 8, 6, l->arp.sha.begin());
-    std::copy_n(c.p() + 8 + 6 + plen, 6, l->arp.tha.begin());
-  }
-  if (full && plen == 4) {
-    std::copy_n(c.p() + 8 + hlen, 4, l->arp.spa.begin());
-    std::copy_n(c.p() + 8 + 2 * hlen + 4, 4, l->arp.tpa.begin());
-  }
-  c.off += full ? len : static_cast<std::uint32_t>(c.avail());
+  std::uint32_t have = l->captured;
+  if (hlen == 6 && have >= 14u) std::copy_n(c.p() + 8, 6, l->arp.sha.begin());
+  if (plen == 4 && have >= 8u + hlen + 4) std::copy_n(c.p() + 8 + hlen, 4, l->arp.spa.begin());
+  if (hlen == 6 && have >= 8u + hlen + plen + 6) std::copy_n(c.p() + 8 + 6 + plen, 6, l->arp.tha.begin());
+  if (plen == 4 && have >= len) std::copy_n(c.p() + 8 + 2 * hlen + 4, 4, l->arp.tpa.begin());
+  c.off += have;
   return {};
 }
 
@@ -376,27 +513,42 @@ std::uint16_t ones_sum(const std::uint8_t* p, std::size_t n) {
   return static_cast<std::uint16_t>(s);
 }
 
+step parse_ipv6(ctx& c);
+
 step parse_ipv4(ctx& c) {
-  if (!c.need(20)) return {};
+  if (c.avail() >= 1 && (c.p()[0] >> 4) == 6) return parse_ipv6(c);  // as Wireshark does
+  if (!c.need(1)) return {};
   std::uint8_t vihl = c.p()[0];
   std::uint32_t ihl = (vihl & 0xF) * 4u;
-  if ((vihl >> 4) != 4 || ihl < 20 || ihl > c.avail()) {
-    if (!c.in_icmp_error || ihl < 20) c.flag(anomaly::ip_bogus_header_length, c.off);
-    auto* l = c.push(proto::ip, 20);
-    if (l) {
-      l->ip.hdr_len = static_cast<std::uint8_t>(ihl);
-      l->ip.total_len = load_be16(c.p() + 2);
-      l->ip.ttl = c.p()[8];
-      l->ip.proto = c.p()[9];
-      std::copy_n(c.p() + 12, 4, l->ip.src.begin());
-      std::copy_n(c.p() + 16, 4, l->ip.dst.begin());
-    }
+  if ((vihl >> 4) != 4) {
+    c.flag(anomaly::ip_bogus_version, c.off);
+    return {};
+  }
+  if (ihl < 20) {  // Wireshark stops before the addresses too
+    c.flag(anomaly::ip_bogus_header_length, c.off);
     return {};
   }
   auto* l = c.push(proto::ip, ihl);
   if (!l) return {};
   auto& f = l->ip;
+  std::uint32_t have = l->captured;
+  std::uint32_t start = c.off;
   f.hdr_len = static_cast<std::uint8_t>(ihl);
+  if (have < 20) {  // cut inside the fixed header: keep the fields that fit
+    if (!c.in_icmp_error) c.flag(anomaly::truncated, start);
+    std::uint8_t h[20] = {};
+    std::copy_n(c.p(), have, h);
+    if (have >= 4) f.total_len = load_be16(h + 2);
+    if (have >= 6) f.id = load_be16(h + 4);
+    f.flags = static_cast<std::uint8_t>(load_be16(h + 6) >> 13);
+    f.frag_offset = load_be16(h + 6) & 0x1FFF;
+    f.ttl = h[8];
+    f.proto = h[9];
+    std::copy_n(h + 12, 4, f.src.begin());
+    std::copy_n(h + 16, 4, f.dst.begin());
+    c.off += have;
+    return {};
+  }
   f.dsfield = c.p()[1];
   f.total_len = load_be16(c.p() + 2);
   f.id = load_be16(c.p() + 4);
@@ -408,47 +560,73 @@ step parse_ipv4(ctx& c) {
   f.checksum = load_be16(c.p() + 10);
   std::copy_n(c.p() + 12, 4, f.src.begin());
   std::copy_n(c.p() + 16, 4, f.dst.begin());
+  if (ihl > have) {  // options cut by the capture
+    if (!c.in_icmp_error) c.flag(anomaly::truncated, start);
+    return {};
+  }
   f.checksum_ok = ones_sum(c.p(), ihl) == 0xFFFF;
-  std::uint32_t start = c.off;
   c.off += ihl;
   if (f.total_len < ihl) {
     // Wireshark treats total length 0 as "TSO: use the captured length" and flags others.
     if (f.total_len != 0) {
       c.flag(anomaly::ip_bogus_total_length, start);
+      l->flags |= layer_malformed;
       return {};
     }
-  } else if (start + f.total_len <= c.end) {
-    c.end = start + f.total_len;  // trim Ethernet padding
-  } else if (!c.in_icmp_error) {
-    c.flag(anomaly::ip_bogus_total_length, start);
+  } else {
+    if (f.total_len > c.rend - start && !c.in_icmp_error && !c.in_fragment) {
+      c.flag(anomaly::ip_bogus_total_length, start);
+    }
+    c.trim(start, f.total_len);  // drops Ethernet padding
   }
-  if ((f.flags & 0x1) || f.frag_offset != 0) return {};  // fragment: payload is not a header
+  if (f.frag_offset != 0) return {};  // later fragment: payload is not a header
+  // First fragment: headers follow, but their lengths cover the whole datagram. The flag holds
+  // for what this IP header carries (an inner, unfragmented IP header clears it).
+  c.in_fragment = (f.flags & 0x1) != 0;
+  if (c.in_fragment) l->flags |= layer_fragment;
   return {next::ip_proto, f.proto};
 }
 
+bool ipv6_ext_header(std::uint8_t nh) {
+  return nh == 0 || nh == 43 || nh == 44 || nh == 60 || nh == 135 || nh == 139 || nh == 140;
+}
+
 step parse_ipv6(ctx& c) {
-  if (!c.need(40)) return {};
+  if (!c.need(1)) return {};
+  if ((c.p()[0] >> 4) != 6) {
+    c.flag(anomaly::ip_bogus_version, c.off);
+    return {};
+  }
   auto* l = c.push(proto::ipv6, 40);
   if (!l) return {};
   auto& f = l->ipv6;
-  std::uint32_t v = load_be32(c.p());
+  std::uint8_t h[40] = {};
+  std::copy_n(c.p(), l->captured, h);
+  std::uint32_t v = load_be32(h);
   f.tclass = static_cast<std::uint8_t>((v >> 20) & 0xFF);
   f.flow = v & 0xFFFFF;
-  f.plen = load_be16(c.p() + 4);
-  f.nxt = c.p()[6];
-  f.hlim = c.p()[7];
-  std::copy_n(c.p() + 8, 16, f.src.begin());
-  std::copy_n(c.p() + 24, 16, f.dst.begin());
+  f.plen = load_be16(h + 4);
+  f.nxt = h[6];
+  f.hlim = h[7];
+  std::copy_n(h + 8, 16, f.src.begin());
+  std::copy_n(h + 24, 16, f.dst.begin());
+  if (l->captured < 40) {  // cut inside the fixed header: keep the fields that fit
+    if (!c.in_icmp_error) c.flag(anomaly::truncated, c.off);
+    c.off += l->captured;
+    return {};
+  }
   c.off += 40;
-  if (c.off + f.plen <= c.end) {
-    if (f.plen != 0) c.end = c.off + f.plen;  // 0: jumbogram or TSO
-  } else if (!c.in_icmp_error) {
-    c.flag(anomaly::ipv6_bogus_payload_length, c.off - 40);
+  bool outer_fragment = c.in_fragment;
+  c.in_fragment = false;  // until a fragment header says otherwise
+  if (f.plen != 0) {  // 0: jumbogram or TSO
+    if (f.plen > c.reported() && !c.in_icmp_error && !outer_fragment) {
+      c.flag(anomaly::ipv6_bogus_payload_length, c.off - 40);
+    }
+    c.trim(c.off, f.plen);
   }
   // Extension headers, capped.
   std::uint8_t nh = f.nxt;
-  for (std::size_t n = 0;; ++n) {
-    if (nh != 0 && nh != 43 && nh != 44 && nh != 60 && nh != 135 && nh != 139 && nh != 140) break;
+  for (std::size_t n = 0; ipv6_ext_header(nh); ++n) {
     if (n >= max_ipv6_ext) {
       c.flag(anomaly::ipv6_ext_chain_too_long, c.off);
       return {};
@@ -467,7 +645,11 @@ step parse_ipv6(ctx& c) {
       e->ipv6_ext.frag_id = load_be32(c.p() + 4);
       c.off += len;
       nh = e->ipv6_ext.nxt;
-      if (e->ipv6_ext.frag_offset != 0 || e->ipv6_ext.more_fragments) return {};
+      if (e->ipv6_ext.frag_offset != 0) return {};
+      if (e->ipv6_ext.more_fragments) {
+        e->flags |= layer_fragment;
+        c.in_fragment = true;
+      }
       continue;
     }
     c.off += len;
@@ -505,9 +687,10 @@ step parse_icmp(ctx& c, bool v6) {
   }
   c.off += len;
   bool error = v6 ? f.type >= 1 && f.type <= 4 : icmp_is_error(f.type);
-  if (error && c.avail() >= (v6 ? 40u : 20u) && !c.in_icmp_error) {
+  if (error && len == 8 && c.avail() >= 1 && !c.in_icmp_error) {
     c.in_icmp_error = true;  // the quoted packet is expected to be cut short
-    return {next::ethertype, v6 ? 0x86ddu : 0x0800u};
+    c.in_fragment = false;
+    return {next::ip_by_version, 0};
   }
   return {};
 }
@@ -523,19 +706,42 @@ step parse_igmp(ctx& c) {
   return {};
 }
 
+// PIM: a Register message (version 2, type 1) carries the multicast packet after 8 bytes.
+step parse_pim(ctx& c) {
+  if (!c.need(4)) return {};
+  std::uint8_t vt = c.p()[0];
+  bool reg = vt == 0x21 && c.avail() >= 8;
+  auto* l = c.push(proto::pim, reg ? 8 : 4);
+  if (!l) return {};
+  l->link.protocol = vt;
+  if (!reg) {
+    c.off += 4;
+    return {};
+  }
+  // A Null-Register carries just a dummy header; Wireshark dissects it like a real one.
+  c.off += 8;
+  return {next::ip_by_version, 0};
+}
+
+bool gre_aruba(std::uint16_t pt) {
+  // Aruba's GRE protocol types for 802.11 frames (Wireshark's GRE_ARUBA_8200 … _8370, _9000).
+  return (pt >= 0x8200 && pt <= 0x8370 && (pt & 0xF) == 0) || pt == 0x9000;
+}
+
 step parse_gre(ctx& c) {
   if (!c.need(4)) return {};
   std::uint16_t flags = load_be16(c.p());
   std::uint16_t pt = load_be16(c.p() + 2);
+  std::uint8_t version = flags & 0x7;
   std::uint32_t len = 4;
-  if (flags & 0x8000) len += 4;  // checksum + reserved
+  if (flags & 0xC000) len += 4;  // checksum (or routing present) + offset
   bool key = flags & 0x2000;
   std::uint32_t key_at = len;
   if (key) len += 4;
   if (flags & 0x1000) len += 4;  // sequence number
-  if ((flags & 0x7) == 1) {      // enhanced GRE (PPTP): key always, ack optional
+  if (version == 1) {            // enhanced GRE (PPTP): key always, ack optional
     len = 8 + ((flags & 0x1000) ? 4 : 0) + ((flags & 0x0080) ? 4 : 0);
-    key = false;
+    key_at = 4;
   }
   if (!c.need(len)) return {};
   auto* l = c.push(proto::gre, len);
@@ -544,14 +750,30 @@ step parse_gre(ctx& c) {
   l->gre.proto = pt;
   l->gre.has_key = key;
   if (key) l->gre.key = load_be32(c.p() + key_at);
+  std::uint32_t start = c.off;
   c.off += len;
+  if (version > 1 || (flags & 0x4000)) {  // unknown version, or source routing entries follow
+    c.flag(anomaly::gre_unsupported, start);
+    return {};
+  }
+  if (gre_aruba(pt)) return {next::wlan, 0};
   switch (pt) {
     case 0x6558: return {next::eth, 0};
     case 0x880b: return {next::ppp, 0};
-    case 0x88be:  // ERSPAN type II: 8-byte header then Ethernet
+    case 0x88be:  // ERSPAN: type II has a sequence number and an 8-byte header; type I neither
+      if (!(flags & 0x1000)) return {next::eth, 0};
       if (!c.need(8)) return {};
+      if (!c.push(proto::erspan, 8)) return {};
       c.off += 8;
       return {next::eth, 0};
+    case 0x22eb: {  // ERSPAN type III: 12 bytes, 8 more when the O bit says a subheader follows
+      if (!c.need(12)) return {};
+      std::uint32_t elen = (c.p()[11] & 0x1) ? 20 : 12;
+      if (!c.need(elen)) return {};
+      if (!c.push(proto::erspan, elen)) return {};
+      c.off += elen;
+      return {next::eth, 0};
+    }
     default: return {next::ethertype, pt};
   }
 }
@@ -559,26 +781,52 @@ step parse_gre(ctx& c) {
 // ---- transport layer ---------------------------------------------------------------------
 
 step parse_tcp(ctx& c) {
-  if (!c.need(20)) return {};
-  std::uint32_t hl = (c.p()[12] >> 4) * 4u;
-  bool bogus = hl < 20 || hl > c.avail();
-  if (bogus && !(c.in_icmp_error && hl >= 20)) c.flag(anomaly::tcp_bogus_header_length, c.off);
+  // A header cut short (a quote in an ICMP error is usually cut after 8 bytes, a snap length
+  // may cut anywhere) keeps the fields that fit, as Wireshark shows them.
+  if (!c.need(4)) return {};
+  std::uint32_t have = static_cast<std::uint32_t>(std::min<std::size_t>(c.avail(), 20));
+  std::uint32_t hl = have >= 13 ? (c.p()[12] >> 4) * 4u : 20;
+  bool bogus = hl < 20;
   auto* l = c.push(proto::tcp, bogus ? 20 : hl);
   if (!l) return {};
   auto& f = l->tcp;
+  f.wscale = 0xff;
   f.sport = load_be16(c.p());
   f.dport = load_be16(c.p() + 2);
-  f.seq = load_be32(c.p() + 4);
-  f.ack = load_be32(c.p() + 8);
+  if (have >= 8) f.seq = load_be32(c.p() + 4);
+  if (have >= 12) f.ack = load_be32(c.p() + 8);
+  if (have >= 14) f.flags = load_be16(c.p() + 12) & 0x0FFF;
+  if (have >= 16) f.window = load_be16(c.p() + 14);
+  if (have >= 18) f.checksum = load_be16(c.p() + 16);
+  if (have >= 20) f.urgent = load_be16(c.p() + 18);
   f.hdr_len = static_cast<std::uint8_t>(hl);
-  f.flags = load_be16(c.p() + 12) & 0x0FFF;
-  f.window = load_be16(c.p() + 14);
-  f.checksum = load_be16(c.p() + 16);
-  f.urgent = load_be16(c.p() + 18);
-  f.wscale = 0xff;
-  if (bogus) {
-    c.off += static_cast<std::uint32_t>(std::min<std::size_t>(20, c.avail()));
-    f.payload_len = 0;
+  if (c.in_fragment) l->flags |= layer_fragment;  // tshark shows no segment length then
+  if (!c.in_icmp_error && have < 13) {
+    // Wireshark reads the data offset before it shows the sequence number: without it, only
+    // the ports are decoded.
+    l->captured = static_cast<std::uint16_t>(std::min<std::uint32_t>(have, 4));
+    l->flags |= layer_malformed;
+    c.flag(anomaly::truncated, c.off);
+    c.off += have;
+    return {};
+  }
+  if (bogus) {  // Wireshark computes the length, then stops after the sequence number
+    if (!c.in_icmp_error) c.flag(anomaly::tcp_bogus_header_length, c.off);
+    f.payload_len = c.reported() > hl ? c.reported() - hl : 0;
+    c.off += have;
+    return {};
+  }
+  // Segment length from the IP/UDP lengths, as on the wire (the capture may hold less). A
+  // header longer than the segment is a "short segment": no length.
+  if (hl <= c.reported()) {
+    f.payload_len = c.reported() - hl;
+  } else {
+    l->flags |= layer_malformed;
+    if (!c.in_icmp_error) c.flag(anomaly::tcp_bogus_header_length, c.off);
+  }
+  if (hl > c.avail()) {  // header (or its options) cut short
+    if (!c.in_icmp_error && !(l->flags & layer_malformed)) c.flag(anomaly::truncated, c.off);
+    c.off += static_cast<std::uint32_t>(c.avail());
     return {};
   }
   // Options.
@@ -611,48 +859,151 @@ step parse_tcp(ctx& c) {
     i += olen;
   }
   c.off += hl;
-  f.payload_len = static_cast<std::uint32_t>(c.avail());
   return {};
 }
 
-step parse_udp(ctx& c) {
+// UDP ports whose payload we follow (tunnels), as Wireshark registers them.
+enum class udp_tunnel : std::uint8_t { none, vxlan, vxlan_gpe, geneve, gtpu, teredo, l2tp };
+
+udp_tunnel udp_tunnel_of(std::uint16_t port) {
+  switch (port) {
+    case 4789: return udp_tunnel::vxlan;
+    case 4790: return udp_tunnel::vxlan_gpe;
+    case 6081: return udp_tunnel::geneve;
+    case 2152: return udp_tunnel::gtpu;
+    case 3544: return udp_tunnel::teredo;
+    case 1701: return udp_tunnel::l2tp;
+    default: return udp_tunnel::none;
+  }
+}
+
+step parse_vxlan(ctx& c) {
   if (!c.need(8)) return {};
+  auto* v = c.push(proto::vxlan, 8);
+  if (!v) return {};
+  v->tunnel.vni = load_be32(c.p() + 4) >> 8;
+  c.off += 8;
+  return {next::eth, 0};
+}
+
+step parse_geneve(ctx& c) {
+  if (!c.need(8)) return {};
+  if ((c.p()[0] >> 6) != 0) return {};  // unknown version
+  std::uint32_t len = 8 + (c.p()[0] & 0x3F) * 4u;
+  if (!c.need(len)) return {};
+  auto* g = c.push(proto::geneve, len);
+  if (!g) return {};
+  g->tunnel.proto = load_be16(c.p() + 2);
+  g->tunnel.vni = load_be32(c.p() + 4) >> 8;
+  c.off += len;
+  if (g->tunnel.proto == 0x6558) return {next::eth, 0};
+  return {next::ethertype, g->tunnel.proto};
+}
+
+// GTP-U (3GPP TS 29.281): a G-PDU carries an IP packet after the header and its extensions.
+step parse_gtpu(ctx& c) {
+  if (!c.need(8)) return {};
+  std::uint8_t fl = c.p()[0];
+  std::uint8_t type = c.p()[1];
+  if ((fl >> 5) != 1 || !(fl & 0x10)) return {};  // not GTPv1 (GTP')
+  std::uint32_t len = 8;
+  if (fl & 0x07) {
+    len += 4;
+    if (!c.need(len)) return {};
+    std::uint8_t nxt = (fl & 0x04) ? c.p()[len - 1] : 0;
+    for (std::size_t n = 0; nxt != 0 && n < 16; ++n) {  // extension headers, bounded
+      if (!c.need(len + 1)) return {};
+      std::uint32_t elen = c.p()[len] * 4u;
+      if (elen == 0 || !c.need(len + elen)) return {};
+      len += elen;
+      nxt = c.p()[len - 1];
+    }
+  }
+  auto* g = c.push(proto::gtp, len);
+  if (!g) return {};
+  g->tunnel.vni = load_be32(c.p() + 4);  // TEID
+  g->tunnel.proto = type;
+  c.off += len;
+  if (type != 0xff) return {};
+  return {next::ip_by_version, 0};
+}
+
+// Teredo (RFC 4380): optional authentication and origin indication, then an IPv6 packet.
+step parse_teredo(ctx& c) {
+  std::uint32_t len = 0;
+  if (c.avail() >= 4 && c.p()[0] == 0 && c.p()[1] == 1) {
+    len = 4u + c.p()[2] + c.p()[3] + 8 + 1;
+  }
+  if (c.avail() >= len + 8 && c.p()[len] == 0 && c.p()[len + 1] == 0) len += 8;
+  if (c.avail() < len + 40 || (c.p()[len] >> 4) != 6) return {};
+  if (len) {
+    if (!c.push(proto::teredo, len)) return {};
+    c.off += len;
+  }
+  return {next::ethertype, 0x86dd};
+}
+
+// L2TPv2 (RFC 2661) data messages carry PPP.
+step parse_l2tp(ctx& c) {
+  if (!c.need(6)) return {};
+  std::uint16_t fl = load_be16(c.p());
+  if ((fl & 0xF) != 2 || (fl & 0x8000)) return {};  // not v2, or a control message
+  std::uint32_t len = 2 + ((fl & 0x4000) ? 2 : 0) + 4 + ((fl & 0x0800) ? 4 : 0);
+  if (fl & 0x0200) {
+    if (!c.need(len + 2)) return {};
+    len += 2 + load_be16(c.p() + len);
+  }
+  if (!c.need(len)) return {};
+  auto* l = c.push(proto::l2tp, len);
+  if (!l) return {};
+  l->link.protocol = fl;
+  c.off += len;
+  return {next::ppp, 0};
+}
+
+step parse_udp(ctx& c) {
+  if (!c.need(8) && c.avail() < 4) return {};  // flagged when short; ports need 4 bytes
   auto* l = c.push(proto::udp, 8);
   if (!l) return {};
   auto& f = l->udp;
   f.sport = load_be16(c.p());
   f.dport = load_be16(c.p() + 2);
+  if (l->captured < 8) {  // cut short: ports (and the length when it fits) only
+    if (l->captured >= 6) f.length = load_be16(c.p() + 4);
+    c.off += l->captured;
+    return {};
+  }
   f.length = load_be16(c.p() + 4);
   f.checksum = load_be16(c.p() + 6);
   std::uint32_t start = c.off;
   c.off += 8;
-  if (f.length >= 8 && start + f.length <= c.end) {
-    c.end = start + f.length;
-  } else if (!c.in_icmp_error && f.length != 0) {
+  if (f.length >= 8 && f.length <= c.rend - start) {
+    c.trim(start, f.length);
+  } else if (!c.in_icmp_error && !c.in_fragment && f.length != 0) {
     c.flag(anomaly::udp_bogus_length, start);
   }
   if (c.in_icmp_error) return {};
-  if (f.dport == 4789 || f.sport == 4789) {  // VXLAN
-    if (c.avail() >= 8 && (c.p()[0] & 0x08)) {
+  // Wireshark tries the lower port first; a tunnel on the higher port is followed only when the
+  // lower one is unprivileged (and so, mostly, unclaimed).
+  std::uint16_t lo = std::min(f.sport, f.dport), hi = std::max(f.sport, f.dport);
+  udp_tunnel t = udp_tunnel_of(lo);
+  if (t == udp_tunnel::none && lo >= 1024) t = udp_tunnel_of(hi);
+  switch (t) {
+    case udp_tunnel::vxlan: return parse_vxlan(c);
+    case udp_tunnel::vxlan_gpe: {
+      if (!c.need(8)) return {};
       auto* v = c.push(proto::vxlan, 8);
       if (!v) return {};
       v->tunnel.vni = load_be32(c.p() + 4) >> 8;
+      v->tunnel.proto = c.p()[3];
       c.off += 8;
-      return {next::eth, 0};
+      return gpe_next(static_cast<std::uint8_t>(v->tunnel.proto));
     }
-  }
-  if (f.dport == 6081 || f.sport == 6081) {  // Geneve
-    if (c.avail() >= 8 && (c.p()[0] >> 6) == 0) {
-      std::uint32_t len = 8 + (c.p()[0] & 0x3F) * 4u;
-      if (!c.need(len)) return {};
-      auto* g = c.push(proto::geneve, len);
-      if (!g) return {};
-      g->tunnel.proto = load_be16(c.p() + 2);
-      g->tunnel.vni = load_be32(c.p() + 4) >> 8;
-      c.off += len;
-      if (g->tunnel.proto == 0x6558) return {next::eth, 0};
-      return {next::ethertype, g->tunnel.proto};
-    }
+    case udp_tunnel::geneve: return parse_geneve(c);
+    case udp_tunnel::gtpu: return parse_gtpu(c);
+    case udp_tunnel::teredo: return parse_teredo(c);
+    case udp_tunnel::l2tp: return parse_l2tp(c);
+    case udp_tunnel::none: break;
   }
   return {};
 }
@@ -666,7 +1017,7 @@ step parse_sctp(ctx& c) {
   f.dport = load_be16(c.p() + 2);
   f.vtag = load_be32(c.p() + 4);
   c.off += 12;
-  // Count chunks (bounded by the data; each is at least 4 bytes).
+  // Count chunks (bounded by the data and by 255; each is at least 4 bytes).
   std::uint32_t pos = c.off;
   while (pos + 4 <= c.end && f.chunks < 255) {
     if (f.chunks == 0) f.first_chunk = c.data[pos];
@@ -682,8 +1033,11 @@ step dispatch_ethertype(ctx& c, std::uint32_t et) {
   switch (et) {
     case 0x0800: return parse_ipv4(c);
     case 0x86dd: return parse_ipv6(c);
-    case 0x0806: return parse_arp(c);
+    case 0x0806: case 0x8035: return parse_arp(c);  // ARP, RARP
     case 0x8100: case 0x88a8: case 0x9100: case 0x9200: return parse_vlan(c, static_cast<std::uint16_t>(et));
+    case 0x8926: return parse_tag(c, proto::vntag, 4);
+    case 0x893f: return parse_tag(c, proto::etag, 6);
+    case 0x894f: return parse_nsh(c);
     case 0x8847: case 0x8848: return parse_mpls(c);
     case 0x8864: return parse_pppoes(c);
     case 0x6558: return {next::eth, 0};
@@ -705,10 +1059,28 @@ step dispatch_ip_proto(ctx& c, std::uint32_t p) {
       return {};
     case 51: return parse_ah(c);
     case 58: return parse_icmp(c, true);
+    case 103: return parse_pim(c);
     case 132: return parse_sctp(c);
     case 137: return parse_mpls(c);  // MPLS-in-IP
     default: return {};
   }
+}
+
+step start_link(ctx& c, std::uint32_t link_type);
+
+// PPI (Per-Packet Information): a little-endian header naming the link type of what follows.
+step parse_ppi(ctx& c) {
+  if (!c.need(8)) return {};
+  bool le_swap = !util::host_is_little_endian();
+  std::uint16_t len = util::load_u16(c.p() + 2, le_swap);
+  std::uint32_t dlt = util::load_u32(c.p() + 4, le_swap);
+  if (len < 8 || !c.need(len)) return {};
+  auto* l = c.push(proto::ppi, len);
+  if (!l) return {};
+  l->link.protocol = static_cast<std::uint16_t>(dlt);
+  c.off += len;
+  if (dlt == 192 || ++c.link_depth > 1) return {};  // no PPI inside PPI
+  return start_link(c, dlt);
 }
 
 step start_link(ctx& c, std::uint32_t link_type) {
@@ -721,7 +1093,12 @@ step start_link(ctx& c, std::uint32_t link_type) {
     case 229: return {next::ethertype, 0x86dd};
     case 9: case 50: case 204: return {next::ppp, 0};
     case 51: return parse_pppoes(c);
+    case 10: return parse_fddi(c);
+    case 104: return parse_chdlc(c);
+    case 239: return parse_nflog(c);
+    case 107: return parse_fr(c);
     case 113: return parse_sll(c);
+    case 192: return parse_ppi(c);
     case 276: return parse_sll2(c);
     case 105: return {next::wlan, 0};
     case 127: return parse_radiotap(c);
@@ -762,6 +1139,20 @@ std::string_view proto_name(proto p) noexcept {
     case proto::tcp: return "tcp";
     case proto::udp: return "udp";
     case proto::sctp: return "sctp";
+    case proto::cfp: return "cfp";
+    case proto::vntag: return "vntag";
+    case proto::erspan: return "erspan";
+    case proto::gtp: return "gtp";
+    case proto::teredo: return "teredo";
+    case proto::l2tp: return "l2tp";
+    case proto::pim: return "pim";
+    case proto::fr: return "fr";
+    case proto::chdlc: return "chdlc";
+    case proto::ppi: return "ppi";
+    case proto::fddi: return "fddi";
+    case proto::nflog: return "nflog";
+    case proto::nsh: return "nsh";
+    case proto::etag: return "etag";
     case proto::data: return "data";
     case proto::none: case proto::count_: break;
   }
@@ -781,6 +1172,8 @@ std::string_view anomaly_name(anomaly a) noexcept {
     case anomaly::too_many_layers: return "frame.too_many_layers";
     case anomaly::unknown_link_type: return "frame.unknown_link_type";
     case anomaly::ip_bad_checksum: return "ip.bad_checksum";
+    case anomaly::gre_unsupported: return "gre.unsupported";
+    case anomaly::ip_bogus_version: return "ip.bogus_version";
     case anomaly::count_: break;
   }
   return "";
@@ -807,7 +1200,7 @@ const layer* packet::first(proto p) const noexcept {
   return nullptr;
 }
 
-void dissect(util::bytes data, std::uint32_t link_type, packet& out) noexcept {
+void dissect(util::bytes data, std::uint32_t link_type, packet& out, std::uint32_t wire_length) noexcept {
   out.count = 0;
   out.first_anomaly = anomaly::none;
   out.anomaly_offset = 0;
@@ -816,6 +1209,7 @@ void dissect(util::bytes data, std::uint32_t link_type, packet& out) noexcept {
   // Offsets are 16-bit in layers; larger frames are dissected over their first 64 KiB.
   ctx c{data.first(std::min<std::size_t>(data.size(), 0xFFFF)), out};
   c.end = static_cast<std::uint32_t>(c.data.size());
+  c.rend = std::max<std::uint32_t>(wire_length, static_cast<std::uint32_t>(data.size()));
   step s = start_link(c, link_type);
   for (std::size_t guard = 0; s.what != next::stop && guard < 4 * max_layers; ++guard) {
     switch (s.what) {
@@ -836,6 +1230,8 @@ void dissect(util::bytes data, std::uint32_t link_type, packet& out) noexcept {
     }
     if (out.count >= max_layers) break;
   }
+  // Stopped by the stack (or the step guard) with more to parse: say so.
+  if (s.what != next::stop && out.first_anomaly != anomaly::too_many_layers) c.flag(anomaly::too_many_layers, c.off);
   out.payload_offset = std::min<std::uint32_t>(c.off, c.end);
   out.payload_length = c.end > c.off ? c.end - c.off : 0;
 }

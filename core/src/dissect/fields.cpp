@@ -19,6 +19,14 @@ std::string hex(std::uint32_t v, int width) {
   return buf;
 }
 
+// True when the field at [off, off+size) of the layer's header lies within the packet.
+bool has(const layer& l, std::uint32_t off, std::uint32_t size) { return l.captured >= off + size; }
+
+bool tcp_ok(const layer& l) { return l.tcp.hdr_len >= 20; }
+
+// Wireshark's arp.*.proto_ipv4 fields: IPv4 (or AX.25's IP) protocol with 4-byte addresses.
+bool arp_ipv4(const layer& l) { return (l.arp.ptype == 0x0800 || l.arp.ptype == 0x00cc) && l.arp.plen == 4; }
+
 using extractor = std::function<void(const packet&, const frame_meta&, util::bytes, std::vector<std::string>&)>;
 
 // Adds `fn(layer)` for every layer of kind `k` (optionally filtered by `pred`).
@@ -43,7 +51,7 @@ struct registry {
   registry() {
     add("frame.number", [](const packet&, const frame_meta& m, util::bytes, std::vector<std::string>& o) { o.push_back(num(m.number)); });
     add("frame.time_epoch", [](const packet&, const frame_meta& m, util::bytes, std::vector<std::string>& o) {
-      o.push_back(capture::format_epoch(m.has_timestamp ? m.ts_ns : 0, 9));
+      if (m.has_timestamp) o.push_back(capture::format_epoch(m.ts_ns, 9));
     });
     add("frame.len", [](const packet&, const frame_meta& m, util::bytes, std::vector<std::string>& o) { o.push_back(num(m.origlen)); });
     add("frame.cap_len", [](const packet&, const frame_meta& m, util::bytes, std::vector<std::string>& o) { o.push_back(num(m.caplen)); });
@@ -56,27 +64,29 @@ struct registry {
     add("vlan.id", each(proto::vlan, [](const layer& l, auto& o) { if (l.vlan.tpid != 0x88a8) o.push_back(num(l.vlan.id)); }));
     add("ieee8021ad.id", each(proto::vlan, [](const layer& l, auto& o) { if (l.vlan.tpid == 0x88a8) o.push_back(num(l.vlan.id)); }));
     add("mpls.label", each(proto::mpls, [](const layer& l, auto& o) { o.push_back(num(l.mpls.label)); }));
-    add("ip.src", each(proto::ip, [](const layer& l, auto& o) { o.push_back(format_ipv4(l.ip.src)); }));
-    add("ip.dst", each(proto::ip, [](const layer& l, auto& o) { o.push_back(format_ipv4(l.ip.dst)); }));
-    add("ip.proto", each(proto::ip, [](const layer& l, auto& o) { o.push_back(num(l.ip.proto)); }));
-    add("ip.ttl", each(proto::ip, [](const layer& l, auto& o) { o.push_back(num(l.ip.ttl)); }));
-    add("ip.id", each(proto::ip, [](const layer& l, auto& o) { o.push_back(hex(l.ip.id, 4)); }));
-    add("ip.len", each(proto::ip, [](const layer& l, auto& o) { o.push_back(num(l.ip.total_len)); }));
+    add("ip.src", each(proto::ip, [](const layer& l, auto& o) { if (has(l, 12, 4)) o.push_back(format_ipv4(l.ip.src)); }));
+    add("ip.dst", each(proto::ip, [](const layer& l, auto& o) { if (has(l, 16, 4)) o.push_back(format_ipv4(l.ip.dst)); }));
+    add("ip.proto", each(proto::ip, [](const layer& l, auto& o) { if (has(l, 9, 1)) o.push_back(num(l.ip.proto)); }));
+    add("ip.ttl", each(proto::ip, [](const layer& l, auto& o) { if (has(l, 8, 1)) o.push_back(num(l.ip.ttl)); }));
+    add("ip.id", each(proto::ip, [](const layer& l, auto& o) { if (has(l, 4, 2)) o.push_back(hex(l.ip.id, 4)); }));
+    add("ip.len", each(proto::ip, [](const layer& l, auto& o) { if (has(l, 2, 2)) o.push_back(num(l.ip.total_len)); }));
     add("ip.hdr_len", each(proto::ip, [](const layer& l, auto& o) { o.push_back(num(l.ip.hdr_len)); }));
-    add("ip.flags.df", each(proto::ip, [](const layer& l, auto& o) { o.push_back((l.ip.flags & 0x2) ? "1" : "0"); }));
-    add("ip.flags.mf", each(proto::ip, [](const layer& l, auto& o) { o.push_back((l.ip.flags & 0x1) ? "1" : "0"); }));
-    add("ip.frag_offset", each(proto::ip, [](const layer& l, auto& o) { o.push_back(num(std::uint64_t{l.ip.frag_offset} * 8)); }));
-    add("ipv6.src", each(proto::ipv6, [](const layer& l, auto& o) { o.push_back(format_ipv6(l.ipv6.src)); }));
-    add("ipv6.dst", each(proto::ipv6, [](const layer& l, auto& o) { o.push_back(format_ipv6(l.ipv6.dst)); }));
-    add("ipv6.nxt", each(proto::ipv6, [](const layer& l, auto& o) { o.push_back(num(l.ipv6.nxt)); }));
-    add("ipv6.hlim", each(proto::ipv6, [](const layer& l, auto& o) { o.push_back(num(l.ipv6.hlim)); }));
-    add("ipv6.plen", each(proto::ipv6, [](const layer& l, auto& o) { o.push_back(num(l.ipv6.plen)); }));
-    add("arp.opcode", each(proto::arp, [](const layer& l, auto& o) { o.push_back(num(l.arp.opcode)); }));
+    add("ip.flags.df", each(proto::ip, [](const layer& l, auto& o) { if (has(l, 6, 2)) o.push_back((l.ip.flags & 0x2) ? "1" : "0"); }));
+    add("ip.flags.mf", each(proto::ip, [](const layer& l, auto& o) { if (has(l, 6, 2)) o.push_back((l.ip.flags & 0x1) ? "1" : "0"); }));
+    // Wireshark 4.0 prints the fragment offset field in its own 8-byte units.
+    add("ip.frag_offset", each(proto::ip, [](const layer& l, auto& o) { if (has(l, 6, 2)) o.push_back(num(l.ip.frag_offset)); }));
+    add("ipv6.src", each(proto::ipv6, [](const layer& l, auto& o) { if (has(l, 8, 16)) o.push_back(format_ipv6(l.ipv6.src)); }));
+    add("ipv6.dst", each(proto::ipv6, [](const layer& l, auto& o) { if (has(l, 24, 16)) o.push_back(format_ipv6(l.ipv6.dst)); }));
+    add("ipv6.nxt", each(proto::ipv6, [](const layer& l, auto& o) { if (has(l, 6, 1)) o.push_back(num(l.ipv6.nxt)); }));
+    add("ipv6.hlim", each(proto::ipv6, [](const layer& l, auto& o) { if (has(l, 7, 1)) o.push_back(num(l.ipv6.hlim)); }));
+    add("ipv6.plen", each(proto::ipv6, [](const layer& l, auto& o) { if (has(l, 4, 2)) o.push_back(num(l.ipv6.plen)); }));
+    add("arp.opcode", each(proto::arp, [](const layer& l, auto& o) { if (has(l, 6, 2)) o.push_back(num(l.arp.opcode)); }));
+    // Wireshark locates all four addresses before showing any: a cut header shows none.
     add("arp.src.proto_ipv4", each(proto::arp, [](const layer& l, auto& o) {
-      if (l.arp.ptype == 0x0800 && l.arp.plen == 4 && l.length >= 28) o.push_back(format_ipv4(l.arp.spa));
+      if (arp_ipv4(l) && !(l.flags & layer_partial)) o.push_back(format_ipv4(l.arp.spa));
     }));
     add("arp.dst.proto_ipv4", each(proto::arp, [](const layer& l, auto& o) {
-      if (l.arp.ptype == 0x0800 && l.arp.plen == 4 && l.length >= 28) o.push_back(format_ipv4(l.arp.tpa));
+      if (arp_ipv4(l) && !(l.flags & layer_partial)) o.push_back(format_ipv4(l.arp.tpa));
     }));
     add("icmp.type", each(proto::icmp, [](const layer& l, auto& o) { o.push_back(num(l.icmp.type)); }));
     add("icmp.code", each(proto::icmp, [](const layer& l, auto& o) { o.push_back(num(l.icmp.code)); }));
@@ -84,17 +94,26 @@ struct registry {
     add("icmpv6.code", each(proto::icmpv6, [](const layer& l, auto& o) { o.push_back(num(l.icmp.code)); }));
     add("tcp.srcport", each(proto::tcp, [](const layer& l, auto& o) { o.push_back(num(l.tcp.sport)); }));
     add("tcp.dstport", each(proto::tcp, [](const layer& l, auto& o) { o.push_back(num(l.tcp.dport)); }));
-    add("tcp.seq_raw", each(proto::tcp, [](const layer& l, auto& o) { o.push_back(num(l.tcp.seq)); }));
-    add("tcp.ack_raw", each(proto::tcp, [](const layer& l, auto& o) { if (l.tcp.flags & 0x10) o.push_back(num(l.tcp.ack)); }));
-    add("tcp.flags", each(proto::tcp, [](const layer& l, auto& o) { o.push_back(hex(l.tcp.flags, 4)); }));
-    add("tcp.window_size_value", each(proto::tcp, [](const layer& l, auto& o) { o.push_back(num(l.tcp.window)); }));
+    // Inside an ICMP error Wireshark shows the sequence number without its raw twin and no
+    // segment length (nor in the first fragment of an IP datagram); a header cut short shows
+    // the fields that fit.
+    add("tcp.seq_raw", each(proto::tcp, [](const layer& l, auto& o) {
+      if (!(l.flags & layer_quoted) && has(l, 4, 4)) o.push_back(num(l.tcp.seq));
+    }));
+    // Present whether or not the ACK flag is set (Wireshark 4.0 adds it unconditionally).
+    // A bogus data offset (< 5) makes Wireshark stop after the sequence number.
+    add("tcp.ack_raw", each(proto::tcp, [](const layer& l, auto& o) { if (tcp_ok(l) && has(l, 8, 4)) o.push_back(num(l.tcp.ack)); }));
+    add("tcp.flags", each(proto::tcp, [](const layer& l, auto& o) { if (tcp_ok(l) && has(l, 12, 2)) o.push_back(hex(l.tcp.flags, 4)); }));
+    add("tcp.window_size_value", each(proto::tcp, [](const layer& l, auto& o) { if (tcp_ok(l) && has(l, 14, 2)) o.push_back(num(l.tcp.window)); }));
     add("tcp.hdr_len", each(proto::tcp, [](const layer& l, auto& o) { o.push_back(num(l.tcp.hdr_len)); }));
-    add("tcp.len", each(proto::tcp, [](const layer& l, auto& o) { o.push_back(num(l.tcp.payload_len)); }));
+    add("tcp.len", each(proto::tcp, [](const layer& l, auto& o) {
+      if (!(l.flags & (layer_quoted | layer_malformed | layer_fragment))) o.push_back(num(l.tcp.payload_len));
+    }));
     add("tcp.options.mss_val", each(proto::tcp, [](const layer& l, auto& o) { if (l.tcp.mss) o.push_back(num(l.tcp.mss)); }));
     add("tcp.options.wscale.shift", each(proto::tcp, [](const layer& l, auto& o) { if (l.tcp.wscale != 0xff) o.push_back(num(l.tcp.wscale)); }));
     add("udp.srcport", each(proto::udp, [](const layer& l, auto& o) { o.push_back(num(l.udp.sport)); }));
     add("udp.dstport", each(proto::udp, [](const layer& l, auto& o) { o.push_back(num(l.udp.dport)); }));
-    add("udp.length", each(proto::udp, [](const layer& l, auto& o) { o.push_back(num(l.udp.length)); }));
+    add("udp.length", each(proto::udp, [](const layer& l, auto& o) { if (has(l, 4, 2)) o.push_back(num(l.udp.length)); }));
     add("sctp.srcport", each(proto::sctp, [](const layer& l, auto& o) { o.push_back(num(l.sctp.sport)); }));
     add("sctp.dstport", each(proto::sctp, [](const layer& l, auto& o) { o.push_back(num(l.sctp.dport)); }));
     add("gre.proto", each(proto::gre, [](const layer& l, auto& o) { o.push_back(hex(l.gre.proto, 4)); }));
@@ -228,6 +247,20 @@ std::string protocol_column(const packet& p) {
     case proto::eth: return "Ethernet";
     case proto::sll: case proto::sll2: return "SLL";
     case proto::null: return "NULL";
+    case proto::gtp: return "GTP";
+    case proto::l2tp: return "L2TP";
+    case proto::pim: return "PIMv2";
+    case proto::erspan: return "ERSPAN";
+    case proto::teredo: return "Teredo";
+    case proto::nsh: return "NSH";
+    case proto::nflog: return "NFLOG";
+    case proto::fddi: return "FDDI";
+    case proto::chdlc: return "CHDLC";
+    case proto::fr: return "FR";
+    case proto::ppi: return "PPI";
+    case proto::vntag: return "VNTAG";
+    case proto::etag: return "ETAG";
+    case proto::cfp: return "CFP";
     default: break;
   }
   (void)ip;

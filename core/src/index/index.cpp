@@ -38,7 +38,7 @@ std::size_t packet_index::memory_bytes() const noexcept {
 }
 
 void index_builder::on_record(const capture::record& r) {
-  dissect::dissect(r.data, r.link_type, pkt_);
+  dissect::dissect(r.data, r.link_type, pkt_, r.origlen);
   index_.push(r, pkt_);
   ++proto_counts_[static_cast<std::size_t>(pkt_.top())];
   if (pkt_.first_anomaly != dissect::anomaly::none) {

@@ -49,6 +49,10 @@ enum class proto : std::uint8_t {
   fr,        ///< Frame Relay address + NLPID (link type 107)
   chdlc,     ///< Cisco HDLC (link type 104)
   ppi,       ///< Per-Packet Information header (link type 192)
+  fddi,      ///< FDDI MAC header (link type 10), LLC follows
+  nflog,     ///< Linux NFLOG header and TLVs (link type 239), IP follows
+  nsh,       ///< Network Service Header (ethertype 0x894f / VXLAN-GPE)
+  etag,      ///< 802.1BR E-Tag (ethertype 0x893f)
   data,      ///< undissected payload
   count_     ///< number of values (not a protocol)
 };
@@ -61,7 +65,7 @@ enum class anomaly : std::uint8_t {
   none,
   truncated,              ///< a header was cut by the captured length
   ip_bogus_header_length, ///< IPv4 IHL < 5 or beyond the packet
-  ip_bogus_total_length,  ///< IPv4 total length < header or beyond the captured data
+  ip_bogus_total_length,  ///< IPv4 total length < header, or beyond the packet on the wire
   ipv6_bogus_payload_length,
   ipv6_ext_chain_too_long,  ///< more extension headers than the cap
   tcp_bogus_header_length,  ///< data offset < 5 or beyond the segment
@@ -69,8 +73,8 @@ enum class anomaly : std::uint8_t {
   too_many_layers,        ///< encapsulation deeper than the layer stack
   unknown_link_type,
   ip_bad_checksum,
-  gre_bogus_header,       ///< GRE version/flags we cannot follow
-  icmp_quote_truncated,   ///< quoted packet of an ICMP error shorter than its headers (informational)
+  gre_unsupported,        ///< GRE version or routing present: payload not followed
+  ip_bogus_version,       ///< IP header whose version nibble is neither 4 nor 6
   count_
 };
 
@@ -174,9 +178,12 @@ struct link_fields {  ///< SLL/SLL2/NULL/PPP/PPPoE/radiotap/802.11
 /// Bits of `layer::flags`.
 enum layer_flag : std::uint8_t {
   layer_quoted = 0x1,     ///< inside the quoted packet of an ICMP / ICMPv6 error
-  layer_partial = 0x2,    ///< header cut short by the captured length (quoted packets only): only
-                          ///< the fields inside the captured bytes are valid
-  layer_fragment = 0x4,   ///< IPv4/IPv6 first fragment: payload continues in other packets
+  layer_partial = 0x2,    ///< header cut short by the end of the packet (or of the quote in an
+                          ///< ICMP error): only the fields within `captured` bytes are valid
+  layer_fragment = 0x4,   ///< first fragment of an IP datagram (on IP: this header's datagram;
+                          ///< on TCP: carried in one), so lengths cover more than this packet
+  layer_malformed = 0x8,  ///< a length field in the header is invalid: only the fields before it
+                          ///< are meaningful, and the payload was not followed
 };
 
 /// One layer of the stack: which protocol, where its header starts and how long it is.
@@ -185,7 +192,8 @@ struct layer {
   std::uint8_t flags = 0;    ///< `layer_flag` bits
   std::uint16_t offset = 0;  ///< header start within the packet bytes
   std::uint16_t length = 0;  ///< header length (payload not included)
-  std::uint16_t captured = 0;  ///< bytes of the header actually captured (< length when partial)
+  std::uint16_t captured = 0;  ///< bytes of the header inside the packet (< length when partial):
+                               ///< a field is valid only if it lies within them
   union {
     eth_fields eth;
     vlan_fields vlan;
