@@ -11,6 +11,9 @@ cmake --preset debug >/dev/null
 cmake --build --preset debug -j "$jobs"
 ctest --preset debug -j "$jobs"
 
+echo "== oracle: per-packet L2-L4 fields against tshark over ../shared/captures (skips without it)"
+python3 tests/oracle/tshark_packets_compare.py --cli build/debug/cli/pcapscope --jobs "$jobs" --top 3
+
 echo "== native: ASan+UBSan build + ctest"
 cmake --preset asan >/dev/null
 cmake --build --preset asan -j "$jobs"
