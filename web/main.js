@@ -1,5 +1,8 @@
-// The page: picks a capture (drop, file picker, sample), hands it to the worker, shows progress
-// and the capinfos-style summary. It never touches wasm; the worker owns the module.
+// The page: picks a capture (drop, file picker, sample), hands it to the worker, shows progress,
+// the capinfos-style summary, the packet list and the selected packet's detail. It never
+// touches wasm; the worker owns the module and answers queries for rows and packets.
+import { PacketList } from './packet-list.js';
+import { PacketDetail } from './packet-detail.js';
 
 const $ = (selector) => document.querySelector(selector);
 
@@ -10,6 +13,35 @@ const SAMPLES = ['sample.pcapng'];
 
 let requestId = 0;
 let active = null;  // {id, file} of the capture being read
+let shown = null;   // id of the capture whose packets are shown (open in the worker)
+
+/** Queries to the worker about the shown capture: request number → {resolve, reject}. */
+const replies = new Map();
+let nextReq = 0;
+function ask(msg) {
+  const req = ++nextReq;
+  return new Promise((resolve, reject) => {
+    replies.set(req, { resolve, reject });
+    worker.postMessage({ ...msg, id: shown, req });
+  });
+}
+
+const detail = new PacketDetail($('#detail-tree'), $('#detail-hex'));
+let detailWanted = 0;  // packet number last asked for (older replies are ignored)
+const packetList = new PacketList(
+  $('#packet-list'),
+  (start, count) => ask({ type: 'rows', start, count }),
+  async (number) => {
+    detailWanted = number;
+    $('#detail-title').textContent = `Packet ${int(number)}`;
+    try {
+      const packet = await ask({ type: 'packet', number });
+      if (number === detailWanted) detail.show(packet);
+    } catch (error) {
+      if (number === detailWanted) detail.clear(`Cannot show packet ${number}: ${error.message}`);
+    }
+  },
+);
 
 const numberFormat = new Intl.NumberFormat('en-US');
 const int = (n) => numberFormat.format(n);
@@ -58,6 +90,8 @@ function openFile(file) {
   active = { id, file };
   show('#error', false);
   show('#summary', false);
+  show('#packets', false);
+  shown = null;
   $('#progress-name').textContent = `Reading ${file.name ?? 'capture'}…`;
   $('#progress-bar').removeAttribute('value');
   $('#progress-text').textContent = '';
@@ -165,7 +199,22 @@ function renderSummary(file, s, seconds) {
   show('#summary', true);
 }
 
+function showPackets(count) {
+  $('#packets-count').textContent = `(${int(count)})`;
+  detail.clear('Select a packet to see its fields and bytes.');
+  $('#detail-title').textContent = 'Packet';
+  show('#packets', true);
+  packetList.reset(count);
+}
+
 worker.onmessage = ({ data: msg }) => {
+  if (msg.type === 'reply') {
+    const pending = replies.get(msg.req);
+    replies.delete(msg.req);
+    if (msg.error !== undefined) pending?.reject(new Error(msg.error));
+    else pending?.resolve(msg.result);
+    return;
+  }
   if (!active || msg.id !== active.id) return;  // a superseded request
   switch (msg.type) {
     case 'progress':
@@ -174,6 +223,8 @@ worker.onmessage = ({ data: msg }) => {
     case 'summary':
       show('#progress', false);
       renderSummary(active.file, msg.summary, msg.seconds);
+      shown = msg.id;
+      showPackets(msg.packetCount);
       active = null;
       break;
     case 'error':

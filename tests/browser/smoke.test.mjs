@@ -34,13 +34,16 @@ test('the site reads captures in the browser', async (t) => {
   const server = await serveStatic(distDir);
   t.after(() => server.close());
   const profile = await mkdtemp(join(tmpdir(), 'pcapscope-chromium-'));
-  t.after(() => rm(profile, { recursive: true, force: true }));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: chromiumPath,
     headless: true,
     args: CHROMIUM_ARGS,
   });
-  t.after(() => context.close());
+  // After hooks run in order: the browser must be gone before its profile is removed.
+  t.after(async () => {
+    await context.close();
+    await rm(profile, { recursive: true, force: true });
+  });
   const page = context.pages()[0] ?? (await context.newPage());
   const pageErrors = [];
   page.on('pageerror', (error) => pageErrors.push(error));

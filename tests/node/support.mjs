@@ -32,6 +32,64 @@ export function cliInfoJson(cli, file) {
   });
 }
 
+/** Runs `cli ...args`; resolves to {code, stdout, stderr}. */
+export function runCli(cli, args) {
+  return new Promise((ok) => {
+    execFile(cli, args, { maxBuffer: 256 << 20, encoding: 'utf8' },
+      (error, stdout, stderr) => ok({ code: error ? (error.code ?? 1) : 0, stdout, stderr }));
+  });
+}
+
+/**
+ * A little-endian pcapng (Ethernet, one interface, ns timestamps) with `count` EPBs; packet i
+ * carries an opt_comment of `commentLength(i)` bytes, so its block is longer than its data.
+ */
+export function makePcapng(count = 10, commentLength = () => 0) {
+  const block = (type, body) => {
+    const len = 12 + body.length;
+    const b = Buffer.alloc(len);
+    b.writeUInt32LE(type, 0);
+    b.writeUInt32LE(len, 4);
+    body.copy(b, 8);
+    b.writeUInt32LE(len, len - 4);
+    return b;
+  };
+  const pad4 = (buf) => Buffer.concat([buf, Buffer.alloc((4 - (buf.length % 4)) % 4)]);
+  const option = (code, value) => {
+    const head = Buffer.alloc(4);
+    head.writeUInt16LE(code, 0);
+    head.writeUInt16LE(value.length, 2);
+    return pad4(Buffer.concat([head, value]));
+  };
+  const shb = Buffer.alloc(16);
+  shb.writeUInt32LE(0x1a2b3c4d, 0);
+  shb.writeUInt16LE(1, 4);
+  shb.writeBigInt64LE(-1n, 8);
+  const idb = Buffer.concat([
+    Buffer.from([1, 0, 0, 0, 0, 0, 0, 0]),  // LINKTYPE_ETHERNET, reserved, snaplen 0
+    option(9, Buffer.from([9])),            // if_tsresol: 1e-9
+    Buffer.alloc(4),                        // opt_endofopt
+  ]);
+  const parts = [block(0x0a0d0d0a, shb), block(1, idb)];
+  for (let i = 0; i < count; i++) {
+    const caplen = 60 + ((i * 29) % 300);
+    const data = Buffer.alloc(caplen);
+    for (let j = 0; j < caplen; j++) data[j] = (i * 7 + j) & 0xff;
+    data.writeUInt16BE(0x86dd, 12);  // IPv6 ethertype (the payload is junk: anomalies are fine)
+    const head = Buffer.alloc(20);
+    const ts = 1700000000_000000000n + BigInt(i) * 1234567n;
+    head.writeUInt32LE(0, 0);
+    head.writeUInt32LE(Number(ts >> 32n), 4);
+    head.writeUInt32LE(Number(ts & 0xffffffffn), 8);
+    head.writeUInt32LE(caplen, 12);
+    head.writeUInt32LE(caplen + 4, 16);
+    const n = commentLength(i);
+    const options = n ? Buffer.concat([option(1, Buffer.alloc(n, 0x61 + (i % 26))), Buffer.alloc(4)]) : Buffer.alloc(0);
+    parts.push(block(6, Buffer.concat([head, pad4(data), options])));
+  }
+  return new Uint8Array(Buffer.concat(parts));
+}
+
 /** Every capture-looking file under the corpus (pcap, pcapng, cap, and their .gz), sorted. */
 export function corpusFiles() {
   const out = [];

@@ -18,6 +18,75 @@ export interface OpenOptions {
   signal?: AbortSignal;
   /** Bytes read (and fed to the parser) per step; default 1 MiB. */
   chunkSize?: number;
+  /**
+   * Keep a re-readable copy of input that cannot be re-read by offset (gzip, streams), which
+   * packets() and packet() need; default true. The copy is a Blob in browsers (which may keep
+   * large blobs on disk), a temporary file in Node (deleted by close() or at exit). Files,
+   * Blobs, paths and byte arrays are re-read in place and never copied. false: summary only.
+   */
+  keepBytes?: boolean;
+}
+
+/** One page of the packet list, as columns (row k is packet number[k]). */
+export interface PacketRows {
+  /** First row (0-based) and rows returned (clamped to the capture). */
+  start: number;
+  count: number;
+  /** Packet numbers, 1-based. */
+  number: Float64Array;
+  /** Seconds since the first packet (frame.time_relative); NaN for a packet without timestamp. */
+  time: Float64Array;
+  /** Original length (frame.len). */
+  length: Uint32Array;
+  /** Innermost network-layer source (else link-layer), as Wireshark's Source column. */
+  source: string[];
+  destination: string[];
+  /** Highest protocol identified, as Wireshark names it ("TCP", "DNS", …). */
+  protocol: string[];
+  /** Wireshark-like Info column. */
+  info: string[];
+}
+
+/** One node of a packet's field tree. */
+export interface FieldNode {
+  /** Wireshark field or protocol name ("ip", "ip.src", …). */
+  name: string;
+  /** Display text ("Source Address: 10.0.0.1"). */
+  label: string;
+  /** Value as tshark prints it. */
+  value: string;
+  /** Bytes of the packet the field covers: [offset, offset + length); length 0 = generated. */
+  offset: number;
+  length: number;
+  children: FieldNode[];
+}
+
+/** One packet in full (what `pcapscope detail FILE N --json` prints). */
+export interface PacketDetail {
+  /** 1-based packet number. */
+  number: number;
+  /** Protocols (and the frame) at the top, their fields below. */
+  fields: FieldNode[];
+  /** The captured bytes. */
+  bytes: Uint8Array;
+}
+
+/** The per-packet index, copied out of wasm memory (about 28 bytes per packet). */
+export interface PacketIndex {
+  /** Timestamps, ns since the epoch (exact). */
+  ts: BigInt64Array;
+  /** Record offsets in the (decompressed) input. */
+  offset: BigUint64Array;
+  caplen: Uint32Array;
+  origlen: Uint32Array;
+  /** Interface index (saturates at 65535). */
+  interface: Uint16Array;
+  /** Code of the highest protocol identified: a name in protocolNames. */
+  top: Uint8Array;
+  /** 0x1f: first dissection anomaly code; 0x20 no timestamp; 0x40 cut by the snap length; 0x80 several anomalies. */
+  flags: Uint8Array;
+  /** Names of the `top` codes ("" for none, "eth", "ip", "tcp", …). */
+  protocolNames: string[];
 }
 
 /** One capture interface (pcap has one; pcapng one per Interface Description Block). */
@@ -144,12 +213,24 @@ export declare class Capture {
    * truncated gzip data), or null. Errors of the capture format itself are in summary().error.
    */
   readonly readError: string | null;
+  /** Number of packets (rows of the packet list). */
+  readonly packetCount: number;
   /** The summary, parsed (a new object each call). */
   summary(): CaptureSummary;
   /** The summary JSON text, identical to `pcapscope info FILE --json` (without its newline). */
   summaryJson(): string;
-  /** Frees the wasm memory held for this capture. Idempotent. */
-  close(): void;
+  /** The per-packet index (a new copy each call). */
+  index(): PacketIndex;
+  /**
+   * Rows [start, start + count) of the packet list (0-based: row i is packet i + 1), clamped
+   * to the capture; default {start: 0, count: 100}. Each row's record is re-read from the
+   * source by offset and dissected (queries run one at a time).
+   */
+  packets(range?: { start?: number; count?: number }): Promise<PacketRows>;
+  /** Packet `number` (1-based) in full: field tree and bytes. RangeError outside 1…packetCount. */
+  packet(number: number): Promise<PacketDetail>;
+  /** Frees the wasm memory and the kept bytes (a temporary file in Node). Idempotent. */
+  close(): Promise<void>;
 }
 
 /** The input is not a capture (or reading failed before the first packet). */

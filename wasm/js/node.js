@@ -1,6 +1,10 @@
 // Node entry point of the pcapscope package: openCapture over paths, FileHandles and every
-// source browsers have. The wasm module is loaded once, on first use.
-import { open } from 'node:fs/promises';
+// source browsers have. The wasm module is loaded once, on first use. Packet queries re-read
+// files by position; gzip and stream input is kept in a temporary file while the capture is open.
+import { rmSync } from 'node:fs';
+import { mkdtemp, open, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 import createPcapscopeModule from '../dist/pcapscope_wasm.mjs';
 import { openCaptureWith, Capture, DEFAULT_CHUNK_SIZE } from './capture.js';
@@ -19,6 +23,77 @@ function getModule() {
 /** Starts loading the wasm module ahead of the first openCapture. */
 export async function preload() {
   await getModule();
+}
+
+/** A ByteStore over a file handle (positional reads); closes the handle if `owned`. */
+function handleStore(handle, size, owned, onClose) {
+  let closed = false;
+  return {
+    size,
+    async read(offset, length) {
+      const n = Math.max(0, Math.min(length, size - offset));
+      const buffer = new Uint8Array(n);
+      let filled = 0;
+      while (filled < n) {
+        const { bytesRead } = await handle.read(buffer, filled, n - filled, offset + filled);
+        if (bytesRead === 0) break;
+        filled += bytesRead;
+      }
+      return filled === n ? buffer : buffer.subarray(0, filled);
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      if (owned) await handle.close().catch(() => {});
+      await onClose?.();
+    },
+  };
+}
+
+/** Temporary directories of open captures, removed at exit if close() was never called. */
+const liveTempDirs = new Set();
+let exitHookInstalled = false;
+
+/**
+ * Keeps the bytes fed to the reader (decompressed gzip, streams) in a temporary file, so memory
+ * does not grow with the capture; the file is deleted by Capture.close() (or at process exit).
+ */
+async function tempFileKeeper() {
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once('exit', () => {
+      for (const dir of liveTempDirs) rmSync(dir, { recursive: true, force: true });
+    });
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'pcapscope-'));
+  liveTempDirs.add(dir);
+  const removeDir = async () => {
+    liveTempDirs.delete(dir);
+    await rm(dir, { recursive: true, force: true });
+  };
+  let handle;
+  try {
+    handle = await open(join(dir, 'capture'), 'w+');
+  } catch (error) {
+    await removeDir();
+    throw error;
+  }
+  let size = 0;
+  return {
+    async append(chunk) {
+      let written = 0;
+      while (written < chunk.byteLength) {
+        const { bytesWritten } = await handle.write(chunk, written, chunk.byteLength - written, size + written);
+        written += bytesWritten;
+      }
+      size += chunk.byteLength;
+    },
+    finish: async () => handleStore(handle, size, true, removeDir),
+    async discard() {
+      await handle.close().catch(() => {});
+      await removeDir();
+    },
+  };
 }
 
 function isFileHandle(value) {
@@ -45,8 +120,17 @@ async function openNodeSource(source, chunkSize) {
     const positional = stat.isFile();
     let position = 0;
     let closed = false;
+    let handedOver = false;
     return {
       total: positional ? stat.size : null,
+      // Regular files are re-read by position for packet queries; the store then owns the
+      // handle we opened (a caller's FileHandle stays the caller's, open until they close it).
+      randomAccess: positional
+        ? () => {
+          handedOver = true;
+          return handleStore(handle, stat.size, owned);
+        }
+        : undefined,
       prefetchable: true,  // every chunk is a fresh buffer
       async read() {
         const buffer = new Uint8Array(chunkSize);
@@ -56,7 +140,7 @@ async function openNodeSource(source, chunkSize) {
         return bytesRead === chunkSize ? buffer : buffer.subarray(0, bytesRead);
       },
       async close() {
-        if (owned && !closed) {
+        if (owned && !closed && !handedOver) {
           closed = true;
           await handle.close();
         }
@@ -75,5 +159,5 @@ async function openNodeSource(source, chunkSize) {
  * @returns {Promise<Capture>}
  */
 export function openCapture(source, options) {
-  return openCaptureWith(getModule, source, options, openNodeSource);
+  return openCaptureWith(getModule, source, options, openNodeSource, tempFileKeeper);
 }

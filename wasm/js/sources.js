@@ -1,18 +1,86 @@
 // Turns the sources every platform has (Blob/File, ArrayBuffer, typed arrays, ReadableStream,
 // async iterables) into one pull interface: `read()` resolves to the next Uint8Array or null.
+// Sources that can be re-read by offset (bytes, Blobs) also hand out a ByteStore, which packet
+// queries use after reading; for the others (streams, gzip) a keeper (`blobKeeper`) keeps what
+// was fed so it can be re-read.
 
 /**
  * @typedef {object} ChunkSource
  * @property {number|null} total  size in bytes when known
  * @property {() => Promise<Uint8Array|null>} read  next chunk, null at the end
  * @property {() => Promise<void>} close  releases what the source opened (safe to call twice)
+ * @property {() => ByteStore} [randomAccess]  the same bytes by offset; what the store uses is
+ *   then owned by the store (close() of the source leaves it open)
  */
+
+/**
+ * @typedef {object} ByteStore  the (decompressed) capture's bytes, re-readable by offset
+ * @property {number} size  bytes stored
+ * @property {(offset: number, length: number) => Promise<Uint8Array>} read  bytes
+ *   [offset, offset + length), fewer only at the end
+ * @property {() => Promise<void>} close  releases them (safe to call twice)
+ */
+
+/** A ByteStore over bytes in memory (views, no copy: the caller must not change them). */
+export function bytesStore(bytes) {
+  return {
+    size: bytes.byteLength,
+    read: async (offset, length) => bytes.subarray(offset, offset + length),
+    async close() {},
+  };
+}
+
+/** A ByteStore over a Blob (or File): each read is one slice. */
+export function blobStore(blob) {
+  return {
+    size: blob.size,
+    read: async (offset, length) =>
+      new Uint8Array(await blob.slice(offset, Math.min(blob.size, offset + length)).arrayBuffer()),
+    async close() {},
+  };
+}
+
+/**
+ * Keeps the bytes fed to the reader (decompressed gzip, streams) as a Blob, built from parts of
+ * about 8 MiB so that browsers can move it to disk (Chromium keeps large blobs in files); in
+ * Node, Blobs stay in memory (the Node entry point uses a temporary file instead).
+ * @returns {{append: (chunk: Uint8Array) => void, finish: () => Promise<ByteStore>, discard: () => Promise<void>}}
+ */
+export function blobKeeper() {
+  const PART = 8 << 20;
+  let parts = [];
+  let pending = [];
+  let pendingBytes = 0;
+  const flush = () => {
+    if (pending.length) parts.push(new Blob(pending));
+    pending = [];
+    pendingBytes = 0;
+  };
+  return {
+    append(chunk) {
+      pending.push(chunk.slice());  // the source may reuse its buffer
+      pendingBytes += chunk.byteLength;
+      if (pendingBytes >= PART) flush();
+    },
+    async finish() {
+      flush();
+      const blob = new Blob(parts);
+      parts = [];
+      return blobStore(blob);
+    },
+    async discard() {
+      parts = [];
+      pending = [];
+    },
+  };
+}
 
 /** Wraps whole bytes in memory: chunks are views, nothing is copied. */
 function fromBytes(bytes, chunkSize) {
   let pos = 0;
   return {
     total: bytes.byteLength,
+    randomAccess: () => bytesStore(bytes),
     async read() {
       if (pos >= bytes.byteLength) return null;
       const chunk = bytes.subarray(pos, pos + chunkSize);
@@ -29,10 +97,14 @@ function fromBytes(bytes, chunkSize) {
  * 1 or 4 MiB (with or without reading one slice ahead), so slices are only the fallback.
  */
 function fromBlob(blob, chunkSize) {
-  if (typeof blob.stream === 'function') return { ...fromStream(blob.stream()), total: blob.size };
+  const randomAccess = () => blobStore(blob);
+  if (typeof blob.stream === 'function') {
+    return { ...fromStream(blob.stream()), total: blob.size, randomAccess };
+  }
   let pos = 0;
   return {
     total: blob.size,
+    randomAccess,
     async read() {
       if (pos >= blob.size) return null;
       const end = Math.min(blob.size, pos + chunkSize);
@@ -141,6 +213,7 @@ export function prefetching(src) {
   let pending = null;
   return {
     total: src.total,
+    randomAccess: src.randomAccess,
     read() {
       const current = pending ?? src.read();
       pending = current.then((chunk) => (chunk ? src.read() : null));

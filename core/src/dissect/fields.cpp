@@ -119,6 +119,8 @@ struct registry {
     add("gre.proto", each(proto::gre, [](const layer& l, auto& o) { o.push_back(hex(l.gre.proto, 4)); }));
     add("vxlan.vni", each(proto::vxlan, [](const layer& l, auto& o) { o.push_back(num(l.tunnel.vni)); }));
     add("geneve.vni", each(proto::geneve, [](const layer& l, auto& o) { o.push_back(hex(l.tunnel.vni, 6)); }));
+    add("_ws.col.Source", [](const packet& p, const frame_meta&, util::bytes, std::vector<std::string>& o) { o.push_back(source_column(p)); });
+    add("_ws.col.Destination", [](const packet& p, const frame_meta&, util::bytes, std::vector<std::string>& o) { o.push_back(destination_column(p)); });
     add("_ws.col.Protocol", [](const packet& p, const frame_meta&, util::bytes, std::vector<std::string>& o) { o.push_back(protocol_column(p)); });
     add("_ws.col.Info", [](const packet& p, const frame_meta& m, util::bytes, std::vector<std::string>& o) { o.push_back(info_column(p, m)); });
   }
