@@ -1200,17 +1200,10 @@ const layer* packet::first(proto p) const noexcept {
   return nullptr;
 }
 
-void dissect(util::bytes data, std::uint32_t link_type, packet& out, std::uint32_t wire_length) noexcept {
-  out.count = 0;
-  out.first_anomaly = anomaly::none;
-  out.anomaly_offset = 0;
-  out.anomalies = 0;
-  out.frame_length = static_cast<std::uint32_t>(data.size());
-  // Offsets are 16-bit in layers; larger frames are dissected over their first 64 KiB.
-  ctx c{data.first(std::min<std::size_t>(data.size(), 0xFFFF)), out};
-  c.end = static_cast<std::uint32_t>(c.data.size());
-  c.rend = std::max<std::uint32_t>(wire_length, static_cast<std::uint32_t>(data.size()));
-  step s = start_link(c, link_type);
+namespace {
+
+// Runs the dispatch loop from step `s` until a parser says stop.
+void run(ctx& c, step s, packet& out) noexcept {
   for (std::size_t guard = 0; s.what != next::stop && guard < 4 * max_layers; ++guard) {
     switch (s.what) {
       case next::ethertype: s = dispatch_ethertype(c, s.value); break;
@@ -1234,6 +1227,33 @@ void dissect(util::bytes data, std::uint32_t link_type, packet& out, std::uint32
   if (s.what != next::stop && out.first_anomaly != anomaly::too_many_layers) c.flag(anomaly::too_many_layers, c.off);
   out.payload_offset = std::min<std::uint32_t>(c.off, c.end);
   out.payload_length = c.end > c.off ? c.end - c.off : 0;
+}
+
+void reset(packet& out, util::bytes data) noexcept {
+  out.count = 0;
+  out.first_anomaly = anomaly::none;
+  out.anomaly_offset = 0;
+  out.anomalies = 0;
+  out.frame_length = static_cast<std::uint32_t>(data.size());
+}
+
+}  // namespace
+
+void dissect(util::bytes data, std::uint32_t link_type, packet& out, std::uint32_t wire_length) noexcept {
+  reset(out, data);
+  // Offsets are 16-bit in layers; larger frames are dissected over their first 64 KiB.
+  ctx c{data.first(std::min<std::size_t>(data.size(), 0xFFFF)), out};
+  c.end = static_cast<std::uint32_t>(c.data.size());
+  c.rend = std::max<std::uint32_t>(wire_length, static_cast<std::uint32_t>(data.size()));
+  run(c, start_link(c, link_type), out);
+}
+
+void dissect_transport(util::bytes payload, std::uint8_t ip_proto, packet& out) noexcept {
+  reset(out, payload);
+  ctx c{payload.first(std::min<std::size_t>(payload.size(), 0xFFFF)), out};
+  c.end = static_cast<std::uint32_t>(c.data.size());
+  c.rend = c.end;
+  run(c, step{next::ip_proto, ip_proto}, out);
 }
 
 }  // namespace pcapscope::dissect
