@@ -16,6 +16,8 @@
 #include "pcapscope/dissect/detail.hpp"
 #include "pcapscope/dissect/fields.hpp"
 #include "pcapscope/util/json.hpp"
+#include "flows_cmd.hpp"
+#include "filter_cmd.hpp"
 
 namespace {
 
@@ -33,6 +35,14 @@ constexpr const char* kUsage =
     "                          --fields list prints the known field names\n"
     "  detail FILE N [--json]  packet N's field tree (names, labels, values, byte ranges)\n"
     "                          and a hex dump\n"
+    "  flows FILE [--format ndjson|tsv]\n"
+    "                          one record per flow with Zeek conn.log field names (ts, uid,\n"
+    "                          id.orig_h, conn_state, history, community_id, ...) + TCP metrics\n"
+    "  endpoints FILE [--format ndjson|tsv]\n"
+    "                          per IP and MAC address: packets, bytes, flows, first/last seen\n"
+    "  filter FILE EXPR [-o OUT.pcap|OUT.pcapng] [--format ndjson|tsv] [--fields f1,f2,...]\n"
+    "                          packets matching a Wireshark display filter (4.0 subset), printed\n"
+    "                          like `packets` or written with -o (exit 2 on a bad filter)\n"
     "\n"
     "FILE may be a .pcap or .pcapng file, optionally gzip-compressed, or - for stdin.\n"
     "Exit status: 0 ok (warnings on stderr), 1 a file could not be read (partial results are\n"
@@ -488,6 +498,7 @@ int main(int argc, char** argv) {
     return args.empty() ? 2 : 0;
   }
   std::string cmd = args[0];
+  if (cmd == "filter") return cli::cmd_filter(std::vector<std::string>(args.begin() + 1, args.end()));
   bool json = false;
   std::string format = "ndjson", fields;
   std::vector<std::string> files;
@@ -524,6 +535,13 @@ int main(int argc, char** argv) {
       return 2;
     }
     return cmd_packets(files[0], format, fields);
+  }
+  if (cmd == "flows" || cmd == "endpoints") {
+    if (files.size() != 1) {
+      std::fprintf(stderr, "pcapscope %s: give exactly one FILE\n%s", cmd.c_str(), kUsage);
+      return 2;
+    }
+    return cmd == "flows" ? cli::cmd_flows(files[0], format) : cli::cmd_endpoints(files[0], format);
   }
   std::fprintf(stderr, "pcapscope: unknown command \"%s\"\n%s", cmd.c_str(), kUsage);
   return 2;

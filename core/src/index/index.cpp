@@ -16,12 +16,12 @@ void packet_index::reserve(std::size_t n) {
   flags.reserve(n);
 }
 
-void packet_index::push(const capture::record& r, const dissect::packet& p) {
+void packet_index::push(const capture::record& r, const dissect::packet& p, std::uint32_t flow_id) {
   ts_ns.push_back(r.ts_ns);
   offset.push_back(r.record_offset);
   caplen.push_back(r.caplen);
   origlen.push_back(r.origlen);
-  flow.push_back(0);
+  flow.push_back(flow_id);
   interface.push_back(static_cast<std::uint16_t>(std::min<std::uint32_t>(r.interface, 0xFFFF)));
   top.push_back(static_cast<std::uint8_t>(p.top()));
   auto f = static_cast<std::uint8_t>(static_cast<std::uint8_t>(p.first_anomaly) & flag_anomaly_mask);
@@ -40,6 +40,7 @@ std::size_t packet_index::memory_bytes() const noexcept {
 void index_builder::on_record(const capture::record& r) {
   dissect::dissect(r.data, r.link_type, pkt_, r.origlen);
   index_.push(r, pkt_);
+  if (flows_) index_.flow.back() = flows_->track(r, pkt_).id;
   ++proto_counts_[static_cast<std::size_t>(pkt_.top())];
   if (pkt_.first_anomaly != dissect::anomaly::none) {
     ++anomaly_counts_[static_cast<std::size_t>(pkt_.first_anomaly)];

@@ -7,6 +7,7 @@
 
 #include "pcapscope/capture/reader.hpp"
 #include "pcapscope/dissect/packet.hpp"
+#include "pcapscope/flow/flow.hpp"
 
 namespace pcapscope::index {
 
@@ -35,8 +36,8 @@ struct packet_index {
   static constexpr std::size_t row_bytes = 8 + 8 + 4 + 4 + 4 + 2 + 1 + 1;
   /// Reserves room for `n` rows.
   void reserve(std::size_t n);
-  /// Appends one row.
-  void push(const capture::record& r, const dissect::packet& p);
+  /// Appends one row (`flow_id`: the packet's flow, 0 for none).
+  void push(const capture::record& r, const dissect::packet& p, std::uint32_t flow_id = 0);
   /// Bytes held by the columns (capacity).
   std::size_t memory_bytes() const noexcept;
 };
@@ -45,8 +46,10 @@ struct packet_index {
 /// another handler behind it to see the records too.
 class index_builder : public capture::handler {
  public:
-  /// `next` (may be null) receives every callback after the index is updated.
-  explicit index_builder(capture::handler* next = nullptr) : next_(next) {}
+  /// `next` (may be null) receives every callback after the index is updated. With `flows`
+  /// (may be null), every packet is also assigned to a flow and the `flow` column filled.
+  explicit index_builder(capture::handler* next = nullptr, flow::flow_tracker* flows = nullptr)
+      : next_(next), flows_(flows) {}
   void on_record(const capture::record& r) override;
   void on_interface(std::uint32_t i, const capture::interface_info& f) override {
     if (next_) next_->on_interface(i, f);
@@ -63,6 +66,7 @@ class index_builder : public capture::handler {
 
  private:
   capture::handler* next_;
+  flow::flow_tracker* flows_;
   packet_index index_;
   dissect::packet pkt_;
   std::vector<std::uint64_t> proto_counts_ = std::vector<std::uint64_t>(static_cast<std::size_t>(dissect::proto::count_));

@@ -1,0 +1,139 @@
+// Display-filter benchmark: builds the packet index of a capture once, then times filters
+// evaluated from the index rows alone (no bytes re-read, no dissection) and, for comparison,
+// a filter that needs the layers, run over a full streaming pass (read + dissect + evaluate).
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "pcapscope/capture/reader.hpp"
+#include "pcapscope/filter/filter.hpp"
+#include "pcapscope/index/index.hpp"
+
+namespace {
+
+using namespace pcapscope;
+using clock_type = std::chrono::steady_clock;
+
+[[noreturn]] void die(const std::string& m) {
+  std::fprintf(stderr, "filter_bench: %s\n", m.c_str());
+  std::exit(1);
+}
+
+double secs_since(clock_type::time_point t) { return std::chrono::duration<double>(clock_type::now() - t).count(); }
+
+template <class Fn>
+void stream(const std::string& path, capture::handler& h, Fn&& after_chunk) {
+  std::vector<std::uint8_t> buf(1 << 20);
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) die("cannot open " + path);
+  capture::reader rd(&h);
+  for (;;) {
+    ssize_t n = ::read(fd, buf.data(), buf.size());
+    if (n <= 0) break;
+    rd.feed(util::bytes(buf.data(), static_cast<std::size_t>(n)));
+    after_chunk();
+  }
+  rd.finish();
+  ::close(fd);
+}
+
+filter::filter compile(const char* expr) {
+  filter::filter f;
+  filter::error err;
+  if (!filter::filter::compile(expr, f, err)) die(std::string(expr) + ": " + err.to_string());
+  return f;
+}
+
+// Dissects every record and counts those the filter selects.
+class dissect_filter final : public capture::handler {
+ public:
+  explicit dissect_filter(const filter::filter& f) : f_(f) {}
+  void on_record(const capture::record& r) override {
+    ++n_;
+    dissect::dissect(r.data, r.link_type, pkt_, r.origlen);
+    dissect::frame_meta m;
+    m.number = n_;
+    m.ts_ns = r.ts_ns;
+    m.caplen = r.caplen;
+    m.origlen = r.origlen;
+    m.link_type = r.link_type;
+    m.interface = -1;
+    selected_ += f_.matches(pkt_, m, r.data);
+  }
+  std::uint64_t selected_ = 0;
+
+ private:
+  const filter::filter& f_;
+  dissect::packet pkt_;
+  std::uint64_t n_ = 0;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string path = argc > 1 ? argv[1] : "bench/out/bench.pcap";
+  int runs = argc > 2 ? std::atoi(argv[2]) : 5;
+  index::index_builder b;
+  auto t0 = clock_type::now();
+  stream(path, b, [] {});
+  double index_s = secs_since(t0);
+  const auto& ix = b.index();
+  std::printf("{\"file\":\"%s\",\"packets\":%zu,\"index_pass_s\":%.3f", path.c_str(), ix.size(), index_s);
+
+  const char* index_filters[] = {
+      "frame.len > 1000 && frame.time_relative < 30",
+      "frame.number in {1000..2000, 500000..1500000} || frame.cap_len < 100",
+      "frame.len >= 64 and frame.len <= 128 and not frame.time_relative > 10.5",
+  };
+  for (const char* e : index_filters) {
+    auto f = compile(e);
+    if (f.needs_bytes()) die(std::string(e) + " should be index-only");
+    double best = 1e9;
+    std::uint64_t selected = 0;
+    for (int r = 0; r < runs; ++r) {
+      f.set_time_origin(ix.ts_ns.empty() ? 0 : ix.ts_ns[0]);
+      selected = 0;
+      auto t = clock_type::now();
+      for (std::size_t i = 0; i < ix.size(); ++i) {
+        selected += f.matches_index(filter::row_from_index(ix, i)) == filter::verdict::yes;
+      }
+      best = std::min(best, secs_since(t));
+    }
+    std::printf(",\n \"%s\":{\"selected\":%llu,\"best_s\":%.4f,\"ns_per_packet\":%.2f,\"mpackets_per_s\":%.1f}", e,
+                static_cast<unsigned long long>(selected), best, best * 1e9 / static_cast<double>(ix.size()),
+                static_cast<double>(ix.size()) / best / 1e6);
+  }
+  // Partly decidable: the top protocol answers `tcp`; the rest needs the layers.
+  {
+    auto f = compile("tcp && frame.len > 1000");
+    std::uint64_t yes = 0, no = 0, unknown = 0;
+    auto t = clock_type::now();
+    for (std::size_t i = 0; i < ix.size(); ++i) {
+      switch (f.matches_index(filter::row_from_index(ix, i))) {
+        case filter::verdict::yes: ++yes; break;
+        case filter::verdict::no: ++no; break;
+        default: ++unknown; break;
+      }
+    }
+    std::printf(",\n \"tcp && frame.len > 1000 (index)\":{\"yes\":%llu,\"no\":%llu,\"unknown\":%llu,\"s\":%.4f}",
+                static_cast<unsigned long long>(yes), static_cast<unsigned long long>(no),
+                static_cast<unsigned long long>(unknown), secs_since(t));
+  }
+  // A filter on layer fields: a full pass (read + dissect + evaluate).
+  {
+    auto f = compile("tcp.port in {443, 8000..8080} && ip.addr == 10.0.0.0/8 && tcp.flags.syn == 0");
+    dissect_filter h(f);
+    auto t = clock_type::now();
+    stream(path, h, [] {});
+    double s = secs_since(t);
+    std::printf(",\n \"full pass: tcp.port in {443, 8000..8080} && ip.addr == 10.0.0.0/8 && tcp.flags.syn == 0\":"
+                "{\"selected\":%llu,\"s\":%.3f,\"mpackets_per_s\":%.2f}",
+                static_cast<unsigned long long>(h.selected_), s, static_cast<double>(ix.size()) / s / 1e6);
+  }
+  std::printf("}\n");
+  return 0;
+}

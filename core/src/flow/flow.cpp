@@ -1,0 +1,745 @@
+// The flow table and Zeek's per-connection state machine (see flow/flow.hpp, docs/flows.md).
+#include "pcapscope/flow/flow.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace pcapscope::flow {
+
+namespace {
+
+using dissect::layer;
+using dissect::proto;
+
+constexpr std::uint16_t tcp_fin = 0x01, tcp_syn = 0x02, tcp_rst = 0x04, tcp_ack = 0x10;
+
+// History letters recorded once per direction (bit in tcp_endpoint::history_seen).
+enum hist_bit : std::uint16_t {
+  hist_syn = 0x1, hist_synack = 0x2, hist_ack = 0x4, hist_data = 0x8, hist_fin = 0x10,
+  hist_rst = 0x20, hist_fin_rst = 0x40, hist_multi = 0x80,
+};
+
+inline std::uint64_t load64(const std::uint8_t* p) noexcept {
+  std::uint64_t v;
+  std::memcpy(&v, p, 8);
+  return v;
+}
+
+inline std::uint64_t mix(std::uint64_t h) noexcept {
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdull;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ull;
+  h ^= h >> 33;
+  return h;
+}
+
+// ICMP counterpart types as Community ID defines them (-1: none, a one-way message).
+int icmp_counterpart(std::uint8_t type, bool v6) noexcept {
+  if (!v6) {
+    switch (type) {
+      case 8: return 0;
+      case 0: return 8;
+      case 13: return 14;
+      case 14: return 13;
+      case 15: return 16;
+      case 16: return 15;
+      case 10: return 9;
+      case 9: return 10;
+      case 17: return 18;
+      case 18: return 17;
+      default: return -1;
+    }
+  }
+  switch (type) {
+    case 128: return 129;
+    case 129: return 128;
+    case 133: return 134;
+    case 134: return 133;
+    case 135: return 136;
+    case 136: return 135;
+    case 130: return 131;
+    case 131: return 130;
+    case 139: return 140;
+    case 140: return 139;
+    case 144: return 145;
+    case 145: return 144;
+    default: return -1;
+  }
+}
+
+// The request half of an ICMP pair: its sender is the originator.
+bool icmp_is_request(std::uint8_t type, bool v6) noexcept {
+  if (!v6) return type == 8 || type == 13 || type == 15 || type == 10 || type == 17;
+  return type == 128 || type == 133 || type == 135 || type == 130 || type == 139 || type == 144;
+}
+
+// Zeek flips a new connection whose first packet comes from a likely server port to a port
+// that is not one. Zeek's set is the ports its analyzers register; ours: privileged ports plus
+// common service ports.
+bool likely_server_port(std::uint16_t p) noexcept {
+  if (p > 0 && p < 1024) return true;
+  switch (p) {
+    case 1080: case 1194: case 1433: case 1521: case 1701: case 1723: case 1812: case 1813:
+    case 1883: case 1900: case 2049: case 2152: case 3128: case 3306: case 3389: case 3478:
+    case 4500: case 4789: case 5060: case 5061: case 5222: case 5353: case 5355: case 5432:
+    case 5672: case 5900: case 6081: case 6379: case 6443: case 6667: case 8000: case 8008:
+    case 8080: case 8443: case 8888: case 9000: case 9092: case 9200: case 11211: case 27017:
+      return true;
+    default: return false;
+  }
+}
+
+bool starts_with(util::bytes b, std::string_view s) noexcept {
+  return b.size() >= s.size() && std::memcmp(b.data(), s.data(), s.size()) == 0;
+}
+
+bool plausible_dns(util::bytes b) noexcept {
+  if (b.size() < 12) return false;
+  unsigned opcode = (b[2] >> 3) & 0xF;
+  if (opcode == 3 || opcode > 6) return false;
+  unsigned qd = util::load_be16(b.data() + 4), an = util::load_be16(b.data() + 6);
+  unsigned ns = util::load_be16(b.data() + 8), ar = util::load_be16(b.data() + 10);
+  return qd <= 16 && an <= 512 && ns <= 512 && ar <= 512 && (qd + an + ns + ar) > 0;
+}
+
+// Names the service from the first payload bytes of a flow (content first, ports only to
+// choose which checks apply).
+service detect_service(std::uint8_t ipp, std::uint16_t p0, std::uint16_t p1, util::bytes b) noexcept {
+  if (ipp == ip_proto_tcp) {
+    if (b.empty()) return service::none;
+    switch (b[0]) {  // first byte first: most payloads are rejected by one comparison
+      case 'G': if (starts_with(b, "GET ")) return service::http; break;
+      case 'P': if (starts_with(b, "POST ") || starts_with(b, "PUT ") || starts_with(b, "PATCH ")) return service::http; break;
+      case 'H': if (starts_with(b, "HEAD ") || starts_with(b, "HTTP/1.")) return service::http; break;
+      case 'D': if (starts_with(b, "DELETE ")) return service::http; break;
+      case 'O': if (starts_with(b, "OPTIONS ")) return service::http; break;
+      case 'C': if (starts_with(b, "CONNECT ")) return service::http; break;
+      case 'T': if (starts_with(b, "TRACE ")) return service::http; break;
+      case 'S': if (starts_with(b, "SSH-")) return service::ssh; break;
+      default: break;
+    }
+    if (b.size() >= 5 && b[0] == 0x16 && b[1] == 0x03 && b[2] <= 0x04) return service::ssl;
+    if ((p0 == 53 || p1 == 53) && b.size() >= 14 && util::load_be16(b.data()) + 2u >= b.size() &&
+        plausible_dns(b.subspan(2)))
+      return service::dns;
+    return service::none;
+  }
+  if (ipp == ip_proto_udp) {
+    auto port = [&](std::uint16_t x) { return p0 == x || p1 == x; };
+    if ((port(53) || port(5353) || port(5355)) && plausible_dns(b)) return service::dns;
+    if ((port(67) || port(68)) && b.size() >= 240 && (b[0] == 1 || b[0] == 2) &&
+        util::load_be32(b.data() + 236) == 0x63825363u)
+      return service::dhcp;
+    if (port(123) && b.size() >= 48) {
+      unsigned v = (b[0] >> 3) & 7, mode = b[0] & 7;
+      if (v >= 1 && v <= 4 && mode != 0) return service::ntp;
+    }
+  }
+  return service::none;
+}
+
+void add_history(flow_record& f, char c) noexcept {
+  if (f.history_len < sizeof f.history) f.history[f.history_len++] = c;
+}
+
+char letter(int d, char upper) noexcept { return d == 0 ? upper : static_cast<char>(upper + ('a' - 'A')); }
+
+void check_history(flow_record& f, int d, std::uint16_t bit, char upper) noexcept {
+  if (f.tcp[d].history_seen & bit) return;
+  f.tcp[d].history_seen |= bit;
+  add_history(f, letter(d, upper));
+}
+
+// Zeek's "scaled" history entries: the letter again at 10, 100, 1000, … occurrences.
+void scaled_history(flow_record& f, int d, std::uint32_t count, char upper) noexcept {
+  std::uint32_t t = 1;
+  while (t < count && t <= 0xFFFFFFFFu / 10) t *= 10;
+  if (t == count) add_history(f, letter(d, upper));
+}
+
+std::uint32_t sat32(std::int64_t ns) noexcept {
+  if (ns <= 0) return 1;
+  return ns >= 0xFFFFFFFFll ? 0xFFFFFFFFu : static_cast<std::uint32_t>(ns);
+}
+
+}  // namespace
+
+bool flow_key::operator==(const flow_key& o) const noexcept {
+  const auto* a = reinterpret_cast<const std::uint8_t*>(this);
+  const auto* b = reinterpret_cast<const std::uint8_t*>(&o);
+  std::uint64_t d = 0;
+  for (int i = 0; i < 5; ++i) d |= load64(a + 8 * i) ^ load64(b + 8 * i);
+  std::uint32_t x, y;
+  std::memcpy(&x, a + 40, 4);
+  std::memcpy(&y, b + 40, 4);
+  return (d | (x ^ y)) == 0;
+}
+
+std::uint64_t flow_key::hash() const noexcept {
+  // Independent multiplies (short dependency chain), then one finalizer.
+  const auto* p = reinterpret_cast<const std::uint8_t*>(this);
+  std::uint32_t tail;
+  std::memcpy(&tail, p + 40, 4);
+  std::uint64_t h = (load64(p) ^ 0x9E3779B97F4A7C15ull) * 0xbf58476d1ce4e5b9ull;
+  h += (load64(p + 8) ^ 0x2545F4914F6CDD1Dull) * 0x94d049bb133111ebull;
+  h += (load64(p + 16) ^ 0x9E3779B97F4A7C15ull) * 0xd6e8feb86659fd93ull;
+  h += (load64(p + 24) ^ 0x2545F4914F6CDD1Dull) * 0xff51afd7ed558ccdull;
+  h += (load64(p + 32) ^ 0x9E3779B97F4A7C15ull) * 0xc4ceb9fe1a85ec53ull;
+  h += (std::uint64_t{tail} ^ 0x2545F4914F6CDD1Dull) * 0xbf58476d1ce4e5b9ull;
+  return mix(h);
+}
+
+std::string_view conn_state_name(conn_state s) noexcept {
+  static constexpr std::string_view names[] = {"S0", "S1", "SF", "REJ", "S2", "S3", "RSTO",
+                                               "RSTR", "RSTOS0", "RSTRH", "SH", "SHR", "OTH"};
+  return names[static_cast<std::size_t>(s)];
+}
+
+std::string_view service_name(service s) noexcept {
+  static constexpr std::string_view names[] = {"", "http", "ssl", "ssh", "dns", "dhcp", "ntp"};
+  auto i = static_cast<std::size_t>(s);
+  return i < std::size(names) ? names[i] : std::string_view{};
+}
+
+namespace {
+
+// Big-endian (lexicographic) comparison of two 16-byte addresses without a library call.
+int compare16(const std::array<std::uint8_t, 16>& a, const std::array<std::uint8_t, 16>& b) noexcept {
+  std::uint64_t a0 = __builtin_bswap64(load64(a.data())), b0 = __builtin_bswap64(load64(b.data()));
+  if (a0 != b0) return a0 < b0 ? -1 : 1;
+  std::uint64_t a1 = __builtin_bswap64(load64(a.data() + 8)), b1 = __builtin_bswap64(load64(b.data() + 8));
+  if (a1 != b1) return a1 < b1 ? -1 : 1;
+  return 0;
+}
+
+// make_key, also returning the innermost IP layer and its transport layer (or null).
+bool key_of(const dissect::packet& p, flow_key& k, bool& from_side0, bool& one_way, const layer*& ip_out,
+            const layer*& tl_out) noexcept {
+  // One pass: the innermost non-quoted IP header, the outermost VLAN tag, and the VNI of the
+  // last VXLAN/Geneve header before that IP header.
+  int ip_idx = -1;
+  std::uint16_t vlan_ctx = 0;
+  std::uint32_t vni = 0, vni_at_ip = 0;
+  bool in_vni = false, vni_for_ip = false;
+  for (int i = 0; i < p.count; ++i) {
+    const layer& l = p.layers[i];
+    if (l.flags & dissect::layer_quoted) continue;
+    switch (l.kind) {
+      case proto::ip:
+      case proto::ipv6:
+        ip_idx = i;
+        vni_at_ip = vni;
+        vni_for_ip = in_vni;
+        break;
+      case proto::vlan:
+        if (!vlan_ctx) vlan_ctx = static_cast<std::uint16_t>(ctx_has_vlan | (l.vlan.id & ctx_vlan_mask));
+        break;
+      case proto::vxlan:
+      case proto::geneve:
+        in_vni = true;
+        vni = l.tunnel.vni & 0xFFFFFF;
+        break;
+      default: break;
+    }
+  }
+  if (ip_idx < 0) return false;
+  const layer& ipl = p.layers[ip_idx];
+  bool v6 = ipl.kind == proto::ipv6;
+  if (ipl.captured < (v6 ? 40 : 20)) return false;  // addresses not all there
+  k = flow_key{};
+  std::uint16_t ctx = static_cast<std::uint16_t>((v6 ? ctx_ipv6 : 0) | vlan_ctx | (vni_for_ip ? ctx_has_vni : 0));
+  vni = vni_at_ip;
+  std::uint8_t ipp = v6 ? ipl.ipv6.nxt : ipl.ip.proto;
+  std::array<std::uint8_t, 16> src{}, dst{};
+  if (v6) {
+    src = ipl.ipv6.src;
+    dst = ipl.ipv6.dst;
+  } else {
+    std::copy_n(ipl.ip.src.begin(), 4, src.begin());
+    std::copy_n(ipl.ip.dst.begin(), 4, dst.begin());
+  }
+  std::uint16_t sport = 0, dport = 0;
+  one_way = false;
+  ip_out = &ipl;
+  tl_out = nullptr;
+  for (int i = ip_idx + 1; i < p.count; ++i) {
+    const layer& l = p.layers[i];
+    if (l.flags & dissect::layer_quoted) break;
+    if (l.kind == proto::ipv6_ext) {
+      ipp = l.ipv6_ext.nxt;
+      continue;
+    }
+    if (l.kind == proto::ah) continue;
+    if (l.kind == proto::tcp && l.captured >= 4) {
+      ipp = ip_proto_tcp;
+      tl_out = &l;
+      sport = l.tcp.sport;
+      dport = l.tcp.dport;
+    } else if (l.kind == proto::udp && l.captured >= 4) {
+      ipp = ip_proto_udp;
+      tl_out = &l;
+      sport = l.udp.sport;
+      dport = l.udp.dport;
+    } else if (l.kind == proto::sctp) {
+      ipp = ip_proto_sctp;
+      tl_out = &l;
+      sport = l.sctp.sport;
+      dport = l.sctp.dport;
+    } else if (l.kind == proto::icmp || l.kind == proto::icmpv6) {
+      bool i6 = l.kind == proto::icmpv6;
+      tl_out = &l;
+      ipp = i6 ? ip_proto_icmpv6 : ip_proto_icmp;
+      sport = l.icmp.type;
+      int cp = icmp_counterpart(l.icmp.type, i6);
+      one_way = cp < 0;
+      dport = one_way ? l.icmp.code : static_cast<std::uint16_t>(cp);
+      bool echo = i6 ? (l.icmp.type == 128 || l.icmp.type == 129) : (l.icmp.type == 8 || l.icmp.type == 0);
+      if (echo && l.captured >= 6) k.icmp_id = l.icmp.id;
+    }
+    break;
+  }
+  int c = compare16(src, dst);
+  from_side0 = c < 0 || (c == 0 && sport <= dport);
+  int s = from_side0 ? 0 : 1;
+  k.addr[s] = src;
+  k.addr[1 - s] = dst;
+  k.port[s] = sport;
+  k.port[1 - s] = dport;
+  k.vni_proto = (vni << 8) | ipp;
+  k.ctx = ctx;
+  return true;
+}
+
+}  // namespace
+
+bool make_key(const dissect::packet& p, flow_key& k, bool& from_side0, bool& one_way) noexcept {
+  const layer* ipl = nullptr;
+  const layer* tl = nullptr;
+  return key_of(p, k, from_side0, one_way, ipl, tl);
+}
+
+// ---- flow_record ------------------------------------------------------------------------
+
+std::uint64_t flow_record::payload_bytes(int d) const noexcept {
+  if (proto() != ip_proto_tcp) return seq_or_bytes[d];
+  const tcp_endpoint& ep = tcp[d];
+  const tcp_endpoint& peer = tcp[1 - d];
+  // A half-open connection discovered and aborted: sequence numbers mean nothing (Zeek).
+  if (ep.previous() == tcp_state::syn_sent && ep.current() == tcp_state::reset &&
+      peer.current() == tcp_state::inactive)
+    return 0;
+  if (ep.current() == tcp_state::inactive && !(peer.flags & ep_ack_sent)) return 0;
+  std::uint64_t last = seq_or_bytes[d];
+  std::uint64_t size = last;
+  if (peer.flags & ep_ack_sent) {
+    auto delta = static_cast<std::int32_t>(static_cast<std::uint32_t>(peer.last_ack - ep.isn) -
+                                           static_cast<std::uint32_t>(last));
+    if (delta > 0) size = last + static_cast<std::uint64_t>(delta);
+  }
+  if (size) --size;  // the SYN octet (or the one Zeek pretends for a partial connection)
+  if ((ep.flags & ep_fin_seen) && size) --size;
+  return size;
+}
+
+conn_state flow_record::state() const noexcept {
+  if (proto() == ip_proto_udp) {
+    bool o = pkts[0] > 0, r = pkts[1] > 0;
+    if (o) return r ? conn_state::SF : conn_state::S0;
+    return r ? conn_state::SHR : conn_state::OTH;
+  }
+  if (proto() != ip_proto_tcp) return conn_state::OTH;
+  auto os = tcp[0].current(), rs = tcp[1].current();
+  bool o_inactive = os == tcp_state::inactive || os == tcp_state::partial;
+  bool r_inactive = rs == tcp_state::inactive || rs == tcp_state::partial;
+  if (rs == tcp_state::reset) {
+    if (os == tcp_state::syn_sent || os == tcp_state::syn_ack_sent ||
+        (os == tcp_state::reset && payload_bytes(0) == 0 && payload_bytes(1) == 0))
+      return conn_state::REJ;
+    return o_inactive ? conn_state::RSTRH : conn_state::RSTR;
+  }
+  if (os == tcp_state::reset) {
+    if (r_inactive) {
+      // Zeek: history matches /\^?S[^HAFGIQ]*R.*/
+      std::string_view h = history_view();
+      if (!h.empty() && h[0] == '^') h.remove_prefix(1);
+      if (!h.empty() && h[0] == 'S') {
+        for (std::size_t i = 1; i < h.size(); ++i) {
+          char c = h[i];
+          if (c == 'R') return conn_state::RSTOS0;
+          if (c == 'H' || c == 'A' || c == 'F' || c == 'G' || c == 'I' || c == 'Q') break;
+        }
+      }
+      return conn_state::OTH;
+    }
+    return conn_state::RSTO;
+  }
+  if (rs == tcp_state::closed && os == tcp_state::closed) return conn_state::SF;
+  if (os == tcp_state::closed) return r_inactive ? conn_state::SH : conn_state::S2;
+  if (rs == tcp_state::closed) return o_inactive ? conn_state::SHR : conn_state::S3;
+  if (os == tcp_state::syn_sent && rs == tcp_state::inactive) return conn_state::S0;
+  if (os == tcp_state::established && rs == tcp_state::established) return conn_state::S1;
+  return conn_state::OTH;
+}
+
+// ---- flow_tracker ------------------------------------------------------------------------
+
+flow_tracker::flow_tracker(tracker_options opts) : opts_(opts) {
+  slots_.assign(1024, 0);
+  mask_ = slots_.size() - 1;
+}
+
+flow_tracker::~flow_tracker() = default;
+
+std::size_t flow_tracker::memory_bytes() const noexcept {
+  return blocks_.size() * block_size * sizeof(flow_record) + slots_.capacity() * sizeof(std::uint64_t) +
+         blocks_.capacity() * sizeof(blocks_[0]);
+}
+
+void flow_tracker::grow() noexcept {
+  std::vector<std::uint64_t> old;
+  old.swap(slots_);
+  slots_.assign(old.size() * 2, 0);
+  mask_ = slots_.size() - 1;
+  for (std::uint64_t s : old) {
+    if (!s) continue;
+    // The slot position comes from the stored 32 hash bits: records are not touched.
+    std::size_t i = (s >> 32) & mask_;
+    while (slots_[i]) i = (i + 1) & mask_;
+    slots_[i] = s;
+  }
+}
+
+std::uint32_t flow_tracker::create(const flow_key& k, std::uint64_t h, std::size_t slot) noexcept {
+  if (count_ % block_size == 0) blocks_.push_back(std::make_unique<flow_record[]>(block_size));
+  auto id = static_cast<std::uint32_t>(++count_);
+  flow_record& f = at(id);  // fresh from a value-initialized block
+  f.key = k;
+  slots_[slot] = ((h >> 32) << 32) | id;
+  return id;
+}
+
+util::bytes flow_tracker::payload_of(const capture::record& r, const dissect::packet& p) noexcept {
+  if (p.payload_length == 0 || p.payload_offset >= r.data.size()) return {};
+  return r.data.subspan(p.payload_offset, std::min<std::size_t>(p.payload_length, r.data.size() - p.payload_offset));
+}
+
+bool flow_tracker::extract(const capture::record& r, const dissect::packet& p, pending_packet& out) const noexcept {
+  const layer* ipl = nullptr;
+  const layer* tl = nullptr;
+  if (!key_of(p, out.key, out.from_side0, out.one_way, ipl, tl)) return false;
+  out.hash = out.key.hash();
+  out.ts_ns = r.ts_ns;
+  const std::uint8_t ipp = out.key.proto();
+  std::uint32_t ip_len = ipl->kind == proto::ip ? ipl->ip.total_len : std::uint32_t{ipl->ipv6.plen} + 40;
+  if (ip_len == 0 || (ipl->kind == proto::ipv6 && ipl->ipv6.plen == 0)) {
+    // TSO / jumbograms: take what is on the wire after the IP header's start.
+    std::uint32_t wire = r.origlen > ipl->offset ? r.origlen - ipl->offset : 0;
+    if (ip_len == 0 || ip_len < wire) ip_len = wire;
+  }
+  out.ip_len = ip_len;
+  out.kind = pending_packet::other;
+  out.payload = 0;
+  if (tl && tl->kind == proto::tcp && tl->captured >= 14) {
+    out.kind = pending_packet::tcp;
+    out.seg = {tl->tcp.seq, tl->tcp.ack, tl->tcp.payload_len, tl->tcp.flags, tl->tcp.window};
+  } else if (tl && tl->kind == proto::udp) {
+    out.kind = pending_packet::udp;
+    out.payload = tl->udp.length >= 8 ? tl->udp.length - 8u : 0;
+  } else if (tl && (tl->kind == proto::icmp || tl->kind == proto::icmpv6)) {
+    std::uint32_t hdr_end = tl->offset + 8u - ipl->offset;
+    out.payload = ip_len > hdr_end ? ip_len - hdr_end : 0;
+  } else if (ipp == ip_proto_tcp) {
+    out.kind = pending_packet::tcp_no_header;  // a later fragment, or a header cut short
+  } else {
+    std::uint32_t hl = ipl->kind == proto::ip ? ipl->ip.hdr_len : 40;
+    out.payload = ip_len > hl ? ip_len - hl : 0;
+  }
+  return true;
+}
+
+track_result flow_tracker::track(const capture::record& r, const dissect::packet& p) noexcept {
+  pending_packet x;
+  if (!extract(r, p, x)) return {};
+  track_result res = commit(x);
+  // Service detection only while the flow has none, on its first few payload packets.
+  if (opts_.detect_service && (x.kind == pending_packet::tcp || x.kind == pending_packet::udp)) {
+    flow_record& f = at(res.id);
+    if (f.svc == 0 && f.probes < 4) {
+      util::bytes b = payload_of(r, p);
+      if (!b.empty()) {
+        ++f.probes;
+        f.svc = static_cast<std::uint8_t>(detect_service(x.key.proto(), x.key.port[0], x.key.port[1], b));
+      }
+    }
+  }
+  return res;
+}
+
+track_result flow_tracker::commit(const pending_packet& in) noexcept {
+  const flow_key& k = in.key;
+  const std::uint8_t ipp = k.proto();
+  const bool is_tcp = in.kind == pending_packet::tcp;
+  const std::uint64_t h = in.hash;
+  const std::uint64_t tag = h >> 32;
+  std::size_t i = tag & mask_;
+  std::uint32_t id = 0;
+  // Most packets belong to a flow seen a few packets ago: a small direct-mapped cache of
+  // (tag, id) stays in L1 and saves the probe of the (large) slot table.
+  std::uint64_t& recent = recent_[(h ^ (h >> 20)) & (recent_size - 1)];
+  bool from_recent = false;
+  if ((recent >> 32) == tag && recent && at(static_cast<std::uint32_t>(recent)).key == k) {
+    id = static_cast<std::uint32_t>(recent);
+    from_recent = true;
+  } else {
+    for (;;) {
+      std::uint64_t s = slots_[i];
+      if (!s) break;
+      if ((s >> 32) == tag && at(static_cast<std::uint32_t>(s)).key == k) {
+        id = static_cast<std::uint32_t>(s);
+        break;
+      }
+      i = (i + 1) & mask_;
+    }
+  }
+  bool created = false;
+  if (id && is_tcp && (in.seg.flags & (tcp_syn | tcp_ack)) == tcp_syn) {
+    // Port reuse: a fresh SYN after the connection closed (or was reset) starts a new one.
+    const flow_record& f = at(id);
+    auto a = f.tcp[0].current(), b = f.tcp[1].current();
+    bool done = a == tcp_state::reset || b == tcp_state::reset ||
+                (a == tcp_state::closed && b == tcp_state::closed);
+    int d = (in.from_side0 ? 0 : 1) == f.side(0) ? 0 : 1;
+    if (done && in.seg.seq != f.tcp[d].isn) {
+      if (from_recent) {  // find the slot that points to the old flow
+        while (static_cast<std::uint32_t>(slots_[i]) != id) i = (i + 1) & mask_;
+      }
+      id = create(k, h, i);
+      created = true;
+    }
+  }
+  if (!id) {
+    if ((count_ + 1) * 5 > slots_.size() * 4) {
+      grow();
+      i = tag & mask_;
+      while (slots_[i]) i = (i + 1) & mask_;
+    }
+    id = create(k, h, i);
+    created = true;
+  }
+  recent = (tag << 32) | id;
+  flow_record& f = at(id);
+  const int src_side = in.from_side0 ? 0 : 1;
+  if (created) {
+    f.start_ns = in.ts_ns;
+    f.last_ns = in.ts_ns;
+    if (in.one_way) f.flags |= flow_one_way;
+    bool flip = false;
+    std::uint16_t sport = k.port[src_side], dport = k.port[1 - src_side];
+    if (is_tcp) {
+      if ((in.seg.flags & (tcp_syn | tcp_ack)) != tcp_syn) flip = likely_server_port(sport) && !likely_server_port(dport);
+    } else if (ipp == ip_proto_udp) {
+      flip = likely_server_port(sport) && !likely_server_port(dport);
+    } else if ((ipp == ip_proto_icmp || ipp == ip_proto_icmpv6) && !in.one_way) {
+      flip = !icmp_is_request(static_cast<std::uint8_t>(sport), ipp == ip_proto_icmpv6);
+    }
+    int orig_side = flip ? 1 - src_side : src_side;
+    if (orig_side == 1) f.flags |= flow_orig_is_side1;
+    if (flip) {
+      f.flags |= flow_flipped;
+      if (ipp == ip_proto_tcp || ipp == ip_proto_udp) add_history(f, '^');
+    }
+  }
+  const int d = src_side == f.side(0) ? 0 : 1;
+  ++f.pkts[d];
+  f.ip_bytes[d] += in.ip_len;
+  if (is_tcp) {
+    update_tcp(f, d, in.seg, in.ts_ns);
+  } else {
+    f.last_ns = in.ts_ns;
+    if (in.kind == pending_packet::udp) check_history(f, d, hist_data, 'D');
+    if (ipp != ip_proto_tcp) f.seq_or_bytes[d] += in.payload;
+  }
+  return {id, created, d == 0};
+}
+
+// One TCP segment, after Zeek's TCPSessionAdapter::Process: endpoint initialisation, history,
+// zero windows, last-time rule, sequence tracking (retransmissions), the endpoint state
+// machine; plus Wireshark-style duplicate ACKs, out-of-order and the handshake RTT.
+void flow_tracker::update_tcp(flow_record& f, int d, const tcp_segment& t, std::int64_t ts) noexcept {
+  tcp_endpoint& ep = f.tcp[d];
+  tcp_endpoint& peer = f.tcp[1 - d];
+  const std::uint16_t fl = t.flags;
+  const bool syn = fl & tcp_syn, fin = fl & tcp_fin, rst = fl & tcp_rst, ack = fl & tcp_ack;
+  const auto len = static_cast<std::int64_t>(t.len);
+  std::int64_t seg_len = len + (syn ? 1 : 0) + (fin ? 1 : 0);
+  if (rst) seg_len -= len;
+  const std::uint32_t seq = t.seq;
+  const std::uint32_t seq_end = seq + static_cast<std::uint32_t>(seg_len);
+  const std::int64_t prev_last_ns = f.last_ns;
+
+  // Endpoint initialisation (Zeek's init_endpoint).
+  auto reinit = [&](std::uint32_t start, std::uint32_t last) {
+    ep.isn = start;
+    f.seq_or_bytes[d] = static_cast<std::uint32_t>(last - start);
+  };
+  switch (ep.current()) {
+    case tcp_state::inactive:
+      if (syn) reinit(seq, seq_end);
+      else reinit(seq - 1, seq);
+      break;
+    case tcp_state::syn_sent:
+    case tcp_state::syn_ack_sent:
+      if (syn && seq != ep.isn) reinit(seq, seq_end);
+      break;
+    case tcp_state::established:
+    case tcp_state::partial:
+      if (syn) reinit(seq, seq_end);
+      break;
+    case tcp_state::reset:
+      if (syn && ep.previous() == tcp_state::inactive) reinit(seq, seq_end);
+      break;
+    default: break;
+  }
+
+  // History (Zeek's update_history).
+  int bits = (syn ? 1 : 0) + (fin ? 1 : 0) + (rst ? 1 : 0);
+  if (bits > 1) {
+    if (fin && rst) check_history(f, d, hist_fin_rst, 'I');
+    else check_history(f, d, hist_multi, 'Q');
+  } else if (bits == 1) {
+    if (syn) check_history(f, d, ack ? hist_synack : hist_syn, ack ? 'H' : 'S');
+    if (fin) check_history(f, d, hist_fin, 'F');
+    if (rst) check_history(f, d, hist_rst, 'R');
+  } else if (len) {
+    check_history(f, d, hist_data, 'D');
+  } else if (ack) {
+    check_history(f, d, hist_ack, 'A');
+  }
+
+  // Zero windows (Zeek's update_window).
+  if (t.window == 0 && !rst && peer.current() != tcp_state::closed && ep.current() != tcp_state::reset) {
+    if (ep.zero_windows < 0xFFFF) ++ep.zero_windows;
+    scaled_history(f, d, ep.zero_windows, 'W');
+  }
+
+  // Duration stops once both sides have closed (the final ACK is not counted).
+  if (!(f.tcp[0].flags & ep_did_close) || !(f.tcp[1].flags & ep_did_close)) f.last_ns = ts;
+
+  if (fin) ep.flags |= ep_fin_seen;
+  if (ack && peer.current() == tcp_state::inactive) {
+    peer.isn = t.ack - 1;  // Zeek's init_peer: number the peer's bytes as if its SYN was seen
+    f.seq_or_bytes[1 - d] = 0;
+  }
+
+  // Duplicate ACK (Wireshark): a pure ACK repeating this side's last ack and window, at the
+  // same sequence number.
+  const std::uint32_t last_abs = ep.isn + static_cast<std::uint32_t>(f.seq_or_bytes[d]);
+  bool dup = ack && len == 0 && !syn && !fin && !rst && (ep.flags & ep_ack_sent) && t.ack == ep.last_ack &&
+             t.window == ep.window && seq == last_abs;
+  if (dup) ++f.dup_acks;
+
+  // Sequence tracking (Zeek's update_last_seq).
+  auto delta = static_cast<std::int32_t>(seq_end - last_abs);
+  constexpr std::int32_t too_large = 1048576;
+  if ((syn || rst) && (delta > too_large || delta < -too_large)) {
+  } else if (fin && last_abs == ep.isn + 1) {
+    f.seq_or_bytes[d] = static_cast<std::uint64_t>(static_cast<std::int64_t>(f.seq_or_bytes[d]) + delta);
+  } else if (ep.current() == tcp_state::reset) {
+  } else if (delta > 0) {
+    f.seq_or_bytes[d] += static_cast<std::uint64_t>(delta);
+  } else if (len > 0) {
+    if (ep.retransmissions < 0xFFFFFFFFu) ++ep.retransmissions;
+    scaled_history(f, d, ep.retransmissions, 'T');
+    // Wireshark calls a segment below the next expected sequence "out of order" when it comes
+    // soon after the previous one (within the handshake RTT, else 3 ms) and is not the fast
+    // retransmission the peer's duplicate ACKs asked for.
+    std::int64_t rtt = std::int64_t{f.rtt_syn_synack_ns} + f.rtt_synack_ack_ns;
+    std::int64_t thresh = f.rtt_synack_ack_ns ? rtt : 3000000;
+    bool fast = (peer.flags & ep_dupack_run) && peer.last_ack == seq;
+    if (!fast && ts - prev_last_ns < thresh && seq_end != last_abs) ++f.out_of_order;
+  }
+
+  // Handshake RTT: SYN -> SYN/ACK -> first ACK from the originator.
+  if (syn && ack && d == 1 && f.rtt_syn_synack_ns == 0 && f.history_len && f.history[0] == 'S') {
+    f.rtt_syn_synack_ns = sat32(ts - f.start_ns);
+  } else if (ack && !syn && d == 0 && f.rtt_syn_synack_ns && !f.rtt_synack_ack_ns) {
+    f.rtt_synack_ack_ns = sat32(ts - f.start_ns - f.rtt_syn_synack_ns);
+  }
+
+  // Endpoint state machine (Zeek's UpdateStateMachine).
+  const bool is_orig = d == 0;
+  auto close = [&] { ep.flags |= ep_did_close; };
+  switch (ep.current()) {
+    case tcp_state::inactive:
+      if (syn) {
+        if (is_orig) {
+          ep.set(ack ? tcp_state::syn_ack_sent : tcp_state::syn_sent);
+        } else {
+          if (!ack && peer.current() == tcp_state::syn_ack_sent) peer.set(tcp_state::established);
+          if (peer.current() == tcp_state::syn_sent) peer.set(tcp_state::established);
+          ep.set(tcp_state::established);
+        }
+      }
+      if (fin) {
+        ep.set(tcp_state::closed);
+        close();
+      }
+      if (rst) {
+        ep.set(tcp_state::reset);
+        close();
+      }
+      if (ep.current() == tcp_state::inactive) {
+        if (!is_orig && len == 0 && f.tcp[0].current() == tcp_state::syn_sent) {
+          // an ACK of the SYN before the SYN/ACK: not a partial connection
+        } else if (ack && peer.current() == tcp_state::established) {
+          ep.set(tcp_state::established);
+        } else {
+          ep.set(tcp_state::partial);
+        }
+      }
+      break;
+    case tcp_state::syn_sent:
+    case tcp_state::syn_ack_sent:
+      if (fin) {
+        ep.set(tcp_state::closed);
+        close();
+      }
+      if (rst) {
+        ep.set(tcp_state::reset);
+        close();
+      }
+      break;
+    case tcp_state::established:
+    case tcp_state::partial:
+      if (syn && ep.current() == tcp_state::partial && peer.current() == tcp_state::inactive && !ack)
+        ep.set(tcp_state::syn_sent);
+      if (fin && !rst) {
+        ep.set(tcp_state::closed);
+        if (peer.current() == tcp_state::reset && peer.previous() == tcp_state::closed) peer.set(tcp_state::closed);
+        close();
+      }
+      if (rst) {
+        ep.set(tcp_state::reset);
+        close();
+      }
+      break;
+    case tcp_state::closed:
+      if (rst && peer.current() != tcp_state::closed) {
+        ep.set(tcp_state::reset);
+        close();
+      }
+      break;
+    case tcp_state::reset: break;
+  }
+
+  if (ack && !rst) {
+    ep.last_ack = t.ack;
+    ep.window = t.window;
+    ep.flags |= ep_ack_sent;
+  }
+  if (dup) ep.flags |= ep_dupack_run;
+  else ep.flags &= static_cast<std::uint8_t>(~ep_dupack_run);
+}
+
+}  // namespace pcapscope::flow

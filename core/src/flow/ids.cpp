@@ -1,0 +1,187 @@
+// Flow identifiers and formatting: Community ID v1, deterministic uids, address text, and the
+// IP/MAC endpoint tables (see flow/flow.hpp).
+#include <cstdio>
+#include <cstring>
+
+#include "pcapscope/flow/flow.hpp"
+#include "pcapscope/util/sha1.hpp"
+
+namespace pcapscope::flow {
+
+std::string community_id(const std::uint8_t* saddr, const std::uint8_t* daddr, std::size_t addr_len,
+                         std::uint8_t proto, std::uint16_t sport, std::uint16_t dport, bool has_ports,
+                         bool one_way, std::uint16_t seed) {
+  // Order the endpoints (smaller address first, then smaller port) unless one-way.
+  int c = std::memcmp(saddr, daddr, addr_len);
+  bool ordered = one_way || c < 0 || (c == 0 && has_ports && sport < dport);
+  if (!ordered) {
+    std::swap(saddr, daddr);
+    std::swap(sport, dport);
+  }
+  std::uint8_t buf[2 + 16 + 16 + 2 + 4];
+  std::size_t n = 0;
+  buf[n++] = static_cast<std::uint8_t>(seed >> 8);
+  buf[n++] = static_cast<std::uint8_t>(seed);
+  std::memcpy(buf + n, saddr, addr_len);
+  n += addr_len;
+  std::memcpy(buf + n, daddr, addr_len);
+  n += addr_len;
+  buf[n++] = proto;
+  buf[n++] = 0;
+  if (has_ports) {
+    buf[n++] = static_cast<std::uint8_t>(sport >> 8);
+    buf[n++] = static_cast<std::uint8_t>(sport);
+    buf[n++] = static_cast<std::uint8_t>(dport >> 8);
+    buf[n++] = static_cast<std::uint8_t>(dport);
+  }
+  util::sha1 h;
+  h.update(util::bytes(buf, n));
+  auto digest = h.finish();
+  std::string out = "1:";
+  util::append_base64(out, digest);
+  return out;
+}
+
+std::string community_id(const flow_record& f, std::uint16_t seed) {
+  std::uint8_t p = f.proto();
+  bool ports = p == ip_proto_tcp || p == ip_proto_udp || p == ip_proto_sctp || p == ip_proto_icmp ||
+               p == ip_proto_icmpv6;
+  return community_id(f.addr(0).data(), f.addr(1).data(), f.key.ipv6() ? 16 : 4, p, f.port(0), f.port(1), ports,
+                      (f.flags & flow_one_way) != 0, seed);
+}
+
+std::string uid(const flow_record& f) {
+  // Two independent 64-bit hashes of (key, start time) give 17 base62 digits, like Zeek's uids.
+  std::uint64_t k = f.key.hash();
+  auto mixer = [](std::uint64_t x) {
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ull;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebull;
+    x ^= x >> 31;
+    return x;
+  };
+  std::uint64_t a = mixer(k ^ static_cast<std::uint64_t>(f.start_ns));
+  std::uint64_t b = mixer(a ^ 0x9E3779B97F4A7C15ull ^ (k << 1));
+  util::uint128 v = (util::uint128{a} << 64) | b;
+  static const char* digits = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+  std::string out(18, 'C');
+  for (int i = 17; i >= 1; --i) {
+    out[static_cast<std::size_t>(i)] = digits[static_cast<int>(v % 62)];
+    v /= 62;
+  }
+  return out;
+}
+
+std::string format_address(const std::array<std::uint8_t, 16>& a, bool ipv6) {
+  char buf[64];
+  if (!ipv6) {
+    std::snprintf(buf, sizeof buf, "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
+    return buf;
+  }
+  // RFC 5952: lowercase hex, the longest run (>= 2) of zero groups as "::".
+  std::uint16_t g[8];
+  for (int i = 0; i < 8; ++i) g[i] = static_cast<std::uint16_t>((a[2 * i] << 8) | a[2 * i + 1]);
+  int best = -1, best_len = 0;
+  for (int i = 0; i < 8;) {
+    if (g[i] != 0) {
+      ++i;
+      continue;
+    }
+    int j = i;
+    while (j < 8 && g[j] == 0) ++j;
+    if (j - i > best_len && j - i >= 2) {
+      best = i;
+      best_len = j - i;
+    }
+    i = j;
+  }
+  // IPv4-mapped ::ffff:a.b.c.d
+  if (best == 0 && best_len == 5 && g[5] == 0xffff) {
+    std::snprintf(buf, sizeof buf, "::ffff:%u.%u.%u.%u", a[12], a[13], a[14], a[15]);
+    return buf;
+  }
+  std::string s;
+  for (int i = 0; i < 8; ++i) {
+    if (i == best) {
+      s += "::";
+      i += best_len - 1;
+      continue;
+    }
+    if (!s.empty() && s.back() != ':') s += ':';
+    std::snprintf(buf, sizeof buf, "%x", g[i]);
+    s += buf;
+  }
+  return s;
+}
+
+// ---- endpoints ---------------------------------------------------------------------------
+
+endpoint_stats& endpoint_table::find(std::vector<endpoint_stats>& v, std::vector<std::uint32_t>& slots,
+                                     const std::uint8_t* a, std::size_t len, std::uint8_t kind) {
+  if ((v.size() + 1) * 2 > slots.size()) {
+    slots.assign(std::max<std::size_t>(64, slots.size() * 2), 0);
+    std::size_t m = slots.size() - 1;
+    for (std::size_t idx = 0; idx < v.size(); ++idx) {
+      std::uint64_t h = 1469598103934665603ull ^ v[idx].kind;
+      for (std::size_t i = 0; i < 16; ++i) h = (h ^ v[idx].addr[i]) * 1099511628211ull;
+      std::size_t s = (h ^ (h >> 29)) & m;
+      while (slots[s]) s = (s + 1) & m;
+      slots[s] = static_cast<std::uint32_t>(idx + 1);
+    }
+  }
+  std::array<std::uint8_t, 16> key{};
+  std::memcpy(key.data(), a, len);
+  std::uint64_t h = 1469598103934665603ull ^ kind;
+  for (std::size_t i = 0; i < 16; ++i) h = (h ^ key[i]) * 1099511628211ull;
+  std::size_t m = slots.size() - 1;
+  std::size_t s = (h ^ (h >> 29)) & m;
+  while (slots[s]) {
+    auto& e = v[slots[s] - 1];
+    if (e.kind == kind && e.addr == key) return e;
+    s = (s + 1) & m;
+  }
+  v.emplace_back();
+  v.back().addr = key;
+  v.back().kind = kind;
+  slots[s] = static_cast<std::uint32_t>(v.size());
+  return v.back();
+}
+
+void endpoint_table::add(const capture::record& r, const dissect::packet& p, const track_result& t) {
+  auto touch = [&](endpoint_stats& e, bool tx) {
+    if (e.tx_packets + e.rx_packets == 0) e.first_ns = r.ts_ns;
+    e.last_ns = r.ts_ns;
+    if (tx) {
+      ++e.tx_packets;
+      e.tx_bytes += r.origlen;
+    } else {
+      ++e.rx_packets;
+      e.rx_bytes += r.origlen;
+    }
+    if (t.created) ++e.flows;
+  };
+  const dissect::layer* ipl = nullptr;
+  const dissect::layer* eth = nullptr;
+  for (int i = 0; i < p.count; ++i) {
+    const auto& l = p.layers[i];
+    if (l.flags & dissect::layer_quoted) continue;
+    if (l.kind == dissect::proto::eth && !eth && l.captured >= 12) eth = &l;
+    if (l.kind == dissect::proto::ip || l.kind == dissect::proto::ipv6) ipl = &l;
+  }
+  if (eth) {
+    touch(find(mac_, mac_slots_, eth->eth.src.data(), 6, 0), true);
+    touch(find(mac_, mac_slots_, eth->eth.dst.data(), 6, 0), false);
+  }
+  if (ipl && t.id) {
+    if (ipl->kind == dissect::proto::ip) {
+      touch(find(ip_, ip_slots_, ipl->ip.src.data(), 4, 4), true);
+      touch(find(ip_, ip_slots_, ipl->ip.dst.data(), 4, 4), false);
+    } else {
+      touch(find(ip_, ip_slots_, ipl->ipv6.src.data(), 16, 6), true);
+      touch(find(ip_, ip_slots_, ipl->ipv6.dst.data(), 16, 6), false);
+    }
+  }
+}
+
+}  // namespace pcapscope::flow

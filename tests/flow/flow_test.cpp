@@ -1,0 +1,485 @@
+// Flow table on hand-built packets: Zeek conn_state and history for the classic TCP shapes,
+// ICMP echo pairing, VLAN separation, TCP metrics, Community ID and SHA-1 test vectors, the
+// memory budget and allocation behaviour, and the index integration.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "pcapscope/capture/reader.hpp"
+#include "pcapscope/flow/flow.hpp"
+#include "pcapscope/index/index.hpp"
+#include "pcapscope/util/sha1.hpp"
+#include "pcapscope/writer/writer.hpp"
+#include "support/alloc_probe.hpp"
+
+namespace {
+
+using namespace pcapscope;
+
+constexpr std::uint16_t FIN = 0x01, SYN = 0x02, RST = 0x04, PSH = 0x08, ACK = 0x10;
+
+struct ep {
+  std::array<std::uint8_t, 4> ip;
+  std::uint16_t port;
+};
+
+void put16(std::vector<std::uint8_t>& b, std::uint16_t v) {
+  b.push_back(static_cast<std::uint8_t>(v >> 8));
+  b.push_back(static_cast<std::uint8_t>(v));
+}
+void put32(std::vector<std::uint8_t>& b, std::uint32_t v) {
+  put16(b, static_cast<std::uint16_t>(v >> 16));
+  put16(b, static_cast<std::uint16_t>(v));
+}
+
+// Ethernet (+ VLAN tag when vlan >= 0) + IPv4 header for `l4` bytes of protocol `proto`.
+std::vector<std::uint8_t> eth_ip(const ep& s, const ep& d, std::uint8_t proto, std::size_t l4, int vlan = -1) {
+  std::vector<std::uint8_t> b = {0, 0, 0, 0, 0, d.ip[3], 0, 0, 0, 0, 0, s.ip[3]};
+  if (vlan >= 0) {
+    put16(b, 0x8100);
+    put16(b, static_cast<std::uint16_t>(vlan));
+  }
+  put16(b, 0x0800);
+  b.push_back(0x45);
+  b.push_back(0);
+  put16(b, static_cast<std::uint16_t>(20 + l4));
+  put32(b, 0x00014000);  // id 1, DF
+  b.push_back(64);
+  b.push_back(proto);
+  put16(b, 0);
+  b.insert(b.end(), s.ip.begin(), s.ip.end());
+  b.insert(b.end(), d.ip.begin(), d.ip.end());
+  return b;
+}
+
+std::vector<std::uint8_t> tcp_pkt(const ep& s, const ep& d, std::uint16_t flags, std::uint32_t seq, std::uint32_t ack,
+                                  std::size_t payload = 0, std::uint16_t win = 65535, int vlan = -1) {
+  auto b = eth_ip(s, d, 6, 20 + payload, vlan);
+  put16(b, s.port);
+  put16(b, d.port);
+  put32(b, seq);
+  put32(b, ack);
+  put16(b, static_cast<std::uint16_t>(0x5000 | flags));
+  put16(b, win);
+  put32(b, 0);
+  b.resize(b.size() + payload, 'x');
+  return b;
+}
+
+std::vector<std::uint8_t> udp_pkt(const ep& s, const ep& d, std::size_t payload) {
+  auto b = eth_ip(s, d, 17, 8 + payload);
+  put16(b, s.port);
+  put16(b, d.port);
+  put16(b, static_cast<std::uint16_t>(8 + payload));
+  put16(b, 0);
+  b.resize(b.size() + payload, 0);
+  return b;
+}
+
+std::vector<std::uint8_t> icmp_echo(const ep& s, const ep& d, std::uint8_t type, std::uint16_t id, std::uint16_t seq) {
+  auto b = eth_ip(s, d, 1, 8 + 56);
+  b.push_back(type);
+  b.push_back(0);
+  put16(b, 0);
+  put16(b, id);
+  put16(b, seq);
+  b.resize(b.size() + 56, 0);
+  return b;
+}
+
+// Feeds packets straight to a tracker (one timestamp step of 1 ms each).
+struct feeder {
+  flow::flow_tracker t;
+  dissect::packet p;
+  std::int64_t ts = 1700000000000000000;
+  flow::track_result feed(const std::vector<std::uint8_t>& bytes, std::int64_t step = 1000000) {
+    capture::record r;
+    r.data = bytes;
+    r.caplen = r.origlen = static_cast<std::uint32_t>(bytes.size());
+    r.link_type = 1;
+    r.ts_ns = ts;
+    ts += step;
+    dissect::dissect(r.data, 1, p, r.origlen);
+    return t.track(r, p);
+  }
+};
+
+const ep C{{10, 0, 0, 1}, 50000};
+const ep S{{10, 0, 0, 2}, 80};
+
+TEST(FlowTest, HandshakeDataFinIsSF) {
+  feeder f;
+  auto first = f.feed(tcp_pkt(C, S, SYN, 100, 0), 2000000);
+  f.feed(tcp_pkt(S, C, SYN | ACK, 500, 101), 3000000);
+  f.feed(tcp_pkt(C, S, ACK, 101, 501));
+  f.feed(tcp_pkt(C, S, PSH | ACK, 101, 501, 10));
+  f.feed(tcp_pkt(S, C, ACK, 501, 111));
+  f.feed(tcp_pkt(S, C, PSH | ACK, 501, 111, 20));
+  f.feed(tcp_pkt(C, S, ACK, 111, 521));
+  f.feed(tcp_pkt(C, S, FIN | ACK, 111, 521));
+  f.feed(tcp_pkt(S, C, FIN | ACK, 521, 112));
+  auto last = f.feed(tcp_pkt(C, S, ACK, 112, 522));
+  ASSERT_EQ(f.t.size(), 1u);
+  EXPECT_TRUE(first.created);
+  EXPECT_FALSE(last.created);
+  EXPECT_EQ(last.id, first.id);
+  const auto& r = f.t.get(first.id);
+  EXPECT_EQ(r.history_view(), "ShADadFf");
+  EXPECT_EQ(r.state(), flow::conn_state::SF);
+  EXPECT_EQ(r.payload_bytes(0), 10u);
+  EXPECT_EQ(r.payload_bytes(1), 20u);
+  EXPECT_EQ(r.pkts[0], 6u);
+  EXPECT_EQ(r.pkts[1], 4u);
+  EXPECT_EQ(r.ip_bytes[0], 6u * 40 + 10);
+  EXPECT_EQ(r.ip_bytes[1], 4u * 40 + 20);
+  EXPECT_EQ(flow::format_address(r.addr(0), false), "10.0.0.1");
+  EXPECT_EQ(r.port(1), 80);
+  // The final ACK after both FINs does not extend the duration (Zeek).
+  EXPECT_EQ(r.duration_ns(), 2000000 + 3000000 + 6 * 1000000);
+  EXPECT_EQ(r.rtt_syn_synack_ns, 2000000u);
+  EXPECT_EQ(r.rtt_synack_ack_ns, 3000000u);
+  EXPECT_EQ(r.retransmissions(), 0u);
+  EXPECT_EQ(r.dup_acks, 0u);
+}
+
+TEST(FlowTest, SynOnlyIsS0) {
+  feeder f;
+  f.feed(tcp_pkt(C, S, SYN, 100, 0));
+  f.feed(tcp_pkt(C, S, SYN, 100, 0));  // retransmitted SYN: same letter not repeated
+  const auto& r = f.t.get(1);
+  EXPECT_EQ(r.state(), flow::conn_state::S0);
+  EXPECT_EQ(r.history_view(), "S");
+  EXPECT_EQ(r.pkts[0], 2u);
+  EXPECT_EQ(r.payload_bytes(0), 0u);
+}
+
+TEST(FlowTest, SynRstIsREJ) {
+  feeder f;
+  f.feed(tcp_pkt(C, S, SYN, 100, 0));
+  f.feed(tcp_pkt(S, C, RST | ACK, 0, 101));
+  const auto& r = f.t.get(1);
+  EXPECT_EQ(r.state(), flow::conn_state::REJ);
+  EXPECT_EQ(r.history_view(), "Sr");
+}
+
+TEST(FlowTest, MidstreamIsOTH) {
+  feeder f;
+  f.feed(tcp_pkt(C, S, PSH | ACK, 1000, 2000, 100));
+  f.feed(tcp_pkt(S, C, PSH | ACK, 2000, 1100, 50));
+  const auto& r = f.t.get(1);
+  EXPECT_EQ(r.state(), flow::conn_state::OTH);
+  EXPECT_EQ(r.history_view(), "Dd");
+  EXPECT_EQ(r.payload_bytes(0), 100u);
+  EXPECT_EQ(r.payload_bytes(1), 50u);
+  EXPECT_EQ(r.rtt_synack_ack_ns, 0u);
+}
+
+TEST(FlowTest, FirstPacketFromServerPortIsFlipped) {
+  feeder f;
+  f.feed(tcp_pkt(S, C, PSH | ACK, 2000, 1000, 50));
+  f.feed(tcp_pkt(C, S, ACK, 1000, 2050));
+  const auto& r = f.t.get(1);
+  EXPECT_EQ(flow::format_address(r.addr(0), false), "10.0.0.1");  // the client is the originator
+  EXPECT_EQ(r.port(1), 80);
+  EXPECT_EQ(r.history_view(), "^dA");
+  EXPECT_EQ(r.pkts[0], 1u);
+  EXPECT_EQ(r.pkts[1], 1u);
+}
+
+void handshake(feeder& f) {
+  f.feed(tcp_pkt(C, S, SYN, 100, 0));
+  f.feed(tcp_pkt(S, C, SYN | ACK, 500, 101));
+  f.feed(tcp_pkt(C, S, ACK, 101, 501));
+  f.feed(tcp_pkt(C, S, PSH | ACK, 101, 501, 10));
+}
+
+TEST(FlowTest, OriginatorResetIsRSTO) {
+  feeder f;
+  handshake(f);
+  f.feed(tcp_pkt(C, S, RST | ACK, 111, 501));
+  EXPECT_EQ(f.t.get(1).state(), flow::conn_state::RSTO);
+  EXPECT_EQ(f.t.get(1).history_view(), "ShADR");
+}
+
+TEST(FlowTest, ResponderResetIsRSTR) {
+  feeder f;
+  handshake(f);
+  f.feed(tcp_pkt(S, C, RST | ACK, 501, 111));
+  EXPECT_EQ(f.t.get(1).state(), flow::conn_state::RSTR);
+  EXPECT_EQ(f.t.get(1).history_view(), "ShADr");
+}
+
+TEST(FlowTest, SynThenRstIsRSTOS0) {
+  feeder f;
+  f.feed(tcp_pkt(C, S, SYN, 100, 0));
+  f.feed(tcp_pkt(C, S, RST, 101, 0));
+  EXPECT_EQ(f.t.get(1).state(), flow::conn_state::RSTOS0);
+}
+
+TEST(FlowTest, EstablishedNotClosedIsS1AndHalfClosesAreS2S3) {
+  feeder a;
+  handshake(a);
+  EXPECT_EQ(a.t.get(1).state(), flow::conn_state::S1);
+  a.feed(tcp_pkt(C, S, FIN | ACK, 111, 501));
+  EXPECT_EQ(a.t.get(1).state(), flow::conn_state::S2);
+  feeder b;
+  handshake(b);
+  b.feed(tcp_pkt(S, C, FIN | ACK, 501, 111));
+  EXPECT_EQ(b.t.get(1).state(), flow::conn_state::S3);
+}
+
+TEST(FlowTest, RetransmissionDupAckZeroWindow) {
+  feeder f;
+  handshake(f);
+  f.feed(tcp_pkt(S, C, ACK, 501, 111));
+  f.feed(tcp_pkt(S, C, ACK, 501, 111), 500000000);  // duplicate ACK
+  f.feed(tcp_pkt(C, S, PSH | ACK, 101, 501, 10));     // retransmission, 500 ms later
+  f.feed(tcp_pkt(S, C, ACK, 501, 111, 0, 0));  // zero window
+  const auto& r = f.t.get(1);
+  EXPECT_EQ(r.dup_acks, 1u);
+  EXPECT_EQ(r.tcp[0].retransmissions, 1u);
+  EXPECT_EQ(r.out_of_order, 0u);
+  EXPECT_EQ(r.zero_windows(), 1u);
+  EXPECT_EQ(r.history_view(), "ShADaTw");
+  EXPECT_EQ(r.payload_bytes(0), 10u);
+}
+
+TEST(FlowTest, ReorderedSegmentIsOutOfOrder) {
+  feeder f;
+  handshake(f);                                          // seq 101..111 sent
+  f.feed(tcp_pkt(C, S, PSH | ACK, 121, 501, 10), 100);  // 121..131 ahead of 111..121
+  f.feed(tcp_pkt(C, S, PSH | ACK, 111, 501, 10), 100);  // the gap, 100 ns later
+  const auto& r = f.t.get(1);
+  EXPECT_EQ(r.tcp[0].retransmissions, 1u);
+  EXPECT_EQ(r.out_of_order, 1u);
+  EXPECT_EQ(r.payload_bytes(0), 30u);
+}
+
+TEST(FlowTest, PortReuseAfterCloseStartsNewFlow) {
+  feeder f;
+  handshake(f);
+  f.feed(tcp_pkt(C, S, FIN | ACK, 111, 501));
+  f.feed(tcp_pkt(S, C, FIN | ACK, 501, 112));
+  f.feed(tcp_pkt(C, S, ACK, 112, 502));
+  auto again = f.feed(tcp_pkt(C, S, SYN, 90000, 0));
+  EXPECT_TRUE(again.created);
+  EXPECT_EQ(again.id, 2u);
+  EXPECT_EQ(f.t.size(), 2u);
+  EXPECT_EQ(f.t.get(1).state(), flow::conn_state::SF);
+  EXPECT_EQ(f.t.get(2).state(), flow::conn_state::S0);
+  // Later packets of the 5-tuple go to the new flow.
+  EXPECT_EQ(f.feed(tcp_pkt(S, C, SYN | ACK, 7000, 90001)).id, 2u);
+}
+
+TEST(FlowTest, UdpStatesAndServerPortOrientation) {
+  feeder f;
+  ep dns{{10, 0, 0, 53}, 53};
+  // The reply is seen first: the client is still the originator (Zeek's likely server ports).
+  f.feed(udp_pkt(dns, C, 40));
+  f.feed(udp_pkt(C, dns, 20));
+  const auto& r = f.t.get(1);
+  EXPECT_EQ(r.port(1), 53);
+  EXPECT_EQ(r.state(), flow::conn_state::SF);
+  EXPECT_EQ(r.payload_bytes(0), 20u);
+  EXPECT_EQ(r.payload_bytes(1), 40u);
+  EXPECT_EQ(r.history_view(), "^dD");
+  feeder g;
+  g.feed(udp_pkt(C, dns, 20));
+  EXPECT_EQ(g.t.get(1).state(), flow::conn_state::S0);
+}
+
+TEST(FlowTest, IcmpEchoRequestAndReplyPair) {
+  feeder f;
+  ep a{{1, 2, 3, 4}, 0}, b{{5, 6, 7, 8}, 0};
+  auto r1 = f.feed(icmp_echo(a, b, 8, 7, 1));
+  auto r2 = f.feed(icmp_echo(b, a, 0, 7, 1));
+  auto r3 = f.feed(icmp_echo(a, b, 8, 9, 1));  // another ping session (identifier)
+  EXPECT_EQ(r1.id, r2.id);
+  EXPECT_FALSE(r2.from_orig);
+  EXPECT_NE(r3.id, r1.id);
+  const auto& r = f.t.get(r1.id);
+  EXPECT_EQ(r.proto(), flow::ip_proto_icmp);
+  EXPECT_EQ(r.port(0), 8);
+  EXPECT_EQ(r.port(1), 0);
+  EXPECT_EQ(r.pkts[0], 1u);
+  EXPECT_EQ(r.pkts[1], 1u);
+  EXPECT_EQ(r.payload_bytes(0), 56u);
+  EXPECT_EQ(r.state(), flow::conn_state::OTH);
+  EXPECT_EQ(flow::community_id(r), "1:crodRHL2FEsHjbv3UkRrfbs4bZ0=");
+  // A reply seen first still makes the requester the originator.
+  feeder g;
+  g.feed(icmp_echo(b, a, 0, 7, 1));
+  EXPECT_EQ(flow::format_address(g.t.get(1).addr(0), false), "1.2.3.4");
+  EXPECT_EQ(flow::community_id(g.t.get(1)), "1:crodRHL2FEsHjbv3UkRrfbs4bZ0=");
+}
+
+TEST(FlowTest, VlansSeparateEqualFiveTuples) {
+  feeder f;
+  auto a = f.feed(tcp_pkt(C, S, SYN, 100, 0, 0, 65535, 10));
+  auto b = f.feed(tcp_pkt(C, S, SYN, 100, 0, 0, 65535, 20));
+  auto c = f.feed(tcp_pkt(S, C, SYN | ACK, 500, 101, 0, 65535, 10));
+  EXPECT_NE(a.id, b.id);
+  EXPECT_EQ(c.id, a.id);
+  EXPECT_EQ(f.t.get(a.id).key.vlan(), 10);
+  EXPECT_EQ(f.t.get(b.id).key.vlan(), 20);
+  EXPECT_EQ(f.t.get(a.id).history_view(), "Sh");
+  EXPECT_EQ(f.t.get(b.id).history_view(), "S");
+}
+
+TEST(FlowTest, CommunityIdSpecVectors) {
+  // From the Community ID specification's baseline, as Zeek's test suite checks them.
+  const std::uint8_t a[4] = {1, 2, 3, 4}, b[4] = {5, 6, 7, 8};
+  const std::uint8_t a6[16] = {0xfe, 0x80, 0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d};
+  const std::uint8_t b6[16] = {0xfe, 0x80, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d};
+  using flow::community_id;
+  EXPECT_EQ(community_id(a, b, 4, 6, 1122, 3344, true, false, 0), "1:wCb3OG7yAFWelaUydu0D+125CLM=");
+  EXPECT_EQ(community_id(b, a, 4, 6, 3344, 1122, true, false, 0), "1:wCb3OG7yAFWelaUydu0D+125CLM=");
+  EXPECT_EQ(community_id(a, b, 4, 17, 1122, 3344, true, false, 0), "1:0Mu9InQx6z4ZiCZM/7HXi2WMhOg=");
+  EXPECT_EQ(community_id(a, b, 4, 1, 8, 0, true, false, 0), "1:crodRHL2FEsHjbv3UkRrfbs4bZ0=");
+  EXPECT_EQ(community_id(b, a, 4, 1, 0, 8, true, false, 0), "1:crodRHL2FEsHjbv3UkRrfbs4bZ0=");
+  EXPECT_EQ(community_id(a6, b6, 16, 58, 128, 129, true, false, 0), "1:0bf7hyMJUwt3fMED7z8LIfRpBeo=");
+  EXPECT_EQ(community_id(a, b, 4, 6, 1122, 3344, true, false, 1), "1:HhA1B+6CoLbiKPEs5nhNYN4XWfk=");
+  EXPECT_EQ(community_id(a, b, 4, 17, 1122, 3344, true, false, 1), "1:OShq+iKDAMVouh/4bMxB9Sz4amw=");
+  EXPECT_EQ(community_id(a, b, 4, 1, 8, 0, true, false, 1), "1:9pr4ZGTICiuZoIh90RRYE2RyXpU=");
+  EXPECT_EQ(community_id(a6, b6, 16, 58, 128, 129, true, false, 1), "1:IO27GQzPuCtNnwFvjWALMHu5tJE=");
+  EXPECT_EQ(community_id(a, b, 4, 46, 0, 0, false, false, 0), "1:ikv3kmf89luf73WPz1jOs49S768=");  // RSVP, no ports
+  // Through the tracker: a TCP flow's id does not depend on which side is seen first.
+  feeder f;
+  ep x{{1, 2, 3, 4}, 1122}, y{{5, 6, 7, 8}, 3344};
+  f.feed(tcp_pkt(y, x, SYN | ACK, 1, 1));
+  EXPECT_EQ(flow::community_id(f.t.get(1)), "1:wCb3OG7yAFWelaUydu0D+125CLM=");
+  feeder g;
+  g.feed(udp_pkt(x, y, 4));
+  EXPECT_EQ(flow::community_id(g.t.get(1)), "1:0Mu9InQx6z4ZiCZM/7HXi2WMhOg=");
+}
+
+std::string hex(const std::array<std::uint8_t, 20>& d) {
+  static const char* h = "0123456789abcdef";
+  std::string s;
+  for (auto c : d) {
+    s += h[c >> 4];
+    s += h[c & 15];
+  }
+  return s;
+}
+
+TEST(FlowTest, Sha1Vectors) {
+  auto digest = [](std::string_view s) {
+    util::sha1 h;
+    h.update(util::bytes(reinterpret_cast<const std::uint8_t*>(s.data()), s.size()));
+    return hex(h.finish());
+  };
+  EXPECT_EQ(digest(""), "da39a3ee5e6b4b0d3255bfef95601890afd80709");
+  EXPECT_EQ(digest("abc"), "a9993e364706816aba3e25717850c26c9cd0d89d");
+  EXPECT_EQ(digest("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
+            "84983e441c3bd26ebaae4aa1f95129e5e54670f1");
+  std::string million(1000000, 'a');
+  EXPECT_EQ(digest(million), "34aa973cd4c4daa4f61eeb2bdbad27316534016f");
+  // Fed in odd pieces.
+  util::sha1 h;
+  for (std::size_t i = 0; i < million.size(); i += 997) {
+    std::size_t n = std::min<std::size_t>(997, million.size() - i);
+    h.update(util::bytes(reinterpret_cast<const std::uint8_t*>(million.data() + i), n));
+  }
+  EXPECT_EQ(hex(h.finish()), "34aa973cd4c4daa4f61eeb2bdbad27316534016f");
+  std::string b64;
+  util::append_base64(b64, util::bytes(reinterpret_cast<const std::uint8_t*>("foob"), 4));
+  EXPECT_EQ(b64, "Zm9vYg==");
+}
+
+TEST(FlowTest, UidIsDeterministicAndZeekShaped) {
+  feeder f, g;
+  f.feed(tcp_pkt(C, S, SYN, 100, 0));
+  g.feed(tcp_pkt(C, S, SYN, 100, 0));
+  auto u = flow::uid(f.t.get(1));
+  EXPECT_EQ(u.size(), 18u);
+  EXPECT_EQ(u[0], 'C');
+  EXPECT_EQ(u, flow::uid(g.t.get(1)));
+}
+
+TEST(FlowTest, Ipv6AddressText) {
+  std::array<std::uint8_t, 16> a{};
+  a[0] = 0x20;
+  a[1] = 0x01;
+  a[2] = 0x0d;
+  a[3] = 0xb8;
+  a[15] = 1;
+  EXPECT_EQ(flow::format_address(a, true), "2001:db8::1");
+  std::array<std::uint8_t, 16> z{};
+  EXPECT_EQ(flow::format_address(z, true), "::");
+}
+
+TEST(FlowTest, NonIpPacketsHaveNoFlow) {
+  feeder f;
+  std::vector<std::uint8_t> arp = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 1, 2, 3, 4, 5, 0x08, 0x06};
+  arp.resize(42, 0);
+  EXPECT_EQ(f.feed(arp).id, 0u);
+  EXPECT_EQ(f.t.size(), 0u);
+}
+
+TEST(FlowTest, HundredThousandSynFlowsStayInBudget) {
+  constexpr std::uint32_t n = 100000;
+  feeder f;
+  // Pre-build the packets so only the tracker is measured.
+  std::vector<std::vector<std::uint8_t>> pkts;
+  pkts.reserve(n);
+  for (std::uint32_t i = 0; i < n; ++i) {
+    ep s{{10, static_cast<std::uint8_t>(i >> 16), static_cast<std::uint8_t>(i >> 8), static_cast<std::uint8_t>(i)},
+         static_cast<std::uint16_t>(1024 + i % 60000)};
+    pkts.push_back(tcp_pkt(s, S, SYN, i, 0));
+  }
+  // Warm up on the first tenth, then count allocations on the rest: only block allocations
+  // (one per 4096 new flows) and table doublings, never one per packet.
+  std::uint32_t warm = n / 10;
+  for (std::uint32_t i = 0; i < warm; ++i) f.feed(pkts[i], 10);
+  std::uint64_t allocs = 0;
+  {
+    test::alloc_probe probe;
+    for (std::uint32_t i = warm; i < n; ++i) f.feed(pkts[i], 10);
+    allocs = probe.count();
+  }
+  ASSERT_EQ(f.t.size(), n);
+  if (test::alloc_probe::enabled()) {
+    EXPECT_LE(allocs, (n - warm) / flow::flow_tracker::block_size + 16) << allocs << " allocations";
+  }
+  double per_flow = static_cast<double>(f.t.memory_bytes()) / n;
+  std::printf("flow memory: %zu bytes for %u flows = %.1f bytes/flow (record %zu)\n", f.t.memory_bytes(), n,
+              per_flow, sizeof(flow::flow_record));
+  EXPECT_LE(per_flow, 200.0);
+  for (std::uint32_t id = 1; id <= n; id += 9973) EXPECT_EQ(f.t.get(id).state(), flow::conn_state::S0);
+  // Steady state: packets of existing flows allocate nothing at all.
+  test::alloc_probe probe;
+  for (std::uint32_t i = 0; i < n; i += 7) f.feed(pkts[i], 10);
+  if (test::alloc_probe::enabled()) {
+    EXPECT_EQ(probe.count(), 0u);
+  }
+  EXPECT_EQ(f.t.size(), n);
+}
+
+TEST(FlowTest, IndexBuilderFillsFlowColumn) {
+  writer::vector_sink s;
+  writer::pcap_writer w(s, 1, true);
+  std::vector<std::vector<std::uint8_t>> pkts = {tcp_pkt(C, S, SYN, 100, 0), tcp_pkt(S, C, SYN | ACK, 500, 101),
+                                                 udp_pkt(C, S, 10), tcp_pkt(C, S, ACK, 101, 501)};
+  for (std::size_t i = 0; i < pkts.size(); ++i) {
+    writer::packet p;
+    p.ts_ns = 1700000000000000000 + static_cast<std::int64_t>(i) * 1000;
+    p.data = pkts[i];
+    w.write(p);
+  }
+  flow::flow_tracker t;
+  index::index_builder b(nullptr, &t);
+  capture::reader r(&b);
+  r.feed(s.out);
+  r.finish();
+  const auto& ix = b.index();
+  ASSERT_EQ(ix.size(), 4u);
+  EXPECT_EQ(ix.flow[0], 1u);
+  EXPECT_EQ(ix.flow[1], 1u);
+  EXPECT_EQ(ix.flow[2], 2u);
+  EXPECT_EQ(ix.flow[3], 1u);
+  EXPECT_EQ(t.get(1).history_view(), "ShA");
+}
+
+}  // namespace
