@@ -120,3 +120,48 @@ TEST(IndexTest, HostileFramesGetAnomalyCodes) {
 }
 
 }  // namespace
+
+namespace {
+
+using namespace pcapscope;
+
+// Ethernet + IPv4 fragment of a UDP datagram (id 0x4242) carrying `payload`.
+std::vector<std::uint8_t> ip_fragment(std::uint16_t offset_bytes, bool more, const std::vector<std::uint8_t>& payload) {
+  std::vector<std::uint8_t> b = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x08, 0x00};
+  std::size_t total = 20 + payload.size();
+  std::uint16_t ff = static_cast<std::uint16_t>((more ? 0x2000 : 0) | (offset_bytes / 8));
+  b.insert(b.end(), {0x45, 0, static_cast<std::uint8_t>(total >> 8), static_cast<std::uint8_t>(total), 0x42, 0x42,
+                     static_cast<std::uint8_t>(ff >> 8), static_cast<std::uint8_t>(ff), 64, 17, 0, 0,
+                     10, 0, 0, 1, 10, 0, 0, 2});
+  b.insert(b.end(), payload.begin(), payload.end());
+  return b;
+}
+
+TEST(IndexTest, FragmentedDatagramIsReassembledForTheRowAndTheFlow) {
+  // A UDP datagram (8-byte header + 1992 bytes) to port 53 in two fragments, the last one first.
+  std::vector<std::uint8_t> udp = {0x30, 0x39, 0x00, 0x35, 0x07, 0xd0, 0, 0};
+  udp.resize(2000, 0x61);
+  std::vector<std::uint8_t> first(udp.begin(), udp.begin() + 1480), rest(udp.begin() + 1480, udp.end());
+  writer::vector_sink s;
+  writer::pcap_writer w(s, 1);
+  auto f2 = ip_fragment(1480, false, rest);
+  auto f1 = ip_fragment(0, true, first);
+  for (const auto* f : {&f2, &f1}) {
+    writer::packet p;
+    p.data = *f;
+    w.write(p);
+  }
+  flow::flow_tracker flows;
+  index::index_builder b(nullptr, &flows);
+  capture::reader r(&b);
+  r.feed(s.out);
+  r.finish();
+  const auto& ix = b.index();
+  ASSERT_EQ(ix.size(), 2u);
+  EXPECT_EQ(ix.flow[0], 0u);  // waiting for the rest: no flow yet
+  EXPECT_NE(ix.flow[1], 0u);  // completes the datagram: counted once in its UDP flow
+  EXPECT_EQ(ix.top[1], static_cast<std::uint8_t>(dissect::proto::udp));
+  EXPECT_EQ(b.defrag_counters().completed, 1u);
+}
+
+}  // namespace

@@ -1174,6 +1174,7 @@ std::string_view anomaly_name(anomaly a) noexcept {
     case anomaly::ip_bad_checksum: return "ip.bad_checksum";
     case anomaly::gre_unsupported: return "gre.unsupported";
     case anomaly::ip_bogus_version: return "ip.bogus_version";
+    case anomaly::ip_fragment_overlap: return "ip.fragment_overlap_conflict";
     case anomaly::count_: break;
   }
   return "";

@@ -39,11 +39,40 @@ std::size_t packet_index::memory_bytes() const noexcept {
 
 void index_builder::on_record(const capture::record& r) {
   dissect::dissect(r.data, r.link_type, pkt_, r.origlen);
-  index_.push(r, pkt_);
-  if (flows_) index_.flow.back() = flows_->track(r, pkt_).id;
-  ++proto_counts_[static_cast<std::size_t>(pkt_.top())];
-  if (pkt_.first_anomaly != dissect::anomaly::none) {
-    ++anomaly_counts_[static_cast<std::size_t>(pkt_.first_anomaly)];
+  const dissect::packet* seen = &pkt_;  // what the row and the flow tracker see
+  capture::record flow_rec = r;
+  bool to_flows = flows_ != nullptr;
+  if (reassembly::find_fragment(pkt_, r.data, frag_)) {
+    frag_.ts_ns = r.ts_ns;
+    if (defrag_.add(frag_) == reassembly::defrag_status::complete) {
+      // Outer layers up to the fragmenting IP header, then the reassembled transport.
+      dissect::dissect_transport(defrag_.datagram(), defrag_.datagram_proto(), inner_);
+      merged_.count = 0;
+      for (std::size_t i = 0; i <= frag_.layer && i < dissect::max_layers; ++i) merged_.layers[merged_.count++] = pkt_.layers[i];
+      for (std::size_t i = 0; i < inner_.count && merged_.count < dissect::max_layers; ++i) {
+        merged_.layers[merged_.count++] = inner_.layers[i];
+      }
+      merged_.first_anomaly = pkt_.first_anomaly != dissect::anomaly::none ? pkt_.first_anomaly : inner_.first_anomaly;
+      merged_.anomaly_offset = pkt_.first_anomaly != dissect::anomaly::none ? pkt_.anomaly_offset : 0;
+      merged_.anomalies = static_cast<std::uint8_t>(std::min(255, pkt_.anomalies + inner_.anomalies));
+      if (defrag_.datagram_had_conflict()) {
+        if (merged_.anomalies == 0) merged_.first_anomaly = dissect::anomaly::ip_fragment_overlap;
+        if (merged_.anomalies < 255) ++merged_.anomalies;
+      }
+      merged_.payload_offset = inner_.payload_offset;  // into the datagram, as flow_rec.data
+      merged_.payload_length = inner_.payload_length;
+      merged_.frame_length = pkt_.frame_length;
+      flow_rec.data = defrag_.datagram();
+      seen = &merged_;
+    } else {
+      to_flows = false;
+    }
+  }
+  index_.push(r, *seen);
+  if (to_flows) index_.flow.back() = flows_->track(flow_rec, *seen).id;
+  ++proto_counts_[static_cast<std::size_t>(seen->top())];
+  if (seen->first_anomaly != dissect::anomaly::none) {
+    ++anomaly_counts_[static_cast<std::size_t>(seen->first_anomaly)];
   }
   if (next_) next_->on_record(r);
 }

@@ -223,6 +223,7 @@ bool find_fragment(const dissect::packet& p, util::bytes data, fragment& out) no
       out.offset = std::uint32_t{ip.frag_offset} * 8u;
       out.more = (ip.flags & 1) != 0;
       out.payload = data.subspan(begin, end - begin);
+      out.layer = static_cast<std::uint8_t>(i);
       return true;
     }
     if (l.kind == dissect::proto::ipv6_ext && l.ipv6_ext.type == 44) {
@@ -247,6 +248,7 @@ bool find_fragment(const dissect::packet& p, util::bytes data, fragment& out) no
       out.offset = std::uint32_t{fr.frag_offset} * 8u;
       out.more = fr.more_fragments;
       out.payload = data.subspan(begin, end - begin);
+      out.layer = static_cast<std::uint8_t>(i);
       return true;
     }
     if (l.kind == dissect::proto::ip || l.kind == dissect::proto::ipv6) return false;

@@ -75,6 +75,7 @@ enum class anomaly : std::uint8_t {
   ip_bad_checksum,
   gre_unsupported,        ///< GRE version or routing present: payload not followed
   ip_bogus_version,       ///< IP header whose version nibble is neither 4 nor 6
+  ip_fragment_overlap,    ///< reassembly: fragments overlapped with different bytes (first kept)
   count_
 };
 

@@ -8,6 +8,7 @@
 #include "pcapscope/capture/reader.hpp"
 #include "pcapscope/dissect/packet.hpp"
 #include "pcapscope/flow/flow.hpp"
+#include "pcapscope/reassembly/ip_defrag.hpp"
 
 namespace pcapscope::index {
 
@@ -61,6 +62,8 @@ class index_builder : public capture::handler {
   const packet_index& index() const noexcept { return index_; }
   /// Packets per top protocol, indexed by dissect::proto.
   const std::vector<std::uint64_t>& protocol_counts() const noexcept { return proto_counts_; }
+  /// IP reassembly counters.
+  const reassembly::defrag_counters& defrag_counters() const noexcept { return defrag_.counters(); }
   /// Packets per dissection anomaly, indexed by dissect::anomaly.
   const std::vector<std::uint64_t>& anomaly_counts() const noexcept { return anomaly_counts_; }
 
@@ -69,6 +72,13 @@ class index_builder : public capture::handler {
   flow::flow_tracker* flows_;
   packet_index index_;
   dissect::packet pkt_;
+  // IP reassembly: the packet completing a datagram is indexed (top protocol) and given to the
+  // flow tracker as its outer layers plus the reassembled transport; fragments still waiting
+  // get no flow (flow id 0), as Zeek counts a reassembled datagram once.
+  reassembly::ip_defragmenter defrag_;
+  reassembly::fragment frag_;
+  dissect::packet inner_;
+  dissect::packet merged_;
   std::vector<std::uint64_t> proto_counts_ = std::vector<std::uint64_t>(static_cast<std::size_t>(dissect::proto::count_));
   std::vector<std::uint64_t> anomaly_counts_ = std::vector<std::uint64_t>(static_cast<std::size_t>(dissect::anomaly::count_));
 };

@@ -29,6 +29,7 @@ struct fragment {
   bool more = false;                        ///< more fragments follow
   util::bytes payload;                      ///< this fragment's payload bytes (captured)
   std::int64_t ts_ns = 0;
+  std::uint8_t layer = 0;                   ///< index of the layer that carries the fragment info
 };
 
 /// Finds the fragment carried by a dissected packet (the innermost IPv4 header with MF or a
