@@ -9,27 +9,27 @@
 #include "pcapscope/capture/file.hpp"
 #include "pcapscope/dissect/packet.hpp"
 #include "pcapscope/flow/flow.hpp"
+#include "pcapscope/index/index.hpp"
 #include "pcapscope/util/json.hpp"
 
 namespace pcapscope::cli {
 
 namespace {
 
-// Dissects every record and feeds the flow tracker and the endpoint tables.
+// The index pass (dissection, IP reassembly, flow tracking), feeding the endpoint tables too.
 class flow_pass : public capture::handler {
  public:
   explicit flow_pass(bool endpoints) : endpoints_(endpoints) {}
   void on_record(const capture::record& r) override {
-    dissect::dissect(r.data, r.link_type, pkt_, r.origlen);
-    auto t = tracker.track(r, pkt_);
-    if (endpoints_) table.add(r, pkt_, t);
+    builder_.on_record(r);
+    if (endpoints_) table.add(r, builder_.last_packet(), builder_.last_track());
   }
   flow::flow_tracker tracker;
   flow::endpoint_table table;
 
  private:
   bool endpoints_;
-  dissect::packet pkt_;
+  index::index_builder builder_{nullptr, &tracker};
 };
 
 // Seconds with six decimals (Zeek's precision), from nanoseconds.

@@ -69,7 +69,13 @@ void index_builder::on_record(const capture::record& r) {
     }
   }
   index_.push(r, *seen);
-  if (to_flows) index_.flow.back() = flows_->track(flow_rec, *seen).id;
+  last_seen_ = seen;
+  last_rec_ = flow_rec;
+  last_track_ = {};
+  if (to_flows) {
+    last_track_ = flows_->track(flow_rec, *seen);
+    index_.flow.back() = last_track_.id;
+  }
   ++proto_counts_[static_cast<std::size_t>(seen->top())];
   if (seen->first_anomaly != dissect::anomaly::none) {
     ++anomaly_counts_[static_cast<std::size_t>(seen->first_anomaly)];

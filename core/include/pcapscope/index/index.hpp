@@ -62,6 +62,13 @@ class index_builder : public capture::handler {
   const packet_index& index() const noexcept { return index_; }
   /// Packets per top protocol, indexed by dissect::proto.
   const std::vector<std::uint64_t>& protocol_counts() const noexcept { return proto_counts_; }
+  /// The packet as the last row and flow saw it (reassembled transport when that packet
+  /// completed a datagram); valid until the next record.
+  const dissect::packet& last_packet() const noexcept { return *last_seen_; }
+  /// The record as the flow tracker saw it (its data is the reassembled datagram then).
+  const capture::record& last_flow_record() const noexcept { return last_rec_; }
+  /// The flow tracker's answer for the last record (id 0 when it was not tracked).
+  const flow::track_result& last_track() const noexcept { return last_track_; }
   /// IP reassembly counters.
   const reassembly::defrag_counters& defrag_counters() const noexcept { return defrag_.counters(); }
   /// Packets per dissection anomaly, indexed by dissect::anomaly.
@@ -79,6 +86,9 @@ class index_builder : public capture::handler {
   reassembly::fragment frag_;
   dissect::packet inner_;
   dissect::packet merged_;
+  const dissect::packet* last_seen_ = &pkt_;
+  capture::record last_rec_;
+  flow::track_result last_track_;
   std::vector<std::uint64_t> proto_counts_ = std::vector<std::uint64_t>(static_cast<std::size_t>(dissect::proto::count_));
   std::vector<std::uint64_t> anomaly_counts_ = std::vector<std::uint64_t>(static_cast<std::size_t>(dissect::anomaly::count_));
 };
