@@ -276,14 +276,7 @@ class packets_printer : public capture::handler {
   void on_record(const capture::record& r) override {
     ++number_;
     dissect::dissect(r.data, r.link_type, pkt_, r.origlen);
-    dissect::frame_meta m;
-    m.number = number_;
-    m.ts_ns = r.ts_ns;
-    m.has_timestamp = r.has_timestamp;
-    m.caplen = r.caplen;
-    m.origlen = r.origlen;
-    m.interface = r.kind == capture::record_kind::pcap_record ? -1 : static_cast<std::int64_t>(r.interface);
-    m.link_type = r.link_type;
+    dissect::frame_meta m = dissect::meta_from_record(r, number_);
     if (tsv_) {
       for (std::size_t i = 0; i < fields_.size(); ++i) {
         vals_.clear();
@@ -459,14 +452,7 @@ int cmd_detail(const std::string& path, const std::string& number, bool json) {
     return 1;
   }
   const auto& r = pick.record();
-  dissect::frame_meta m;
-  m.number = n;
-  m.ts_ns = r.ts_ns;
-  m.has_timestamp = r.has_timestamp;
-  m.caplen = r.caplen;
-  m.origlen = r.origlen;
-  m.interface = r.kind == capture::record_kind::pcap_record ? -1 : static_cast<std::int64_t>(r.interface);
-  m.link_type = r.link_type;
+  dissect::frame_meta m = dissect::meta_from_record(r, n);
   auto tree = dissect::detail(r.data, m);
   if (json) {
     std::string j = dissect::detail_json(tree);

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "pcapscope/capture/types.hpp"
 #include "pcapscope/dissect/packet.hpp"
 
 namespace pcapscope::dissect {
@@ -21,6 +22,19 @@ struct frame_meta {
   std::int64_t interface = -1;     ///< pcapng interface id; -1 for classic pcap (tshark prints nothing)
   std::uint32_t link_type = 0;
 };
+
+/// The frame facts of a read record (`number` is 1-based; classic pcap has no interface id).
+inline frame_meta meta_from_record(const capture::record& r, std::uint64_t number) {
+  frame_meta m;
+  m.number = number;
+  m.ts_ns = r.ts_ns;
+  m.has_timestamp = r.has_timestamp;
+  m.caplen = r.caplen;
+  m.origlen = r.origlen;
+  m.interface = r.kind == capture::record_kind::pcap_record ? -1 : static_cast<std::int64_t>(r.interface);
+  m.link_type = r.link_type;
+  return m;
+}
 
 /// Appends the values of field `name` in this packet to `out`, in order of occurrence (a field
 /// seen in several layers gives several values). Returns false for a field name we don't know.
