@@ -310,6 +310,9 @@ TEST(FilterParse, ErrorsArePositionedWithHints) {
   EXPECT_EQ(compile_error("ip.sorc == 1.2.3.4"), "unknown field \"ip.sorc\" at 1" + dash + "7; did you mean \"ip.src\"?");
   EXPECT_EQ(compile_error("tcp && ipv5"), "unknown field \"ipv5\" at 8" + dash + "11; did you mean \"ipv6\"?");
   EXPECT_EQ(compile_error("xyzzy"), "unknown field \"xyzzy\" at 1" + dash + "5");
+  EXPECT_EQ(compile_error("{frame.len + 1} > 3"), "arithmetic ({…}) is not supported at 1; compare fields with literals");
+  EXPECT_EQ(compile_error("frame.time_delta > 1"), "\"frame.time_delta\" is not supported by pcapscope's filters at 1" +
+                                                       dash + "16; use frame.time_epoch or frame.time_relative (seconds)");
   EXPECT_EQ(compile_error("dns.qry.name == \"example.com\""),
             "\"dns.qry.name\" is a Wireshark field pcapscope does not dissect yet at 1" + dash +
                 "12; filters can use L2–L4 protocols and fields (see pcapscope packets x --fields list)");

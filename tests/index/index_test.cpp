@@ -4,6 +4,7 @@
 
 
 #include "pcapscope/capture/reader.hpp"
+#include "pcapscope/filter/filter.hpp"
 #include "pcapscope/index/index.hpp"
 #include "pcapscope/writer/writer.hpp"
 
@@ -161,7 +162,14 @@ TEST(IndexTest, FragmentedDatagramIsReassembledForTheRowAndTheFlow) {
   EXPECT_EQ(ix.flow[0], 0u);  // waiting for the rest: no flow yet
   EXPECT_NE(ix.flow[1], 0u);  // completes the datagram: counted once in its UDP flow
   EXPECT_EQ(ix.top[1], static_cast<std::uint8_t>(dissect::proto::udp));
+  EXPECT_NE(ix.flags[1] & index::flag_reassembled, 0);
+  EXPECT_EQ(ix.flags[0] & index::flag_reassembled, 0);
   EXPECT_EQ(b.defrag_counters().completed, 1u);
+  // The filter does not answer layer tests from a reassembled row's top protocol.
+  filter::filter f;
+  filter::error err;
+  ASSERT_TRUE(filter::filter::compile("udp", f, err));
+  EXPECT_EQ(f.matches_index(filter::row_from_index(ix, 1)), filter::verdict::unknown);
 }
 
 }  // namespace

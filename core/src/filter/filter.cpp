@@ -915,6 +915,7 @@ verdict eval_index(const program& pr, int n, const context& c, const index_row& 
     default: break;
   }
   if (nd.index_ok) return eval_leaf(pr, nd, c) ? verdict::yes : verdict::no;
+  if (r.reassembled) return verdict::unknown;  // `top` is the reassembled datagram's
   // Protocol presence: known true for the row's top protocol.
   const field_def* f = nd.lhs.f;
   if (nd.k == nkind::exists && nd.lhs.k == operand::kind::field && f && f->is_proto && nd.lhs.slices.empty() &&
@@ -1059,6 +1060,10 @@ class parser {
     if (w.substr(0, 8) == "_ws.col.") {
       return fail("\"" + t.text + "\" is a column, not a field, and cannot be filtered on", t.begin, t.end);
     }
+    if (w == "frame.time" || w.substr(0, 16) == "frame.time_delta" || w == "frame.time_utc") {
+      return fail("\"" + t.text + "\" is not supported by pcapscope's filters", t.begin, t.end,
+                  "use frame.time_epoch or frame.time_relative (seconds)");
+    }
     std::string_view proto = w.substr(0, w.find('.'));
     for (auto u : kUndissected) {
       if (proto == u) {
@@ -1147,6 +1152,9 @@ class parser {
       o.lit_kind = cur_.kind == tk::string ? 2 : 3;
       o.text = cur_.text;
       return advance();
+    }
+    if (cur_.kind == tk::lbrace && lhs) {
+      return fail("arithmetic ({…}) is not supported", cur_.begin, cur_.end, "compare fields with literals");
     }
     if (cur_.kind != tk::word) {
       return unexpected(lhs ? "expected a field, a protocol or \"(\"" : "expected a value or a field");
@@ -1584,6 +1592,7 @@ index_row row_from_index(const index::packet_index& ix, std::size_t i) noexcept 
   r.caplen = ix.caplen[i];
   r.origlen = ix.origlen[i];
   r.top = static_cast<dissect::proto>(ix.top[i]);
+  r.reassembled = (ix.flags[i] & index::flag_reassembled) != 0;
   return r;
 }
 

@@ -69,6 +69,7 @@ void index_builder::on_record(const capture::record& r) {
     }
   }
   index_.push(r, *seen);
+  if (seen == &merged_) index_.flags.back() |= flag_reassembled;
   last_seen_ = seen;
   last_rec_ = flow_rec;
   last_track_ = {};

@@ -41,6 +41,9 @@ struct index_row {
   std::uint32_t caplen = 0;
   std::uint32_t origlen = 0;
   dissect::proto top = dissect::proto::none;  ///< highest protocol (dissect::packet::top())
+  /// The row completed an IP datagram: its `top` describes the reassembled payload, which
+  /// `matches` (the packet's own bytes) does not see, so layer tests are left undecided.
+  bool reassembled = false;
 };
 
 /// Row `i` (0-based) of an index as an `index_row`.
@@ -70,6 +73,9 @@ class filter {
   /// frame.time_epoch and frame.time_relative are known exactly; a protocol test is known true
   /// when it names the row's top protocol (and false for every protocol but `frame` when the
   /// row has none); everything else is unknown (three-valued logic: `no && x` is no, …).
+  /// A row that completed an IP datagram (`index_row::reassembled`) leaves every layer test
+  /// unknown, so the answer falls back to `matches` over the packet's own bytes (like tshark
+  /// with ip.defragment:FALSE) and both agree.
   verdict matches_index(const index_row& r) const noexcept;
 
   /// False when every packet can be decided from its index row (`matches_index` never says

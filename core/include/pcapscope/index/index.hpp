@@ -12,9 +12,13 @@
 
 namespace pcapscope::index {
 
-/// Row flags (the high bits of `flags`; the low 5 bits hold the dissect::anomaly code).
+static_assert(static_cast<unsigned>(dissect::anomaly::count_) <= 16, "anomaly codes must fit in 4 bits");
+
+/// Row flags (the high bits of `flags`; the low 4 bits hold the dissect::anomaly code).
 enum row_flag : std::uint8_t {
-  flag_anomaly_mask = 0x1F,  ///< first dissection anomaly of the packet (dissect::anomaly)
+  flag_anomaly_mask = 0x0F,  ///< first dissection anomaly of the packet (dissect::anomaly)
+  flag_reassembled = 0x10,   ///< this packet completed an IP datagram: `top` is the reassembled
+                             ///< payload's protocol, not what the packet's own bytes show
   flag_no_timestamp = 0x20,  ///< record had no timestamp (pcapng SPB)
   flag_truncated = 0x40,     ///< captured length < original length (snaplen cut)
   flag_more_anomalies = 0x80,  ///< more than one dissection anomaly
