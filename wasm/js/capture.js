@@ -91,7 +91,8 @@ export class Capture {
    * call): ts (BigInt64Array, ns since the epoch: exact, unlike a double), offset
    * (BigUint64Array, record offset in the decompressed input), caplen, origlen (Uint32Array),
    * interface (Uint16Array), top (Uint8Array, code of the highest protocol: a name in
-   * `protocolNames`), flags (Uint8Array: 0x1f anomaly code, 0x20 no timestamp, 0x40 cut by
+   * `protocolNames`), flags (Uint8Array: 0x0f anomaly code, 0x10 completed an IP datagram (top
+   * is the reassembled payload's protocol), 0x20 no timestamp, 0x40 cut by
    * the snap length, 0x80 more than one anomaly).
    */
   index() {

@@ -83,7 +83,7 @@ export interface PacketIndex {
   interface: Uint16Array;
   /** Code of the highest protocol identified: a name in protocolNames. */
   top: Uint8Array;
-  /** 0x1f: first dissection anomaly code; 0x20 no timestamp; 0x40 cut by the snap length; 0x80 several anomalies. */
+  /** 0x0f: first dissection anomaly code; 0x10 completed an IP datagram (top is the reassembled payload's); 0x20 no timestamp; 0x40 cut by the snap length; 0x80 several anomalies. */
   flags: Uint8Array;
   /** Names of the `top` codes ("" for none, "eth", "ip", "tcp", …). */
   protocolNames: string[];
