@@ -15,6 +15,7 @@
 #include "pcapscope/capture/summary.hpp"
 #include "pcapscope/dissect/detail.hpp"
 #include "pcapscope/dissect/fields.hpp"
+#include "pcapscope/flow/flow.hpp"
 #include "pcapscope/util/json.hpp"
 #include "flows_cmd.hpp"
 #include "filter_cmd.hpp"
@@ -277,6 +278,9 @@ class packets_printer : public capture::handler {
     ++number_;
     dissect::dissect(r.data, r.link_type, pkt_, r.origlen);
     dissect::frame_meta m = dissect::meta_from_record(r, number_);
+    // The flow table gives the TCP sequence bases for relative Seq/Ack, as Wireshark shows.
+    auto t = flows_.track(r, pkt_);
+    if (t.id != 0) flow::set_tcp_context(flows_.get(t.id), t.from_orig, m);
     if (tsv_) {
       for (std::size_t i = 0; i < fields_.size(); ++i) {
         vals_.clear();
@@ -330,6 +334,7 @@ class packets_printer : public capture::handler {
   bool tsv_;
   std::uint64_t number_ = 0;
   dissect::packet pkt_;
+  flow::flow_tracker flows_;
   std::vector<std::string> vals_;
   std::string out_;
 };

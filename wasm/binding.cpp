@@ -22,6 +22,7 @@
 #include "pcapscope/dissect/detail.hpp"
 #include "pcapscope/dissect/fields.hpp"
 #include "pcapscope/dissect/packet.hpp"
+#include "pcapscope/flow/flow.hpp"
 #include "pcapscope/index/index.hpp"
 
 namespace {
@@ -354,10 +355,13 @@ class session {
     }
     pcapscope::dissect::dissect(r->data, r->link_type, pkt_, r->origlen);
     auto m = meta(i, *r);
+    if (auto id = ix.flow[i]; id != 0) {  // relative Seq/Ack and scaled windows, as Wireshark
+      pcapscope::flow::set_tcp_context(flows_.get(id), flows_.from_orig(*r, pkt_, id), m);
+    }
     page_source_.push_back(strings_.intern(pcapscope::dissect::source_column(pkt_)));
     page_destination_.push_back(strings_.intern(pcapscope::dissect::destination_column(pkt_)));
     page_protocol_.push_back(strings_.intern(pcapscope::dissect::protocol_column(pkt_)));
-    page_info_.push_back(strings_.intern(pcapscope::dissect::info_column(pkt_, m)));
+    page_info_.push_back(strings_.intern(pcapscope::dissect::info_column(pkt_, m, r->data)));
   }
 
   /// Timestamp of the first packet that has one (the reference of the Time column).
@@ -375,7 +379,8 @@ class session {
     return first_ts_;
   }
 
-  pcapscope::index::index_builder builder_;  // before reader_, which points at it
+  pcapscope::flow::flow_tracker flows_;       // before builder_, which feeds it
+  pcapscope::index::index_builder builder_{nullptr, &flows_};  // before reader_, which points at it
   reader reader_{&builder_};
   std::vector<std::uint8_t> buffer_;
   bool finished_ = false;

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <sys/wait.h>
 
@@ -148,6 +149,51 @@ TEST_F(CliTest, SeveralFilesGiveAJsonArray) {
   ASSERT_FALSE(r.out.empty());
   EXPECT_EQ(r.out.front(), '[');
   EXPECT_NE(r.out.find("},{"), std::string::npos);
+}
+
+}  // namespace
+
+namespace {
+
+// Info of plain TCP packets (no application data) equals tshark's: relative Seq/Ack from the
+// flow table, scaled windows, options.
+TEST_F(CliTest, TcpInfoMatchesTshark) {
+  namespace fs = std::filesystem;
+#ifdef PCAPSCOPE_CORPUS_DIR
+  fs::path corpus = PCAPSCOPE_CORPUS_DIR;
+#else
+  fs::path corpus;
+#endif
+  if (!fs::is_directory(corpus)) GTEST_SKIP() << "no corpus";
+  if (std::system("command -v tshark >/dev/null 2>&1") != 0) GTEST_SKIP() << "no tshark";
+  std::size_t compared = 0;
+  for (const char* rel : {"dpkt/examples__data__nb6-http.pcap", "arkime/tests__pcap__https-connect.pcap",
+                          "arkime/tests__pcap__long-session.pcap"}) {
+    auto file = corpus / rel;
+    if (!fs::exists(file)) continue;
+    auto ours = run("packets " + file.string() + " --format tsv --fields frame.number,_ws.col.Protocol,_ws.col.Info");
+    ASSERT_EQ(ours.status, 0) << ours.err;
+    std::string cmd = "tshark -n -r " + file.string() +
+                      " -o tcp.desegment_tcp_streams:FALSE -T fields -e frame.number -e _ws.col.Protocol -e _ws.col.Info 2>/dev/null";
+    std::string theirs;
+    if (FILE* p = ::popen(cmd.c_str(), "r")) {
+      char buf[4096];
+      std::size_t n;
+      while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) theirs.append(buf, n);
+      ::pclose(p);
+    }
+    std::istringstream a(ours.out), b(theirs);
+    std::string la, lb;
+    std::getline(a, la);  // header
+    while (std::getline(a, la) && std::getline(b, lb)) {
+      if (lb.find("\tTCP\t") == std::string::npos || la.find("\tTCP\t") == std::string::npos) continue;
+      // tshark prefixes analysis notes ("[TCP Retransmission] …") that need per-flow analysis.
+      if (lb.compare(lb.find("\tTCP\t") + 5, 1, "[") == 0) continue;
+      EXPECT_EQ(la, lb) << rel;
+      ++compared;
+    }
+  }
+  EXPECT_GT(compared, 10u);
 }
 
 }  // namespace

@@ -103,6 +103,30 @@ struct registry {
     // Present whether or not the ACK flag is set (Wireshark 4.0 adds it unconditionally).
     // A bogus data offset (< 5) makes Wireshark stop after the sequence number.
     add("tcp.ack_raw", each(proto::tcp, [](const layer& l, auto& o) { if (tcp_ok(l) && has(l, 8, 4)) o.push_back(num(l.tcp.ack)); }));
+    add("tcp.seq", [](const packet& p, const frame_meta& m, util::bytes, std::vector<std::string>& o) {
+      // Relative to the flow's base when known (the flow table's), like Wireshark's tcp.seq.
+      for (std::size_t i = 0; i < p.count; ++i) {
+        const auto& l = p.layers[i];
+        if (l.kind != proto::tcp || (l.flags & layer_quoted)) continue;
+        o.push_back(num(m.tcp_relative ? l.tcp.seq - m.tcp_seq_base : l.tcp.seq));
+      }
+    });
+    add("tcp.ack", [](const packet& p, const frame_meta& m, util::bytes, std::vector<std::string>& o) {
+      for (std::size_t i = 0; i < p.count; ++i) {
+        const auto& l = p.layers[i];
+        if (l.kind != proto::tcp || (l.flags & layer_quoted) || !(l.tcp.flags & 0x10)) continue;
+        o.push_back(num(m.tcp_relative && m.tcp_ack_base_known ? l.tcp.ack - m.tcp_ack_base : l.tcp.ack));
+      }
+    });
+    add("tcp.window_size", [](const packet& p, const frame_meta& m, util::bytes, std::vector<std::string>& o) {
+      // The calculated window: scaled when both SYNs announced a scale (not on SYNs).
+      for (std::size_t i = 0; i < p.count; ++i) {
+        const auto& l = p.layers[i];
+        if (l.kind != proto::tcp || (l.flags & layer_quoted)) continue;
+        bool scaled = m.tcp_window_shift >= 0 && !(l.tcp.flags & 0x02);
+        o.push_back(num(scaled ? std::uint64_t{l.tcp.window} << m.tcp_window_shift : l.tcp.window));
+      }
+    });
     add("tcp.flags", each(proto::tcp, [](const layer& l, auto& o) { if (tcp_ok(l) && has(l, 12, 2)) o.push_back(hex(l.tcp.flags, 4)); }));
     add("tcp.window_size_value", each(proto::tcp, [](const layer& l, auto& o) { if (tcp_ok(l) && has(l, 14, 2)) o.push_back(num(l.tcp.window)); }));
     add("tcp.hdr_len", each(proto::tcp, [](const layer& l, auto& o) { o.push_back(num(l.tcp.hdr_len)); }));
@@ -122,7 +146,7 @@ struct registry {
     add("_ws.col.Source", [](const packet& p, const frame_meta&, util::bytes, std::vector<std::string>& o) { o.push_back(source_column(p)); });
     add("_ws.col.Destination", [](const packet& p, const frame_meta&, util::bytes, std::vector<std::string>& o) { o.push_back(destination_column(p)); });
     add("_ws.col.Protocol", [](const packet& p, const frame_meta&, util::bytes, std::vector<std::string>& o) { o.push_back(protocol_column(p)); });
-    add("_ws.col.Info", [](const packet& p, const frame_meta& m, util::bytes, std::vector<std::string>& o) { o.push_back(info_column(p, m)); });
+    add("_ws.col.Info", [](const packet& p, const frame_meta& m, util::bytes d, std::vector<std::string>& o) { o.push_back(info_column(p, m, d)); });
   }
 };
 
@@ -292,7 +316,7 @@ std::string destination_column(const packet& p) {
   return "";
 }
 
-std::string info_column(const packet& p, const frame_meta& m) {
+std::string info_column(const packet& p, const frame_meta& m, util::bytes data) {
   char buf[256];
   switch (p.top()) {
     case proto::tcp: {
@@ -306,10 +330,47 @@ std::string info_column(const packet& p, const frame_meta& m) {
           flags += tcp_flag_names[i];
         }
       }
-      std::snprintf(buf, sizeof buf, "%u → %u [%s] Seq=%u", t.sport, t.dport, flags.c_str(), t.seq);
+      std::uint32_t seq = m.tcp_relative ? t.seq - m.tcp_seq_base : t.seq;
+      std::uint32_t ack = m.tcp_relative && m.tcp_ack_base_known ? t.ack - m.tcp_ack_base : t.ack;
+      std::snprintf(buf, sizeof buf, "%u → %u [%s] Seq=%u", t.sport, t.dport, flags.c_str(), seq);
       std::string s = buf;
-      if (t.flags & 0x10) s += " Ack=" + num(t.ack);
-      s += " Win=" + num(t.window) + " Len=" + num(t.payload_len);
+      if (t.flags & 0x10) s += " Ack=" + num(ack);
+      bool scaled = m.tcp_window_shift >= 0 && !(t.flags & 0x02);
+      s += " Win=" + num(scaled ? std::uint64_t{t.window} << m.tcp_window_shift : t.window);
+      s += " Len=" + num(t.payload_len);
+      const layer* tl = p.last(proto::tcp);
+      std::size_t opt_end = std::size_t{tl->offset} + std::min<std::size_t>(t.hdr_len, tl->captured);
+      if (!data.empty() && opt_end <= data.size() && t.hdr_len > 20) {
+        // Options in header order, as Wireshark lists them.
+        util::bytes o = data.subspan(tl->offset + 20u, opt_end - tl->offset - 20u);
+        for (std::size_t i = 0; i < o.size();) {
+          std::uint8_t kind = o[i];
+          if (kind == 0) break;
+          if (kind == 1) {
+            ++i;
+            continue;
+          }
+          if (i + 1 >= o.size() || o[i + 1] < 2 || i + o[i + 1] > o.size()) break;
+          std::uint8_t len = o[i + 1];
+          const std::uint8_t* v = o.data() + i + 2;
+          if (kind == 2 && len == 4) s += " MSS=" + num(util::load_be16(v));
+          else if (kind == 3 && len == 3) s += " WS=" + num(1u << std::min<unsigned>(v[0], 14));
+          else if (kind == 4 && len == 2) s += " SACK_PERM";
+          else if (kind == 8 && len == 10) s += " TSval=" + num(util::load_be32(v)) + " TSecr=" + num(util::load_be32(v + 4));
+          else if (kind == 5 && len >= 10) {
+            for (std::size_t b = 0; b + 8 <= std::size_t{len} - 2u; b += 8) {
+              std::uint32_t le = util::load_be32(v + b), re = util::load_be32(v + b + 4);
+              if (m.tcp_relative && m.tcp_ack_base_known) {
+                le -= m.tcp_ack_base;
+                re -= m.tcp_ack_base;
+              }
+              s += " SLE=" + num(le) + " SRE=" + num(re);
+            }
+          }
+          i += len;
+        }
+        return s;
+      }
       if (t.mss) s += " MSS=" + num(t.mss);
       if (t.sack_perm) s += " SACK_PERM";
       if (t.has_ts) s += " TSval=" + num(t.ts_val) + " TSecr=" + num(t.ts_ecr);

@@ -442,7 +442,7 @@ bool flow_tracker::extract(const capture::record& r, const dissect::packet& p, p
   out.payload = 0;
   if (tl && tl->kind == proto::tcp && tl->captured >= 14) {
     out.kind = pending_packet::tcp;
-    out.seg = {tl->tcp.seq, tl->tcp.ack, tl->tcp.payload_len, tl->tcp.flags, tl->tcp.window};
+    out.seg = {tl->tcp.seq, tl->tcp.ack, tl->tcp.payload_len, tl->tcp.flags, tl->tcp.window, tl->tcp.wscale};
   } else if (tl && tl->kind == proto::udp) {
     out.kind = pending_packet::udp;
     out.payload = tl->udp.length >= 8 ? tl->udp.length - 8u : 0;
@@ -563,6 +563,23 @@ track_result flow_tracker::commit(const pending_packet& in) noexcept {
   return {id, created, d == 0};
 }
 
+void set_tcp_context(const flow_record& f, bool from_orig, dissect::frame_meta& m) noexcept {
+  if (f.proto() != ip_proto_tcp) return;
+  int d = from_orig ? 0 : 1;
+  m.tcp_relative = true;
+  m.tcp_seq_base = f.tcp[d].isn;
+  m.tcp_ack_base = f.tcp[1 - d].isn;
+  m.tcp_ack_base_known = true;  // the first ACK already numbers the peer (Zeek's init_peer)
+  int mine = window_shift(f.tcp[d]), theirs = window_shift(f.tcp[1 - d]);
+  m.tcp_window_shift = mine >= 0 && theirs >= 0 ? mine : -1;
+}
+
+bool flow_tracker::from_orig(const capture::record& r, const dissect::packet& p, std::uint32_t id) const noexcept {
+  pending_packet x;
+  if (id == 0 || id > count_ || !extract(r, p, x)) return true;
+  return (x.from_side0 ? 0 : 1) == get(id).side(0);
+}
+
 // One TCP segment, after Zeek's TCPSessionAdapter::Process: endpoint initialisation, history,
 // zero windows, last-time rule, sequence tracking (retransmissions), the endpoint state
 // machine; plus Wireshark-style duplicate ACKs, out-of-order and the handshake RTT.
@@ -583,6 +600,10 @@ void flow_tracker::update_tcp(flow_record& f, int d, const tcp_segment& t, std::
     ep.isn = start;
     f.seq_or_bytes[d] = static_cast<std::uint32_t>(last - start);
   };
+  if (syn) {  // remember the announced window scale (shift 0..14) for scaled windows
+    std::uint8_t v = t.wscale == 0xff ? 0 : static_cast<std::uint8_t>(std::min<int>(t.wscale, 14) + 1);
+    ep.flags = static_cast<std::uint8_t>((ep.flags & ~ep_wscale_mask) | (v << 4));
+  }
   switch (ep.current()) {
     case tcp_state::inactive:
       if (syn) reinit(seq, seq_end);

@@ -21,6 +21,15 @@ struct frame_meta {
   std::uint32_t origlen = 0;
   std::int64_t interface = -1;     ///< pcapng interface id; -1 for classic pcap (tshark prints nothing)
   std::uint32_t link_type = 0;
+  /// TCP sequence bases of the packet's flow (from the flow table), for relative numbers as
+  /// Wireshark shows them: Seq = seq - seq_base, Ack = ack - ack_base.
+  bool tcp_relative = false;
+  bool tcp_ack_base_known = false;
+  std::uint32_t tcp_seq_base = 0;
+  std::uint32_t tcp_ack_base = 0;
+  /// Window scale shift of the sender when both sides announced one in their SYNs; -1 when
+  /// scaling is not in effect or unknown (Win is then shown unscaled, as Wireshark does).
+  int tcp_window_shift = -1;
 };
 
 /// The frame facts of a read record (`number` is 1-based; classic pcap has no interface id).
@@ -52,7 +61,9 @@ std::string protocol_column(const packet& p);
 
 /// The Info column, Wireshark-like (e.g. "51234 → 443 [SYN, ACK] Seq=0 Ack=1 Win=65535 Len=0";
 /// sequence numbers are raw until flow tracking makes them relative).
-std::string info_column(const packet& p, const frame_meta& m);
+/// With the packet's bytes, TCP options are listed in the order they appear (as Wireshark
+/// does); without them in a fixed order.
+std::string info_column(const packet& p, const frame_meta& m, util::bytes data = {});
 
 /// Source / Destination columns (addresses of the innermost network layer, else link layer).
 std::string source_column(const packet& p);

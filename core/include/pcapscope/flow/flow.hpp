@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "pcapscope/capture/types.hpp"
+#include "pcapscope/dissect/fields.hpp"
 #include "pcapscope/dissect/packet.hpp"
 
 namespace pcapscope::flow {
@@ -78,6 +79,7 @@ enum tcp_endpoint_flag : std::uint8_t {
   ep_fin_seen = 0x2,   ///< this side sent a FIN (its octet is not payload)
   ep_ack_sent = 0x4,   ///< `last_ack`/`window` hold this side's latest ACK
   ep_dupack_run = 0x8, ///< the previous packet from this side was a duplicate ACK
+  ep_wscale_mask = 0xF0,  ///< window scale from this side's SYN, plus one (0: not seen)
 };
 
 /// Per-direction TCP state of a flow (20 bytes).
@@ -100,6 +102,12 @@ struct tcp_endpoint {
     state = static_cast<std::uint8_t>((state << 4) | static_cast<std::uint8_t>(s));
   }
 };
+
+/// The window-scale shift a side announced in its SYN, or -1 when it sent none.
+inline int window_shift(const tcp_endpoint& ep) noexcept {
+  int v = (ep.flags & ep_wscale_mask) >> 4;
+  return v == 0 ? -1 : v - 1;
+}
 
 /// Bits of `flow_record::flags`.
 enum flow_flag : std::uint8_t {
@@ -170,6 +178,10 @@ std::string community_id(const std::uint8_t* saddr, const std::uint8_t* daddr, s
 /// A deterministic Zeek-style uid: "C" + 17 base62 digits of a hash of the key and start time.
 std::string uid(const flow_record& f);
 
+/// Fills the TCP context of `m` (relative sequence bases, window scale in effect) from flow
+/// `f` for a packet sent by its originator (`from_orig`) or responder, as Wireshark shows them.
+void set_tcp_context(const flow_record& f, bool from_orig, dissect::frame_meta& m) noexcept;
+
 /// Formats an address of a flow as text (dotted quad or RFC 5952 IPv6).
 std::string format_address(const std::array<std::uint8_t, 16>& a, bool ipv6);
 
@@ -193,6 +205,7 @@ struct tcp_segment {
   std::uint32_t len = 0;      ///< payload length on the wire
   std::uint16_t flags = 0;    ///< 12 flag bits (FIN 0x01, SYN 0x02, RST 0x04, ACK 0x10, …)
   std::uint16_t window = 0;   ///< advertised window (unscaled)
+  std::uint8_t wscale = 0xff; ///< window scale option of a SYN (0xff: absent)
 };
 
 /// What the tracker takes from a dissected packet before it looks the flow up: everything the
@@ -225,6 +238,10 @@ class flow_tracker {
 
   /// Accounts one dissected packet and returns its flow.
   track_result track(const capture::record& r, const dissect::packet& p) noexcept;
+
+  /// Whether a packet of flow `id` (already tracked) was sent by the originator: for looking
+  /// up per-direction state (sequence bases, window scale) when re-reading a packet later.
+  bool from_orig(const capture::record& r, const dissect::packet& p, std::uint32_t id) const noexcept;
 
   /// Number of flows.
   std::size_t size() const noexcept { return count_; }
