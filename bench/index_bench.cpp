@@ -1,5 +1,6 @@
-// Index-pass benchmark: our reader + L2–L4 dissection + one index row per packet (and, as a
-// second variant, the flow table filling the index's flow column), timed against
+// Index-pass benchmark: our reader + L2–L4 dissection + one index row per packet (and, as
+// further variants, the flow table filling the index's flow column, and TCP stream reassembly
+// into a no-op consumer on top of that), timed against
 // baselines measured in the same run on the same file: a plain read() of the file and, when
 // libpcap is available, a C loop over pcap_next_ex that decodes Ethernet/VLAN/IPv4/IPv6/TCP/UDP
 // by hand and counts flows in a hash map (the classic "C libpcap" reference point).
@@ -18,6 +19,8 @@
 #include "pcapscope/capture/reader.hpp"
 #include "pcapscope/flow/flow.hpp"
 #include "pcapscope/index/index.hpp"
+#include "pcapscope/reassembly/follow.hpp"
+#include "pcapscope/reassembly/tcp_stream.hpp"
 
 #ifdef PCAPSCOPE_HAVE_LIBPCAP
 #include <pcap/pcap.h>
@@ -57,12 +60,57 @@ struct index_result {
   std::size_t flow_bytes = 0;
 };
 
-index_result index_pass(const std::string& path, std::size_t chunk, bool with_flows = false) {
+// A consumer that only touches what it is given (the cost of reassembly itself).
+class noop_consumer final : public reassembly::stream_consumer {
+ public:
+  void on_data(int, util::bytes data, std::uint64_t) override { bytes += data.size(); }
+  void on_gap(int, std::uint64_t length, std::uint64_t) override { gaps += length; }
+  void on_close(int, reassembly::stream_end) override { ++closes; }
+  std::uint64_t bytes = 0, gaps = 0, closes = 0;
+};
+
+// Runs after the index builder: hands each TCP segment to its flow's stream.
+class reassembly_feed final : public capture::handler {
+ public:
+  explicit reassembly_feed(reassembly::tcp_reassembler* r) : r_(r) {}
+  // The builder whose last packet is fed (it calls this handler after each row).
+  void attach(const index::index_builder* b) { b_ = b; }
+  void on_record(const capture::record&) override {
+    const auto& t = b_->last_track();
+    if (!t.id) return;
+    reassembly::transport_view tv;
+    if (!reassembly::find_transport(b_->last_packet(), b_->last_flow_record().data, tv) ||
+        tv.proto != flow::ip_proto_tcp) {
+      return;
+    }
+    r_->add(t.id, t.from_orig ? 0 : 1, tv.tcp);
+  }
+
+ private:
+  const index::index_builder* b_ = nullptr;
+  reassembly::tcp_reassembler* r_;
+};
+
+struct reassembly_info {
+  std::uint64_t bytes = 0, gaps = 0;
+  std::size_t peak_buffered = 0;
+  reassembly::tcp_stream_counters counters;
+};
+reassembly_info g_reassembly;
+
+index_result index_pass(const std::string& path, std::size_t chunk, bool with_flows = false,
+                        bool with_reassembly = false, std::size_t recheck_window = reassembly::tcp_limits{}.recheck_window) {
   std::vector<std::uint8_t> buf(chunk);
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) die("cannot open " + path);
   flow::flow_tracker tracker;
-  index::index_builder b(nullptr, with_flows ? &tracker : nullptr);
+  noop_consumer consumer;
+  reassembly::tcp_limits limits;
+  limits.recheck_window = recheck_window;
+  reassembly::tcp_reassembler reasm(&consumer, limits);
+  reassembly_feed feed(&reasm);
+  index::index_builder b(with_reassembly ? &feed : nullptr, with_flows || with_reassembly ? &tracker : nullptr);
+  feed.attach(&b);
   capture::reader rd(&b);
   for (;;) {
     ssize_t n = ::read(fd, buf.data(), buf.size());
@@ -71,6 +119,10 @@ index_result index_pass(const std::string& path, std::size_t chunk, bool with_fl
   }
   rd.finish();
   ::close(fd);
+  if (with_reassembly) {
+    reasm.finish();
+    g_reassembly = {consumer.bytes, consumer.gaps, reasm.budget().peak, reasm.counters()};
+  }
   return {b.index().size(), b.index().size() * index::packet_index::row_bytes, tracker.size(),
           tracker.memory_bytes()};
 }
@@ -172,6 +224,12 @@ int main(int argc, char** argv) {
                   flow_info = index_pass(path, chunk, true);
                   return flow_info.packets;
                 }});
+  vs.push_back({"ours: index + flows + TCP + 2K recheck", "index_flows_tcp_recheck", [&] {
+                  return index_pass(path, chunk, true, true, 2048).packets;
+                }});
+  vs.push_back({"ours: index + flows + TCP reassembly", "index_flows_tcp", [&] {
+                  return index_pass(path, chunk, true, true).packets;
+                }});
   read_plain(path, chunk);  // warm the page cache
   for (int r = 0; r < runs; ++r) {
     for (auto& v : vs) {
@@ -187,7 +245,14 @@ int main(int argc, char** argv) {
     file_bytes = static_cast<std::uint64_t>(::lseek(fd, 0, SEEK_END));
     ::close(fd);
   }
-  const variant& ours = vs[vs.size() - 2];
+  auto by_key = [&](const char* k) -> const variant& {
+    for (const auto& v : vs)
+      if (std::strcmp(v.key, k) == 0) return v;
+    return vs.front();
+  };
+  const variant& ours = by_key("index");
+  const variant& with_flows = by_key("index_flows");
+  const variant& recheck = by_key("index_flows_tcp_recheck");
   std::printf("%s: %llu bytes, %llu packets, best of %d\n", path.c_str(),
               static_cast<unsigned long long>(file_bytes), static_cast<unsigned long long>(ours.packets), runs);
   std::printf("%-38s %8s %8s %9s %12s\n", "variant", "best s", "GB/s", "Mpkt/s", "ours faster");
@@ -199,7 +264,15 @@ int main(int argc, char** argv) {
   std::printf("index: %.1f bytes/packet\n", static_cast<double>(index_bytes) / static_cast<double>(ours.packets));
   std::printf("flows: %zu, %.1f bytes/flow, flow table adds %.1f%% to the index pass\n", flow_info.flows,
               flow_info.flows ? static_cast<double>(flow_info.flow_bytes) / static_cast<double>(flow_info.flows) : 0.0,
-              (vs.back().best / ours.best - 1) * 100);
+              (with_flows.best / ours.best - 1) * 100);
+  const auto& rc = g_reassembly.counters;
+  std::printf("TCP reassembly (no-op consumer) adds %.1f%% to index + flows, %.1f%% to the index pass; "
+              "%llu bytes delivered, %llu gap bytes, %llu segments held out of order, peak %zu bytes held\n",
+              (vs.back().best / with_flows.best - 1) * 100, (vs.back().best / ours.best - 1) * 100,
+              static_cast<unsigned long long>(g_reassembly.bytes), static_cast<unsigned long long>(g_reassembly.gaps),
+              static_cast<unsigned long long>(rc.out_of_order), g_reassembly.peak_buffered);
+  std::printf("with a 2 KiB retransmission recheck window per direction (follow's setting): adds %.1f%% to index + flows\n",
+              (recheck.best / with_flows.best - 1) * 100);
   std::printf("{\"bench\":\"index\",\"bytes\":%llu,\"packets\":%llu", static_cast<unsigned long long>(file_bytes),
               static_cast<unsigned long long>(ours.packets));
   for (const auto& v : vs) std::printf(",\"%s_s\":%.4f", v.key, v.best);

@@ -17,6 +17,8 @@
 #include "pcapscope/util/json.hpp"
 #include "pcapscope/writer/writer.hpp"
 
+#include "packet_format.hpp"
+
 namespace pcapscope::cli {
 
 const char* const filter_usage =
@@ -44,16 +46,10 @@ class selector final : public capture::handler {
  public:
   selector(const filter::filter& f, std::vector<std::string> fields, bool tsv, out_format of, std::FILE* out,
            const capture::capture_file* file)
-      : filter_(f), fields_(std::move(fields)), tsv_(tsv), format_(of), sink_(out), file_(file) {
+      : filter_(f), fmt_(std::move(fields), tsv), format_(of), sink_(out), file_(file) {
     if (format_ == out_format::none) {
       text_.reserve(1 << 16);
-      if (tsv_) {
-        for (std::size_t i = 0; i < fields_.size(); ++i) {
-          text_ += i ? "\t" : "";
-          text_ += fields_[i];
-        }
-        text_ += '\n';
-      }
+      text_ += fmt_.header();
     }
   }
 
@@ -64,20 +60,15 @@ class selector final : public capture::handler {
 
   void on_record(const capture::record& r) override {
     ++number_;
-    dissect::frame_meta m;
-    m.number = number_;
-    m.ts_ns = r.ts_ns;
-    m.has_timestamp = r.has_timestamp;
-    m.caplen = r.caplen;
-    m.origlen = r.origlen;
-    m.interface = r.kind == capture::record_kind::pcap_record ? -1 : static_cast<std::int64_t>(r.interface);
-    m.link_type = r.link_type;
     // Index-only filters are decided without dissecting; printing still needs the layers.
-    if (filter_.needs_bytes() || format_ == out_format::none) dissect::dissect(r.data, r.link_type, pkt_, r.origlen);
+    bool dissected = filter_.needs_bytes() || format_ == out_format::none;
+    if (dissected) dissect::dissect(r.data, r.link_type, pkt_, r.origlen);
+    dissect::frame_meta m = dissected ? fmt_.observe(r, pkt_, number_) : dissect::meta_from_record(r, number_);
     if (!filter_.matches(pkt_, m, r.data)) return;
     ++selected_;
     if (format_ == out_format::none) {
-      print(m, r.data);
+      fmt_.append(pkt_, m, r.data, text_);
+      if (text_.size() > (1 << 16)) flush();
     } else if (ok_) {
       write(r);
     }
@@ -100,50 +91,6 @@ class selector final : public capture::handler {
   const std::string& error() const { return error_; }
 
  private:
-  void print(const dissect::frame_meta& m, util::bytes data) {
-    if (tsv_) {
-      for (std::size_t i = 0; i < fields_.size(); ++i) {
-        vals_.clear();
-        dissect::field_values(pkt_, m, data, fields_[i], vals_);
-        if (i) text_ += '\t';
-        for (std::size_t k = 0; k < vals_.size(); ++k) {
-          if (k) text_ += ',';
-          text_ += vals_[k];
-        }
-      }
-      text_ += '\n';
-    } else {
-      text_ += '{';
-      bool first = true;
-      for (const auto& f : fields_) {
-        vals_.clear();
-        dissect::field_values(pkt_, m, data, f, vals_);
-        if (vals_.empty()) continue;
-        if (!first) text_ += ',';
-        first = false;
-        util::append_json_string(text_, f);
-        text_ += ':';
-        if (vals_.size() == 1) {
-          util::append_json_string(text_, vals_[0]);
-        } else {
-          text_ += '[';
-          for (std::size_t k = 0; k < vals_.size(); ++k) {
-            if (k) text_ += ',';
-            util::append_json_string(text_, vals_[k]);
-          }
-          text_ += ']';
-        }
-      }
-      if (pkt_.first_anomaly != dissect::anomaly::none) {
-        if (!first) text_ += ',';
-        text_ += "\"_anomaly\":";
-        util::append_json_string(text_, dissect::anomaly_name(pkt_.first_anomaly));
-      }
-      text_ += "}\n";
-    }
-    if (text_.size() > (1 << 16)) flush();
-  }
-
   void open_pcap(const capture::record* first) {
     const auto& info = file_->get_reader().info();
     std::uint32_t link = first ? first->link_type : (interfaces_.empty() ? 1 : interfaces_[0].link_type);
@@ -205,8 +152,7 @@ class selector final : public capture::handler {
   }
 
   const filter::filter& filter_;
-  std::vector<std::string> fields_;
-  bool tsv_;
+  packet_formatter fmt_;
   out_format format_;
   file_sink sink_;
   const capture::capture_file* file_;
@@ -217,7 +163,6 @@ class selector final : public capture::handler {
   std::uint32_t pcap_link_ = 0;
   std::vector<std::string> comments_;
   dissect::packet pkt_;
-  std::vector<std::string> vals_;
   std::string text_;
   std::uint64_t number_ = 0;
   std::uint64_t selected_ = 0;

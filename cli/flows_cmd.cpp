@@ -161,6 +161,7 @@ int cmd_flows(const std::string& path, const std::string& format) {
     r.num("rtt", seconds(std::int64_t{f.rtt_syn_synack_ns} + f.rtt_synack_ack_ns), rtt);
     r.num("rtt_syn_synack", seconds(f.rtt_syn_synack_ns), f.rtt_syn_synack_ns != 0);
     r.num("rtt_synack_ack", seconds(f.rtt_synack_ack_ns), rtt);
+    r.num("flow_id", id);  // what `pcapscope follow FILE FLOW` takes
     emit(out, r, tsv, id == 1);
     if (out.size() > (1 << 16)) {
       std::fwrite(out.data(), 1, out.size(), stdout);

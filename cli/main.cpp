@@ -17,8 +17,11 @@
 #include "pcapscope/dissect/fields.hpp"
 #include "pcapscope/flow/flow.hpp"
 #include "pcapscope/util/json.hpp"
+#include "packet_format.hpp"
 #include "flows_cmd.hpp"
 #include "filter_cmd.hpp"
+#include "follow_cmd.hpp"
+#include "dns_cmd.hpp"
 
 namespace {
 
@@ -41,9 +44,15 @@ constexpr const char* kUsage =
     "                          id.orig_h, conn_state, history, community_id, ...) + TCP metrics\n"
     "  endpoints FILE [--format ndjson|tsv]\n"
     "                          per IP and MAC address: packets, bytes, flows, first/last seen\n"
+    "  dns FILE [--format ndjson|tsv]\n"
+    "                          one record per DNS query/response pair with Zeek dns.log field\n"
+    "                          names (ts, uid, query, qtype_name, rcode_name, answers, TTLs, rtt...)\n"
     "  filter FILE EXPR [-o OUT.pcap|OUT.pcapng] [--format ndjson|tsv] [--fields f1,f2,...]\n"
     "                          packets matching a Wireshark display filter (4.0 subset), printed\n"
     "                          like `packets` or written with -o (exit 2 on a bad filter)\n"
+    "  follow FILE FLOW [--format hex|raw|json]\n"
+    "                          one flow's client and server bytes in order (TCP reassembled);\n"
+    "                          FLOW is the flow_id or uid printed by `flows`\n"
     "\n"
     "FILE may be a .pcap or .pcapng file, optionally gzip-compressed, or - for stdin.\n"
     "Exit status: 0 ok (warnings on stderr), 1 a file could not be read (partial results are\n"
@@ -262,65 +271,15 @@ int cmd_info(const std::vector<std::string>& files, bool json) {
 // Streams packets through the dissectors and prints the requested fields.
 class packets_printer : public capture::handler {
  public:
-  packets_printer(std::vector<std::string> fields, bool tsv) : fields_(std::move(fields)), tsv_(tsv) {
+  packets_printer(std::vector<std::string> fields, bool tsv) : fmt_(std::move(fields), tsv) {
     out_.reserve(1 << 16);
-    if (tsv_) {
-      for (std::size_t i = 0; i < fields_.size(); ++i) {
-        out_ += i ? "\t" : "";
-        out_ += fields_[i];
-      }
-      out_ += '\n';
-    }
+    out_ += fmt_.header();
   }
   ~packets_printer() override { flush(); }
 
   void on_record(const capture::record& r) override {
-    ++number_;
     dissect::dissect(r.data, r.link_type, pkt_, r.origlen);
-    dissect::frame_meta m = dissect::meta_from_record(r, number_);
-    // The flow table gives the TCP sequence bases for relative Seq/Ack, as Wireshark shows.
-    auto t = flows_.track(r, pkt_);
-    if (t.id != 0) flow::set_tcp_context(flows_.get(t.id), t.from_orig, m);
-    if (tsv_) {
-      for (std::size_t i = 0; i < fields_.size(); ++i) {
-        vals_.clear();
-        dissect::field_values(pkt_, m, r.data, fields_[i], vals_);
-        if (i) out_ += '\t';
-        for (std::size_t k = 0; k < vals_.size(); ++k) {
-          if (k) out_ += ',';
-          out_ += vals_[k];
-        }
-      }
-      out_ += '\n';
-    } else {
-      out_ += '{';
-      bool first = true;
-      for (const auto& f : fields_) {
-        vals_.clear();
-        dissect::field_values(pkt_, m, r.data, f, vals_);
-        if (vals_.empty()) continue;
-        if (!first) out_ += ',';
-        first = false;
-        util::append_json_string(out_, f);
-        out_ += ':';
-        if (vals_.size() == 1) {
-          util::append_json_string(out_, vals_[0]);
-        } else {
-          out_ += '[';
-          for (std::size_t k = 0; k < vals_.size(); ++k) {
-            if (k) out_ += ',';
-            util::append_json_string(out_, vals_[k]);
-          }
-          out_ += ']';
-        }
-      }
-      if (pkt_.first_anomaly != dissect::anomaly::none) {
-        if (!first) out_ += ',';
-        out_ += "\"_anomaly\":";
-        util::append_json_string(out_, dissect::anomaly_name(pkt_.first_anomaly));
-      }
-      out_ += "}\n";
-    }
+    fmt_.append(pkt_, fmt_.observe(r, pkt_, ++number_), r.data, out_);
     if (out_.size() > (1 << 16)) flush();
   }
 
@@ -330,12 +289,9 @@ class packets_printer : public capture::handler {
   }
 
  private:
-  std::vector<std::string> fields_;
-  bool tsv_;
+  cli::packet_formatter fmt_;
   std::uint64_t number_ = 0;
   dissect::packet pkt_;
-  flow::flow_tracker flows_;
-  std::vector<std::string> vals_;
   std::string out_;
 };
 
@@ -490,6 +446,7 @@ int main(int argc, char** argv) {
   }
   std::string cmd = args[0];
   if (cmd == "filter") return cli::cmd_filter(std::vector<std::string>(args.begin() + 1, args.end()));
+  if (cmd == "follow") return cli::cmd_follow(std::vector<std::string>(args.begin() + 1, args.end()));
   bool json = false;
   std::string format = "ndjson", fields;
   std::vector<std::string> files;
@@ -533,6 +490,13 @@ int main(int argc, char** argv) {
       return 2;
     }
     return cmd == "flows" ? cli::cmd_flows(files[0], format) : cli::cmd_endpoints(files[0], format);
+  }
+  if (cmd == "dns") {
+    if (files.size() != 1) {
+      std::fprintf(stderr, "pcapscope dns: give exactly one FILE\n%s", kUsage);
+      return 2;
+    }
+    return cli::cmd_dns(files[0], format);
   }
   std::fprintf(stderr, "pcapscope: unknown command \"%s\"\n%s", cmd.c_str(), kUsage);
   return 2;

@@ -8,7 +8,7 @@ target=${1:?usage: tests/fuzz/run.sh TARGET SECONDS}
 secs=${2:-60}
 out=build/fuzz
 mkdir -p "$out" "tests/fuzz/corpus/$target" tests/fuzz/crashes
-srcs=$(ls core/src/capture/{types,detect,reader,linktype,summary_json}.cpp core/src/util/json.cpp core/src/writer/writer.cpp core/src/dissect/*.cpp core/src/index/*.cpp)
+srcs=$(ls core/src/capture/{types,detect,reader,linktype,summary_json}.cpp core/src/util/json.cpp core/src/writer/writer.cpp core/src/dissect/*.cpp core/src/index/*.cpp core/src/reassembly/ip_defrag.cpp core/src/flow/*.cpp core/src/util/sha1.cpp core/src/app/*.cpp)
 clang++-14 -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
   -Icore/include "tests/fuzz/${target}.cpp" $srcs -o "$out/$target"
 work="$out/corpus-$target"

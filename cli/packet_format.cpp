@@ -1,0 +1,73 @@
+// Packet records for `pcapscope packets` and `pcapscope filter` (see packet_format.hpp).
+#include "packet_format.hpp"
+
+#include "pcapscope/util/json.hpp"
+
+namespace pcapscope::cli {
+
+packet_formatter::packet_formatter(std::vector<std::string> fields, bool tsv)
+    : fields_(std::move(fields)), tsv_(tsv) {}
+
+std::string packet_formatter::header() const {
+  if (!tsv_) return {};
+  std::string h;
+  for (std::size_t i = 0; i < fields_.size(); ++i) {
+    if (i) h += '\t';
+    h += fields_[i];
+  }
+  return h + '\n';
+}
+
+dissect::frame_meta packet_formatter::observe(const capture::record& r, const dissect::packet& p,
+                                              std::uint64_t number) {
+  dissect::frame_meta m = dissect::meta_from_record(r, number);
+  auto t = flows_.track(r, p);
+  if (t.id != 0) flow::set_tcp_context(flows_.get(t.id), t.from_orig, m);
+  return m;
+}
+
+void packet_formatter::append(const dissect::packet& p, const dissect::frame_meta& m, util::bytes data,
+                              std::string& out) {
+  if (tsv_) {
+    for (std::size_t i = 0; i < fields_.size(); ++i) {
+      vals_.clear();
+      dissect::field_values(p, m, data, fields_[i], vals_);
+      if (i) out += '\t';
+      for (std::size_t k = 0; k < vals_.size(); ++k) {
+        if (k) out += ',';
+        out += vals_[k];
+      }
+    }
+    out += '\n';
+    return;
+  }
+  out += '{';
+  bool first = true;
+  for (const auto& f : fields_) {
+    vals_.clear();
+    dissect::field_values(p, m, data, f, vals_);
+    if (vals_.empty()) continue;
+    if (!first) out += ',';
+    first = false;
+    util::append_json_string(out, f);
+    out += ':';
+    if (vals_.size() == 1) {
+      util::append_json_string(out, vals_[0]);
+    } else {
+      out += '[';
+      for (std::size_t k = 0; k < vals_.size(); ++k) {
+        if (k) out += ',';
+        util::append_json_string(out, vals_[k]);
+      }
+      out += ']';
+    }
+  }
+  if (p.first_anomaly != dissect::anomaly::none) {
+    if (!first) out += ',';
+    out += "\"_anomaly\":";
+    util::append_json_string(out, dissect::anomaly_name(p.first_anomaly));
+  }
+  out += "}\n";
+}
+
+}  // namespace pcapscope::cli

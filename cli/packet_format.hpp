@@ -1,0 +1,36 @@
+// One packet as a `pcapscope packets` / `pcapscope filter` record (TSV line or NDJSON object),
+// with Wireshark's TCP context (relative Seq/Ack, scaled windows) from a flow table.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "pcapscope/capture/types.hpp"
+#include "pcapscope/dissect/fields.hpp"
+#include "pcapscope/flow/flow.hpp"
+
+namespace pcapscope::cli {
+
+/// Formats packets with the chosen fields; keeps the flow table the TCP context comes from.
+class packet_formatter {
+ public:
+  /// `fields`: Wireshark field names; `tsv`: tab-separated values, else NDJSON.
+  packet_formatter(std::vector<std::string> fields, bool tsv);
+
+  /// The TSV header line (empty for NDJSON).
+  std::string header() const;
+  /// Frame facts of packet `number` (1-based), with TCP context. Call it for every packet,
+  /// printed or not, so the flow table sees the whole capture in order.
+  dissect::frame_meta observe(const capture::record& r, const dissect::packet& p, std::uint64_t number);
+  /// Appends the record of one packet to `out`.
+  void append(const dissect::packet& p, const dissect::frame_meta& m, util::bytes data, std::string& out);
+
+ private:
+  std::vector<std::string> fields_;
+  bool tsv_;
+  flow::flow_tracker flows_;
+  std::vector<std::string> vals_;
+};
+
+}  // namespace pcapscope::cli

@@ -1,0 +1,207 @@
+// TCP stream reassembly: per-direction in-order byte delivery to a consumer, with bounded
+// out-of-order buffering, gap markers, overlap policy and a termination reason per stream.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "pcapscope/util/bytes.hpp"
+
+namespace pcapscope::reassembly {
+
+/// Why a direction of a stream ended.
+enum class stream_end : std::uint8_t {
+  none,            ///< still open
+  fin,             ///< FIN reached (all bytes before it delivered, holes as gaps)
+  rst,             ///< a RST from either side
+  cap,             ///< the global buffering cap was hit: the stream was abandoned
+  end_of_capture,  ///< `finish` was called while still open
+};
+
+/// Stable name of a termination reason ("fin", "rst", "cap", "end_of_capture", "none").
+const char* stream_end_name(stream_end e) noexcept;
+
+/// Receives a stream's bytes in order. Direction 0 is the originator (client), 1 the responder.
+class stream_consumer {
+ public:
+  virtual ~stream_consumer() = default;
+  /// In-order bytes of direction `dir`; `tag` is what the caller passed with the segment that
+  /// carried them (e.g. the packet number). The view is valid only during the call.
+  virtual void on_data(int dir, util::bytes data, std::uint64_t tag) = 0;
+  /// `length` bytes of direction `dir` are missing (not captured, or skipped to respect a cap);
+  /// the next `on_data` continues after them, so parsers can resynchronize.
+  virtual void on_gap(int dir, std::uint64_t length, std::uint64_t tag) = 0;
+  /// Direction `dir` ended; called exactly once per direction.
+  virtual void on_close(int dir, stream_end reason) = 0;
+};
+
+/// Caps on what a stream may buffer. Buffered segments are charged their bytes plus
+/// `segment_overhead`, so many tiny segments cannot exceed the caps either.
+struct tcp_limits {
+  std::size_t max_buffered_per_direction = 4u << 20;  ///< out-of-order bytes held per direction
+  std::size_t max_buffered_total = 256u << 20;         ///< over all streams sharing a `tcp_budget`
+  std::size_t segment_overhead = 64;                   ///< bookkeeping charged per held segment
+  /// Bytes most recently delivered per direction kept to compare retransmissions of delivered
+  /// bytes against (a differing one is an `overlap_conflicts` anomaly); 0: only held bytes are
+  /// compared. Off by default in a whole-capture pass, where copying every delivered byte would
+  /// cost more than the rest of reassembly (bench/README.md); follow turns it on. The windows
+  /// are charged to the shared budget and take at most half of it (beyond that, none).
+  std::size_t recheck_window = 0;
+  /// Skip forward (gap) when the peer acknowledges bytes that were never seen.
+  bool gap_on_ack = true;
+};
+
+/// Buffered-bytes accounting shared by the streams of one pass (the global cap).
+struct tcp_budget {
+  std::size_t used = 0;  ///< bytes charged by all streams
+  std::size_t peak = 0;  ///< highest `used` seen
+};
+
+/// Per-stream (and, summed, per-pass) anomaly and activity counters.
+struct tcp_stream_counters {
+  std::uint64_t segments = 0;          ///< segments offered
+  std::uint64_t bytes_delivered = 0;   ///< bytes passed to on_data
+  std::uint64_t out_of_order = 0;      ///< segments buffered because they arrived early
+  std::uint64_t retransmissions = 0;   ///< segments carrying only bytes already delivered or held
+  std::uint64_t overlaps = 0;          ///< segments partly overlapping delivered or held bytes
+  std::uint64_t overlap_conflicts = 0; ///< overlaps/retransmissions whose bytes differ (first kept)
+  std::uint64_t gaps = 0;              ///< gap markers delivered
+  std::uint64_t gap_bytes = 0;         ///< bytes covered by gap markers
+  std::uint64_t cap_hits = 0;          ///< per-direction cap reached (forced gap)
+  std::uint64_t global_cap_hits = 0;   ///< global cap reached (stream abandoned)
+  std::uint64_t after_close = 0;       ///< segments ignored because their direction had ended
+  std::uint64_t before_start = 0;      ///< segments entirely before a mid-stream start
+
+  /// Adds `o` to these counters.
+  void add(const tcp_stream_counters& o) noexcept;
+};
+
+/// TCP flag bits as in the header (`dissect::tcp_fields::flags`).
+enum tcp_flag : std::uint16_t { tcp_fin = 0x01, tcp_syn = 0x02, tcp_rst = 0x04, tcp_ack = 0x10 };
+
+/// One TCP segment as the stream needs it.
+struct tcp_segment_view {
+  std::uint32_t seq = 0;       ///< sequence number
+  std::uint32_t ack = 0;       ///< acknowledgment number (used when `flags & tcp_ack`)
+  std::uint16_t flags = 0;     ///< header flags
+  std::uint32_t wire_len = 0;  ///< payload length on the wire (tcp.len)
+  util::bytes data;            ///< captured payload (a prefix of the wire payload)
+  std::uint64_t tag = 0;       ///< passed back with the bytes (e.g. packet number)
+};
+
+/// Reassembles both directions of one TCP connection. Policy: each direction starts at its SYN
+/// (seq + 1) or, picked up mid-way, at the first sequence number seen; sequence numbers are
+/// compared modulo 2^32 relative to the next expected byte (64-bit stream offsets, so wraps are
+/// followed); in-order bytes are delivered straight from the segment (no copy); early segments
+/// are copied and held until the hole before them fills, the peer acknowledges past the hole
+/// (gap; never past the highest byte seen from that side), a cap is hit (gap) or the stream
+/// ends (gap); the first bytes seen for an offset win, differing later copies are counted as
+/// `overlap_conflicts`. A FIN ends its direction once every
+/// byte before it was delivered; a RST ends both, except a RST before any payload (a refused
+/// attempt, which a retried SYN may follow in the same flow): that one only makes `finish` end
+/// the stream with `rst`.
+class tcp_stream {
+ public:
+  /// `c` must outlive the stream; `budget` (may be null) is shared with other streams for the
+  /// global cap.
+  explicit tcp_stream(stream_consumer* c, const tcp_limits& limits = {}, tcp_budget* budget = nullptr);
+  /// Frees what is held (without calling the consumer) and returns it to the budget.
+  ~tcp_stream();
+  tcp_stream(const tcp_stream&) = delete;
+  tcp_stream& operator=(const tcp_stream&) = delete;
+
+  /// Offers a segment sent in direction `dir` (0 originator, 1 responder).
+  void add(int dir, const tcp_segment_view& s);
+  /// Ends the capture: held bytes are delivered (holes as gaps), open directions closed with
+  /// `fin` (FIN seen) or `end_of_capture`. Idempotent.
+  void finish();
+
+  /// True once both directions have ended.
+  bool closed() const noexcept { return dirs_[0].end != stream_end::none && dirs_[1].end != stream_end::none; }
+  /// How direction `dir` ended (`none` while open).
+  stream_end end_reason(int dir) const noexcept { return dirs_[dir].end; }
+  /// Bytes currently held out of order, both directions (recheck windows not included).
+  std::size_t buffered() const noexcept { return dirs_[0].charged + dirs_[1].charged; }
+  /// Counters of this stream.
+  const tcp_stream_counters& counters() const noexcept { return counters_; }
+
+ private:
+  struct held {
+    std::unique_ptr<std::uint8_t[]> data;
+    std::uint32_t len = 0;
+    std::uint64_t tag = 0;
+  };
+  struct direction {
+    bool started = false;
+    bool fin_seen = false;
+    bool no_recent = false;       // no room for the recheck window: go without
+    stream_end end = stream_end::none;
+    std::uint32_t next_seq = 0;   // sequence number of next_off
+    std::uint64_t next_off = 0;   // stream offset of the next byte to deliver
+    std::uint64_t fin_off = 0;    // offset of the FIN octet
+    std::uint64_t max_end = 0;    // highest stream offset this side was seen sending up to
+    std::uint64_t recent_len = 0; // valid bytes in `recent` (ending at next_off)
+    std::size_t charged = 0;      // bytes charged to the caps
+    std::map<std::uint64_t, held> early;  // offset -> held segment (non-overlapping)
+    std::unique_ptr<std::uint8_t[]> recent;  // ring of the last delivered bytes
+  };
+
+  void deliver(int dir, util::bytes data, std::uint64_t tag);
+  void gap(int dir, std::uint64_t length, std::uint64_t tag);
+  void drain(int dir);
+  void skip_to(int dir, std::uint64_t off, std::uint64_t tag);
+  void flush_all(int dir);
+  void close(int dir, stream_end reason);
+  void check_fin(int dir);
+  bool compare_delivered(const direction& d, std::uint64_t off, util::bytes data) const noexcept;
+  void hold(int dir, std::uint64_t off, util::bytes data, std::uint64_t tag);
+  void release(direction& d, std::size_t n) noexcept;
+  void drop_recent(direction& d) noexcept;
+
+  stream_consumer* consumer_;
+  tcp_limits limits_;
+  tcp_budget* budget_;
+  direction dirs_[2];
+  tcp_stream_counters counters_;
+  bool rst_before_data_ = false;  // a RST came before any payload (a refused attempt)
+};
+
+/// Streams of many flows in one pass, found by flow id (as `flow::flow_tracker` assigns),
+/// sharing one consumer and one global budget. Streams are created on a flow's first TCP
+/// segment and freed when both directions end.
+class tcp_reassembler {
+ public:
+  /// `c` receives every stream's events (`current_flow()` tells whose); must outlive this.
+  explicit tcp_reassembler(stream_consumer* c, tcp_limits limits = {});
+  /// Frees the streams still open (call `finish` first to have them delivered and closed).
+  ~tcp_reassembler();
+  tcp_reassembler(const tcp_reassembler&) = delete;
+  tcp_reassembler& operator=(const tcp_reassembler&) = delete;
+
+  /// Offers a segment of flow `flow_id` (1-based) in direction `dir`.
+  void add(std::uint32_t flow_id, int dir, const tcp_segment_view& s);
+  /// Finishes every open stream (end of capture).
+  void finish();
+  /// The flow whose stream is calling the consumer.
+  std::uint32_t current_flow() const noexcept { return current_; }
+  /// Counters summed over all streams (freed ones included).
+  tcp_stream_counters counters() const noexcept;
+  /// Streams currently open.
+  std::size_t open_streams() const noexcept { return open_; }
+  /// The global budget (bytes held now and at peak).
+  const tcp_budget& budget() const noexcept { return budget_; }
+
+ private:
+  stream_consumer* consumer_;
+  tcp_limits limits_;
+  tcp_budget budget_;
+  std::vector<std::unique_ptr<tcp_stream>> streams_;  // by flow id
+  std::vector<std::uint8_t> finished_;                 // 1: the flow's stream ended and was freed
+  tcp_stream_counters done_;  // counters of freed streams
+  std::uint32_t current_ = 0;
+  std::size_t open_ = 0;
+};
+
+}  // namespace pcapscope::reassembly

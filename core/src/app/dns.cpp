@@ -1,0 +1,936 @@
+// DNS message parser (names with bounded decompression, typed RDATA, EDNS), locating DNS in
+// packets (UDP 53/5353/5355, TCP 53 within one segment) and the dns.log builder.
+#include "pcapscope/app/dns.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "pcapscope/index/index.hpp"
+
+namespace pcapscope::app {
+
+namespace {
+
+using util::bytes;
+using util::load_be16;
+using util::load_be32;
+
+// The result of walking one name.
+struct name_walk {
+  std::uint32_t end = dns_no_name;  // offset just after the name where it started (dns_no_name:
+                                    // unknown, the walk failed before leaving the first segment)
+  dns_anomaly_at problem;           // none when the name is valid
+};
+
+// Walks the name at `off`, calling `on_label(label)` for each label in order. Compression
+// pointers must point before the start of the segment being read (so every jump goes strictly
+// backwards and a walk ends after at most size/2 jumps); their number and the name's wire
+// length are capped.
+template <class F>
+name_walk walk_name(bytes d, std::uint32_t off, F&& on_label) noexcept {
+  name_walk w;
+  std::size_t pos = off, seg_start = off, wire = 0, jumps = 0;
+  auto fail = [&](dns_anomaly a, std::size_t at) {
+    w.problem = {a, static_cast<std::uint32_t>(at)};
+    return w;
+  };
+  for (;;) {
+    if (pos >= d.size()) return fail(dns_anomaly::truncated_name, pos);
+    std::uint8_t b = d[pos];
+    if (b == 0) {
+      if (w.end == dns_no_name) w.end = static_cast<std::uint32_t>(pos + 1);
+      return w;
+    }
+    switch (b & 0xC0) {
+      case 0xC0: {
+        if (pos + 1 >= d.size()) return fail(dns_anomaly::truncated_name, pos);
+        std::size_t ptr = (std::size_t{b & 0x3Fu} << 8) | d[pos + 1];
+        if (w.end == dns_no_name) w.end = static_cast<std::uint32_t>(pos + 2);
+        if (ptr > pos) return fail(dns_anomaly::name_pointer_forward, pos);
+        if (ptr >= seg_start) return fail(dns_anomaly::name_loop, pos);
+        if (++jumps > dns_max_pointer_jumps) return fail(dns_anomaly::name_too_many_pointers, pos);
+        pos = seg_start = ptr;
+        break;
+      }
+      case 0x40:
+      case 0x80:
+        return fail(dns_anomaly::bad_label_type, pos);
+      default: {
+        std::size_t len = b;
+        if (pos + 1 + len > d.size()) return fail(dns_anomaly::truncated_name, pos);
+        wire += 1 + len;
+        if (wire + 1 > dns_max_name_wire) return fail(dns_anomaly::name_too_long, pos);
+        on_label(d.subspan(pos + 1, len));
+        pos += 1 + len;
+      }
+    }
+  }
+}
+
+// Checks a name inside RDATA that must start at `off` and end at or before `limit`; returns the
+// offset after it in `end`.
+dns_anomaly_at rdata_name(bytes d, std::uint32_t off, std::uint32_t limit, std::uint32_t& end) noexcept {
+  if (off >= limit) return {dns_anomaly::bad_rdata, off};
+  auto w = walk_name(d, off, [](bytes) {});
+  if (w.problem.code != dns_anomaly::none) return w.problem;
+  if (w.end > limit) return {dns_anomaly::bad_rdata, off};
+  end = w.end;
+  return {};
+}
+
+// Validates the SvcParams of an SVCB/HTTPS record.
+bool svc_params_ok(bytes p) noexcept {
+  std::size_t pos = 0;
+  while (pos < p.size()) {
+    if (p.size() - pos < 4) return false;
+    std::uint16_t key = load_be16(&p[pos]);
+    std::size_t len = load_be16(&p[pos + 2]);
+    pos += 4;
+    if (p.size() - pos < len) return false;
+    bytes v = p.subspan(pos, len);
+    switch (key) {
+      case svc_alpn: {
+        if (v.empty()) return false;
+        std::size_t i = 0;
+        while (i < v.size()) {
+          if (v[i] == 0 || i + 1 + v[i] > v.size()) return false;
+          i += 1 + v[i];
+        }
+        break;
+      }
+      case svc_port:
+        if (len != 2) return false;
+        break;
+      case svc_ipv4hint:
+        if (len == 0 || len % 4) return false;
+        break;
+      case svc_ipv6hint:
+        if (len == 0 || len % 16) return false;
+        break;
+      case svc_no_default_alpn:
+        if (len != 0) return false;
+        break;
+      default:
+        break;
+    }
+    pos += len;
+  }
+  return true;
+}
+
+// Decodes RDATA; returns the first problem (none when fine).
+dns_anomaly_at decode(const dns_message& m, const dns_rr& rr, dns_rdata& out) noexcept {
+  out = dns_rdata{};
+  out.type = rr.type;
+  bytes d = m.data;
+  if (std::size_t{rr.rdata_offset} + rr.rdata_length > d.size()) return {dns_anomaly::truncated_record, rr.rdata_offset};
+  const std::uint32_t off = rr.rdata_offset;
+  const std::uint32_t limit = off + rr.rdata_length;
+  bytes rd = d.subspan(off, rr.rdata_length);
+  out.raw = rd;
+  const dns_anomaly_at bad{dns_anomaly::bad_rdata, off};
+  std::uint32_t end = 0;
+  switch (rr.type) {
+    case dns_a:
+    case dns_aaaa: {
+      std::size_t want = rr.type == dns_a ? 4 : 16;
+      if (rd.size() != want) return bad;
+      std::copy(rd.begin(), rd.end(), out.addr.begin());
+      out.addr_len = static_cast<std::uint8_t>(want);
+      return {};
+    }
+    case dns_ns:
+    case dns_cname:
+    case dns_ptr:
+    case dns_dname: {
+      auto p = rdata_name(d, off, limit, end);
+      if (p.code != dns_anomaly::none) return p;
+      out.target = off;
+      return end == limit ? dns_anomaly_at{} : bad;
+    }
+    case dns_mx: {
+      if (rd.size() < 3) return bad;
+      out.priority = load_be16(&rd[0]);
+      auto p = rdata_name(d, off + 2, limit, end);
+      if (p.code != dns_anomaly::none) return p;
+      out.target = off + 2;
+      return end == limit ? dns_anomaly_at{} : bad;
+    }
+    case dns_srv: {
+      if (rd.size() < 7) return bad;
+      out.priority = load_be16(&rd[0]);
+      out.weight = load_be16(&rd[2]);
+      out.port = load_be16(&rd[4]);
+      auto p = rdata_name(d, off + 6, limit, end);
+      if (p.code != dns_anomaly::none) return p;
+      out.target = off + 6;
+      return end == limit ? dns_anomaly_at{} : bad;
+    }
+    case dns_soa: {
+      auto p = rdata_name(d, off, limit, end);
+      if (p.code != dns_anomaly::none) return p;
+      out.target = off;
+      std::uint32_t rname = end;
+      p = rdata_name(d, rname, limit, end);
+      if (p.code != dns_anomaly::none) return p;
+      out.rname = rname;
+      if (limit - end != 20) return bad;
+      const std::uint8_t* q = d.data() + end;
+      out.serial = load_be32(q);
+      out.refresh = load_be32(q + 4);
+      out.retry = load_be32(q + 8);
+      out.expire = load_be32(q + 12);
+      out.minimum = load_be32(q + 16);
+      return {};
+    }
+    case dns_txt: {
+      std::size_t i = 0;
+      while (i < rd.size()) {
+        if (i + 1 + rd[i] > rd.size()) return bad;
+        i += 1 + rd[i];
+      }
+      out.strings = rd;
+      return {};
+    }
+    case dns_caa: {
+      if (rd.size() < 2) return bad;
+      out.caa_flags = rd[0];
+      std::size_t tl = rd[1];
+      if (tl == 0 || 2 + tl > rd.size()) return bad;
+      out.caa_tag = rd.subspan(2, tl);
+      out.caa_value = rd.subspan(2 + tl);
+      return {};
+    }
+    case dns_svcb:
+    case dns_https: {
+      if (rd.size() < 3) return bad;
+      out.priority = load_be16(&rd[0]);
+      auto p = rdata_name(d, off + 2, limit, end);
+      if (p.code != dns_anomaly::none) return p;
+      out.target = off + 2;
+      out.svc_params = d.subspan(end, limit - end);
+      return svc_params_ok(out.svc_params) ? dns_anomaly_at{} : bad;
+    }
+    case dns_opt: {
+      std::size_t i = 0;
+      while (i < rd.size()) {
+        if (rd.size() - i < 4) return bad;
+        std::size_t len = load_be16(&rd[i + 2]);
+        if (rd.size() - i - 4 < len) return bad;
+        i += 4 + len;
+      }
+      return {};
+    }
+    default:
+      return {};
+  }
+}
+
+// Fills EDNS facts from an OPT record.
+bool read_opt(const dns_message& m, const dns_rr& rr, dns_edns& e) noexcept {
+  e.present = true;
+  e.udp_size = rr.klass;
+  e.ext_rcode = static_cast<std::uint8_t>(rr.ttl >> 24);
+  e.version = static_cast<std::uint8_t>(rr.ttl >> 16);
+  e.do_bit = (rr.ttl & 0x8000) != 0;
+  bytes rd = m.data.subspan(rr.rdata_offset, rr.rdata_length);
+  std::size_t i = 0;
+  bool ok = true;
+  while (rd.size() - i >= 4) {
+    std::uint16_t code = load_be16(&rd[i]);
+    std::size_t len = load_be16(&rd[i + 2]);
+    if (rd.size() - i - 4 < len) return false;
+    bytes v = rd.subspan(i + 4, len);
+    if (code == 8) {  // client subnet (RFC 7871)
+      if (v.size() < 4) {
+        ok = false;
+      } else {
+        e.has_ecs = true;
+        e.ecs_family = load_be16(&v[0]);
+        e.ecs_source_prefix = v[2];
+        e.ecs_scope_prefix = v[3];
+        std::size_t n = v.size() - 4;
+        std::size_t max = e.ecs_family == 1 ? 4 : e.ecs_family == 2 ? 16 : 0;
+        std::size_t want = (std::size_t{e.ecs_source_prefix} + 7) / 8;
+        if (n > max || n != want) ok = false;
+        std::copy_n(v.begin() + 4, std::min<std::size_t>(n, 16), e.ecs_address.begin());
+      }
+    }
+    i += 4 + len;
+  }
+  return ok && i == rd.size();
+}
+
+void add_anomaly(dns_message& m, dns_anomaly_at a) noexcept {
+  if (m.anomaly_count < dns_max_anomalies) m.anomalies[m.anomaly_count] = a;
+  if (m.anomaly_count < 255) ++m.anomaly_count;
+}
+
+void append_escaped_label(bytes label, std::string& out) {
+  static const char* hexd = "0123456789abcdef";
+  for (std::uint8_t c : label) {
+    if (c == '.' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c > 0x20 && c < 0x7F) {
+      out += static_cast<char>(c);
+    } else {
+      out += "\\x";
+      out += hexd[c >> 4];
+      out += hexd[c & 15];
+    }
+  }
+}
+
+void append_address(const std::uint8_t* a, std::size_t len, std::string& out) {
+  std::array<std::uint8_t, 16> x{};
+  std::copy_n(a, len, x.begin());
+  out += flow::format_address(x, len == 16);
+}
+
+void append_char_string(bytes s, std::string& out) {
+  out += '"';
+  for (std::uint8_t c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c >= 0x20 && c < 0x7F) {
+      out += static_cast<char>(c);
+    } else {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\%03u", c);
+      out += buf;
+    }
+  }
+  out += '"';
+}
+
+void append_target(const dns_message& m, std::uint32_t off, std::string& out) {
+  std::size_t before = out.size();
+  m.name_text(off, out);
+  if (out.size() == before) out += '.';
+}
+
+}  // namespace
+
+std::string_view dns_anomaly_name(dns_anomaly a) noexcept {
+  switch (a) {
+    case dns_anomaly::none: return "none";
+    case dns_anomaly::truncated_header: return "dns.truncated_header";
+    case dns_anomaly::truncated_name: return "dns.truncated_name";
+    case dns_anomaly::name_loop: return "dns.name_loop";
+    case dns_anomaly::name_pointer_forward: return "dns.name_pointer_forward";
+    case dns_anomaly::name_too_many_pointers: return "dns.name_too_many_pointers";
+    case dns_anomaly::name_too_long: return "dns.name_too_long";
+    case dns_anomaly::bad_label_type: return "dns.bad_label_type";
+    case dns_anomaly::truncated_record: return "dns.truncated_record";
+    case dns_anomaly::bad_count: return "dns.bad_count";
+    case dns_anomaly::bad_rdata: return "dns.bad_rdata";
+    case dns_anomaly::trailing_data: return "dns.trailing_data";
+    case dns_anomaly::too_many_records: return "dns.too_many_records";
+    case dns_anomaly::multiple_opt: return "dns.multiple_opt";
+    case dns_anomaly::tcp_partial: return "dns.tcp_partial";
+    case dns_anomaly::tcp_short_length: return "dns.tcp_short_length";
+    case dns_anomaly::count_: break;
+  }
+  return "dns.unknown";
+}
+
+std::string_view dns_type_name(std::uint16_t t) noexcept {
+  switch (t) {
+    case 1: return "A";
+    case 2: return "NS";
+    case 3: return "MD";
+    case 4: return "MF";
+    case 5: return "CNAME";
+    case 6: return "SOA";
+    case 7: return "MB";
+    case 8: return "MG";
+    case 9: return "MR";
+    case 10: return "NULL";
+    case 11: return "WKS";
+    case 12: return "PTR";
+    case 13: return "HINFO";
+    case 14: return "MINFO";
+    case 15: return "MX";
+    case 16: return "TXT";
+    case 17: return "RP";
+    case 18: return "AFSDB";
+    case 24: return "SIG";
+    case 25: return "KEY";
+    case 28: return "AAAA";
+    case 29: return "LOC";
+    case 33: return "SRV";
+    case 35: return "NAPTR";
+    case 36: return "KX";
+    case 37: return "CERT";
+    case 39: return "DNAME";
+    case 41: return "OPT";
+    case 42: return "APL";
+    case 43: return "DS";
+    case 44: return "SSHFP";
+    case 45: return "IPSECKEY";
+    case 46: return "RRSIG";
+    case 47: return "NSEC";
+    case 48: return "DNSKEY";
+    case 49: return "DHCID";
+    case 50: return "NSEC3";
+    case 51: return "NSEC3PARAM";
+    case 52: return "TLSA";
+    case 53: return "SMIMEA";
+    case 55: return "HIP";
+    case 59: return "CDS";
+    case 60: return "CDNSKEY";
+    case 61: return "OPENPGPKEY";
+    case 62: return "CSYNC";
+    case 63: return "ZONEMD";
+    case 64: return "SVCB";
+    case 65: return "HTTPS";
+    case 99: return "SPF";
+    case 249: return "TKEY";
+    case 250: return "TSIG";
+    case 251: return "IXFR";
+    case 252: return "AXFR";
+    case 253: return "MAILB";
+    case 254: return "MAILA";
+    case 255: return "*";
+    case 256: return "URI";
+    case 257: return "CAA";
+    case 32769: return "DLV";
+    default: return {};
+  }
+}
+
+std::string_view dns_class_name(std::uint16_t c) noexcept {
+  switch (c) {
+    case 1: return "C_INTERNET";
+    case 2: return "C_CSNET";
+    case 3: return "C_CHAOS";
+    case 4: return "C_HESIOD";
+    case 254: return "C_NONE";
+    case 255: return "C_ANY";
+    default: return {};
+  }
+}
+
+std::string_view dns_rcode_name(std::uint16_t r) noexcept {
+  switch (r) {
+    case 0: return "NOERROR";
+    case 1: return "FORMERR";
+    case 2: return "SERVFAIL";
+    case 3: return "NXDOMAIN";
+    case 4: return "NOTIMP";
+    case 5: return "REFUSED";
+    case 6: return "YXDOMAIN";
+    case 7: return "YXRRSET";
+    case 8: return "NXRRSET";
+    case 9: return "NOTAUTH";
+    case 10: return "NOTZONE";
+    case 16: return "BADVERS";
+    case 17: return "BADKEY";
+    case 18: return "BADTIME";
+    case 19: return "BADMODE";
+    case 20: return "BADNAME";
+    case 21: return "BADALG";
+    case 22: return "BADTRUNC";
+    case 23: return "BADCOOKIE";
+    default: return {};
+  }
+}
+
+bool dns_message::has(dns_anomaly a) const noexcept {
+  std::size_t n = std::min<std::size_t>(anomaly_count, dns_max_anomalies);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (anomalies[i].code == a) return true;
+  }
+  return false;
+}
+
+void dns_message::name_text(std::uint32_t offset, std::string& out) const {
+  bool first = true;
+  walk_name(data, offset, [&](bytes label) {
+    if (!first) out += '.';
+    first = false;
+    append_escaped_label(label, out);
+  });
+}
+
+bool parse_dns(bytes data, dns_message& out, bool mdns) {
+  out.data = data;
+  out.header_ok = false;
+  out.id = out.flags = 0;
+  std::fill(std::begin(out.count), std::end(out.count), 0);
+  std::fill(std::begin(out.parsed), std::end(out.parsed), 0);
+  out.records.clear();
+  out.edns = {};
+  out.anomaly_count = 0;
+  if (data.size() < 12) {
+    add_anomaly(out, {dns_anomaly::truncated_header, static_cast<std::uint32_t>(data.size())});
+    return false;
+  }
+  out.header_ok = true;
+  out.id = load_be16(&data[0]);
+  out.flags = load_be16(&data[2]);
+  for (std::size_t s = 0; s < 4; ++s) out.count[s] = load_be16(&data[4 + 2 * s]);
+  const std::size_t size = data.size();
+  std::size_t pos = 12;
+  for (int s = 0; s < 4; ++s) {
+    for (std::uint32_t i = 0; i < out.count[s]; ++i) {
+      // Work per iteration is bounded and every iteration consumes at least 5 bytes, so the
+      // counts cannot make this loop long nor allocate beyond what the bytes hold.
+      if (pos >= size) {
+        add_anomaly(out, {dns_anomaly::bad_count, static_cast<std::uint32_t>(pos)});
+        return true;
+      }
+      if (out.records.size() >= dns_max_records) {
+        add_anomaly(out, {dns_anomaly::too_many_records, static_cast<std::uint32_t>(pos)});
+        return true;
+      }
+      dns_rr rr;
+      rr.name = static_cast<std::uint32_t>(pos);
+      rr.section = static_cast<dns_section>(s);
+      auto w = walk_name(data, rr.name, [](bytes) {});
+      if (w.problem.code != dns_anomaly::none) {
+        add_anomaly(out, w.problem);
+        if (w.end == dns_no_name) return true;  // cannot tell where the record continues
+      }
+      pos = w.end;
+      std::size_t fixed = s == 0 ? 4 : 10;
+      if (size - pos < fixed) {
+        add_anomaly(out, {dns_anomaly::truncated_record, static_cast<std::uint32_t>(pos)});
+        return true;
+      }
+      rr.type = load_be16(&data[pos]);
+      rr.klass = load_be16(&data[pos + 2]);
+      if (mdns && rr.type != dns_opt) {
+        rr.cache_flush = (rr.klass & 0x8000) != 0;
+        rr.klass &= 0x7FFF;
+      }
+      if (s > 0) {
+        rr.ttl = load_be32(&data[pos + 4]);
+        rr.rdata_length = load_be16(&data[pos + 8]);
+        rr.rdata_offset = static_cast<std::uint32_t>(pos + 10);
+        if (size - pos - 10 < rr.rdata_length) {
+          add_anomaly(out, {dns_anomaly::truncated_record, static_cast<std::uint32_t>(pos)});
+          return true;
+        }
+        pos += 10 + rr.rdata_length;
+        dns_rdata rd;
+        auto p = decode(out, rr, rd);
+        rr.rdata_ok = p.code == dns_anomaly::none && w.problem.code == dns_anomaly::none;
+        if (p.code != dns_anomaly::none) add_anomaly(out, p);
+        if (rr.type == dns_opt) {
+          if (out.edns.present) {
+            add_anomaly(out, {dns_anomaly::multiple_opt, rr.name});
+          } else if (!read_opt(out, rr, out.edns)) {
+            if (p.code == dns_anomaly::none) add_anomaly(out, {dns_anomaly::bad_rdata, rr.rdata_offset});
+            rr.rdata_ok = false;
+          }
+        }
+      } else {
+        pos += 4;
+        rr.rdata_ok = w.problem.code == dns_anomaly::none;
+      }
+      out.records.push_back(rr);
+      ++out.parsed[s];
+    }
+  }
+  if (pos < size) add_anomaly(out, {dns_anomaly::trailing_data, static_cast<std::uint32_t>(pos)});
+  return true;
+}
+
+bool decode_rdata(const dns_message& m, const dns_rr& rr, dns_rdata& out) noexcept {
+  return decode(m, rr, out).code == dns_anomaly::none;
+}
+
+void rdata_text(const dns_message& m, const dns_rr& rr, std::string& out) {
+  dns_rdata d;
+  decode(m, rr, d);
+  char buf[96];
+  switch (rr.type) {
+    case dns_a:
+    case dns_aaaa:
+      if (d.addr_len) append_address(d.addr.data(), d.addr_len, out);
+      return;
+    case dns_ns:
+    case dns_cname:
+    case dns_ptr:
+    case dns_dname:
+      if (d.target != dns_no_name) append_target(m, d.target, out);
+      return;
+    case dns_mx:
+      if (d.target == dns_no_name) return;
+      out += std::to_string(d.priority) + " ";
+      append_target(m, d.target, out);
+      return;
+    case dns_srv:
+      if (d.target == dns_no_name) return;
+      std::snprintf(buf, sizeof buf, "%u %u %u ", d.priority, d.weight, d.port);
+      out += buf;
+      append_target(m, d.target, out);
+      return;
+    case dns_soa:
+      if (d.rname == dns_no_name) return;
+      append_target(m, d.target, out);
+      out += ' ';
+      append_target(m, d.rname, out);
+      std::snprintf(buf, sizeof buf, " %u %u %u %u %u", d.serial, d.refresh, d.retry, d.expire, d.minimum);
+      out += buf;
+      return;
+    case dns_txt: {
+      std::size_t i = 0;
+      bool first = true;
+      while (i < d.strings.size() && i + 1 + d.strings[i] <= d.strings.size()) {
+        if (!first) out += ' ';
+        first = false;
+        append_char_string(d.strings.subspan(i + 1, d.strings[i]), out);
+        i += 1 + d.strings[i];
+      }
+      return;
+    }
+    case dns_caa:
+      if (d.caa_tag.empty()) return;
+      out += std::to_string(d.caa_flags) + " ";
+      out += util::as_chars(d.caa_tag);
+      out += ' ';
+      append_char_string(d.caa_value, out);
+      return;
+    case dns_svcb:
+    case dns_https: {
+      if (d.target == dns_no_name) return;
+      out += std::to_string(d.priority) + " ";
+      append_target(m, d.target, out);
+      bytes p = d.svc_params;
+      std::size_t i = 0;
+      while (p.size() - i >= 4) {
+        std::uint16_t key = load_be16(&p[i]);
+        std::size_t len = load_be16(&p[i + 2]);
+        if (p.size() - i - 4 < len) break;
+        bytes v = p.subspan(i + 4, len);
+        i += 4 + len;
+        out += ' ';
+        switch (key) {
+          case svc_alpn: {
+            out += "alpn=";
+            std::size_t k = 0;
+            bool first = true;
+            while (k < v.size() && k + 1 + v[k] <= v.size()) {
+              if (!first) out += ',';
+              first = false;
+              append_escaped_label(v.subspan(k + 1, v[k]), out);
+              k += 1 + v[k];
+            }
+            break;
+          }
+          case svc_no_default_alpn: out += "no-default-alpn"; break;
+          case svc_port:
+            out += "port=";
+            if (len == 2) out += std::to_string(load_be16(v.data()));
+            break;
+          case svc_ipv4hint:
+          case svc_ipv6hint: {
+            std::size_t step = key == svc_ipv4hint ? 4 : 16;
+            out += key == svc_ipv4hint ? "ipv4hint=" : "ipv6hint=";
+            for (std::size_t k = 0; k + step <= v.size(); k += step) {
+              if (k) out += ',';
+              append_address(v.data() + k, step, out);
+            }
+            break;
+          }
+          default: {
+            out += key == svc_mandatory ? "mandatory" : key == svc_ech ? "ech" : "key" + std::to_string(key);
+            out += "=<" + std::to_string(len) + " bytes>";
+          }
+        }
+      }
+      return;
+    }
+    default:
+      std::snprintf(buf, sizeof buf, "\\# %u", rr.rdata_length);
+      out += buf;
+      return;
+  }
+}
+
+bool is_dns_port(std::uint16_t port) noexcept { return port == 53 || port == 5353 || port == 5355; }
+
+bool find_dns(bytes data, const dissect::packet& p, dns_payloads& out, std::uint32_t skip) noexcept {
+  out.count = 0;
+  out.missing = 0;
+  out.tcp = false;
+  out.sport = out.dport = 0;
+  out.problem = {};
+  int i = static_cast<int>(p.count) - 1;
+  while (i >= 0 && p.layers[static_cast<std::size_t>(i)].kind == dissect::proto::data) --i;
+  if (i < 0) return false;
+  const auto& l = p.layers[static_cast<std::size_t>(i)];
+  // Quoted in an ICMP error, cut short, or the first fragment of a datagram (its DNS is read
+  // from the reassembled datagram, when it completes).
+  if (l.flags & (dissect::layer_quoted | dissect::layer_partial | dissect::layer_fragment)) return false;
+  if (l.kind != dissect::proto::udp && l.kind != dissect::proto::tcp) return false;
+  // A transport header read from the packet's own bytes behind a fragment's IP header is a
+  // datagram's first part. (When the index builder reassembled a datagram, the transport
+  // layers come from the datagram: their offsets restart at 0, before the IP header's.)
+  for (int j = i - 1; j >= 0; --j) {
+    const auto& n = p.layers[static_cast<std::size_t>(j)];
+    if (n.offset >= l.offset) break;
+    if (n.kind == dissect::proto::ipv6_ext && n.ipv6_ext.type == 44 &&
+        (n.ipv6_ext.more_fragments || n.ipv6_ext.frag_offset)) {
+      return false;
+    }
+    if (n.kind == dissect::proto::ip && ((n.ip.flags & 0x1) || n.ip.frag_offset)) return false;
+    if (n.kind == dissect::proto::ip || n.kind == dissect::proto::ipv6) break;
+  }
+  out.tcp = l.kind == dissect::proto::tcp;
+  out.sport = out.tcp ? l.tcp.sport : l.udp.sport;
+  out.dport = out.tcp ? l.tcp.dport : l.udp.dport;
+  if (out.tcp ? (out.sport != 53 && out.dport != 53) : (!is_dns_port(out.sport) && !is_dns_port(out.dport))) {
+    return false;
+  }
+  if (p.payload_length == 0 || p.payload_offset >= data.size()) return false;
+  const std::size_t base = p.payload_offset;
+  bytes pay = data.subspan(base, std::min<std::size_t>(p.payload_length, data.size() - base));
+  if (!out.tcp) {
+    out.messages[0] = pay;
+    out.offsets[0] = static_cast<std::uint32_t>(base);
+    out.count = 1;
+    return true;
+  }
+  std::size_t pos = std::min<std::size_t>(skip, pay.size());
+  while (pos < pay.size() && out.count < dns_payloads::max_messages) {
+    if (pay.size() - pos < 2) {
+      out.problem = {dns_anomaly::tcp_partial, static_cast<std::uint32_t>(base + pos)};
+      break;
+    }
+    std::size_t len = load_be16(&pay[pos]);
+    if (len < 12) {
+      out.problem = {dns_anomaly::tcp_short_length, static_cast<std::uint32_t>(base + pos)};
+      break;
+    }
+    if (pay.size() - pos - 2 < len) {
+      out.problem = {dns_anomaly::tcp_partial, static_cast<std::uint32_t>(base + pos)};
+      out.missing = static_cast<std::uint32_t>(len - (pay.size() - pos - 2));
+      break;
+    }
+    out.messages[out.count] = pay.subspan(pos + 2, len);
+    out.offsets[out.count] = static_cast<std::uint32_t>(base + pos + 2);
+    ++out.count;
+    pos += 2 + len;
+  }
+  return true;
+}
+
+// ---- dns.log ----
+
+namespace {
+
+bool same_name(const std::string& a, const std::string& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
+// Zeek's rendering of an answer in dns.log's `answers`.
+void zeek_answer(const dns_message& m, const dns_rr& rr, std::string& out) {
+  dns_rdata d;
+  decode(m, rr, d);
+  switch (rr.type) {
+    case dns_a:
+    case dns_aaaa:
+    case dns_ns:
+    case dns_cname:
+    case dns_ptr:
+    case dns_dname:
+    case dns_svcb:
+    case dns_https:
+      rdata_text(m, rr, out);
+      return;
+    case dns_mx:
+    case dns_srv:
+    case dns_soa:  // Zeek logs the exchange, the target, the primary name server
+      if (d.target != dns_no_name) m.name_text(d.target, out);
+      return;
+    case dns_txt: {
+      std::size_t i = 0;
+      bool first = true;
+      while (i < d.strings.size() && i + 1 + d.strings[i] <= d.strings.size()) {
+        if (!first) out += ' ';
+        first = false;
+        out += "TXT " + std::to_string(d.strings[i]) + " ";
+        out += util::as_chars(d.strings.subspan(i + 1, d.strings[i]));
+        i += 1 + d.strings[i];
+      }
+      return;
+    }
+    case dns_caa:
+      out += std::to_string(d.caa_flags) + " ";
+      out += util::as_chars(d.caa_tag);
+      out += ' ';
+      out += util::as_chars(d.caa_value);
+      return;
+    default:
+      out += "<unknown type=" + std::to_string(rr.type) + ">";
+  }
+}
+
+// Source and destination address text of the innermost IP header that is not quoted.
+void packet_addresses(const dissect::packet& p, std::string& src, std::string& dst) {
+  for (int i = static_cast<int>(p.count) - 1; i >= 0; --i) {
+    const auto& l = p.layers[static_cast<std::size_t>(i)];
+    if (l.flags & dissect::layer_quoted) continue;
+    std::array<std::uint8_t, 16> a{}, b{};
+    if (l.kind == dissect::proto::ip) {
+      std::copy(l.ip.src.begin(), l.ip.src.end(), a.begin());
+      std::copy(l.ip.dst.begin(), l.ip.dst.end(), b.begin());
+      src = flow::format_address(a, false);
+      dst = flow::format_address(b, false);
+      return;
+    }
+    if (l.kind == dissect::proto::ipv6) {
+      src = flow::format_address(l.ipv6.src, true);
+      dst = flow::format_address(l.ipv6.dst, true);
+      return;
+    }
+  }
+}
+
+}  // namespace
+
+void dns_logger::on_packet(const capture::record& r, const dissect::packet& p, const flow::track_result& t) {
+  // A TCP segment continuing a message from an earlier one: skip what is owed first.
+  const std::uint64_t dir_key = (std::uint64_t{t.id} << 1) | (t.from_orig ? 1u : 0u);
+  std::uint32_t skip = 0;
+  auto owed = t.id != 0 ? tcp_owed_.find(dir_key) : tcp_owed_.end();
+  if (owed != tcp_owed_.end()) skip = owed->second;
+  if (!find_dns(r.data, p, where_, skip)) return;
+  if (owed != tcp_owed_.end() && p.payload_length > 0) {
+    ++counters_.tcp_continuations;
+    if (owed->second == UINT32_MAX) {  // even the length prefix was cut: skip one segment
+      tcp_owed_.erase(owed);
+      return;
+    }
+    if (owed->second >= p.payload_length) {  // the whole segment belongs to the unfinished message
+      owed->second -= p.payload_length;
+      if (owed->second == 0) tcp_owed_.erase(owed);
+      return;
+    }
+    tcp_owed_.erase(owed);  // find_dns skipped the owed bytes
+  }
+  if (where_.problem.code != dns_anomaly::none) {
+    if (where_.problem.code == dns_anomaly::tcp_partial) {
+      ++counters_.tcp_partial;
+      if (t.id != 0) tcp_owed_[dir_key] = where_.missing ? where_.missing : UINT32_MAX;
+    }
+    ++counters_.anomalies[static_cast<std::size_t>(where_.problem.code)];
+  }
+  bool mdns = where_.sport == 5353 || where_.dport == 5353;
+  for (std::size_t i = 0; i < where_.count; ++i) {
+    if (!parse_dns(where_.messages[i], msg_, mdns)) {
+      ++counters_.anomalies[static_cast<std::size_t>(dns_anomaly::truncated_header)];
+      continue;
+    }
+    ++counters_.messages;
+    for (std::size_t k = 0; k < std::min<std::size_t>(msg_.anomaly_count, dns_max_anomalies); ++k) {
+      ++counters_.anomalies[static_cast<std::size_t>(msg_.anomalies[k].code)];
+    }
+    if (on_message_seen) on_message_seen(r, where_, msg_);
+    on_message(r, p, t, where_, msg_);
+  }
+}
+
+dns_log_entry& dns_logger::new_entry(const capture::record& r, const dissect::packet& p, const flow::track_result& t,
+                                     const dns_payloads& where, const dns_message& m) {
+  entries_.emplace_back();
+  auto& e = entries_.back();
+  e.ts_ns = r.ts_ns;
+  e.flow_id = t.id;
+  e.tcp = where.tcp;
+  e.trans_id = m.id;
+  e.opcode = m.opcode();
+  if (flows_ && t.id != 0 && t.id <= flows_->size()) {
+    const auto& f = flows_->get(t.id);
+    e.uid = flow::uid(f);
+    e.orig_h = flow::format_address(f.addr(0), f.key.ipv6());
+    e.resp_h = flow::format_address(f.addr(1), f.key.ipv6());
+    e.orig_p = f.port(0);
+    e.resp_p = f.port(1);
+  } else {
+    packet_addresses(p, e.orig_h, e.resp_h);
+    e.orig_p = where.sport;
+    e.resp_p = where.dport;
+  }
+  if (const dns_rr* q = m.question()) {
+    e.has_question = true;
+    m.name_text(q->name, e.query);
+    e.qtype = q->type;
+    e.qclass = q->klass;
+  }
+  return e;
+}
+
+void dns_logger::on_message(const capture::record& r, const dissect::packet& p, const flow::track_result& t,
+                            const dns_payloads& where, const dns_message& m) {
+  const std::uint64_t key = (std::uint64_t{t.id} << 16) | m.id;
+  std::size_t n_anom = std::min<std::size_t>(m.anomaly_count, dns_max_anomalies);
+  if (!m.qr()) {
+    ++counters_.queries;
+    auto& e = new_entry(r, p, t, where, m);
+    e.has_query = true;
+    e.rd = m.rd();
+    e.aa = m.aa();
+    e.tc = m.tc();
+    e.ra = m.ra();
+    e.z = m.z();
+    e.anomalies.assign(m.anomalies.begin(), m.anomalies.begin() + static_cast<std::ptrdiff_t>(n_anom));
+    pending_.emplace(key, entries_.size() - 1);
+    return;
+  }
+  ++counters_.responses;
+  const dns_rr* q = m.question();
+  std::string qname;
+  if (q) m.name_text(q->name, qname);
+  dns_log_entry* e = nullptr;
+  auto range = pending_.equal_range(key);
+  auto best = pending_.end();
+  for (auto it = range.first; it != range.second; ++it) {
+    const auto& c = entries_[it->second];
+    if (q && (!c.has_question || c.qtype != q->type || c.qclass != q->klass || !same_name(c.query, qname))) continue;
+    if (best == pending_.end() || it->second < best->second) best = it;  // the oldest query
+  }
+  if (best != pending_.end()) {
+    e = &entries_[best->second];
+    pending_.erase(best);
+    e->rtt_ns = r.ts_ns - e->ts_ns;
+    ++counters_.matched;
+  } else {
+    e = &new_entry(r, p, t, where, m);
+    e->rd = m.rd();
+  }
+  e->has_response = true;
+  e->rcode = m.rcode();
+  e->aa = m.aa();
+  e->tc = m.tc();
+  e->ra = m.ra();
+  e->z = m.z();
+  e->rejected = m.count[1] == 0 && m.count[2] == 0 && m.count[3] == 0;
+  for (const auto& rr : m.records) {
+    if (rr.section != dns_section::answer) continue;
+    std::string a;
+    zeek_answer(m, rr, a);
+    e->answers.push_back(std::move(a));
+    e->ttls.push_back(rr.ttl);
+  }
+  e->anomalies.insert(e->anomalies.end(), m.anomalies.begin(), m.anomalies.begin() + static_cast<std::ptrdiff_t>(n_anom));
+}
+
+void dns_index_handler::on_record(const capture::record& r) {
+  if (source_) log_.on_packet(source_->last_flow_record(), source_->last_packet(), source_->last_track());
+  if (next_) next_->on_record(r);
+}
+
+}  // namespace pcapscope::app

@@ -1,0 +1,542 @@
+// TCP stream reassembly on hand-built segment sequences: order, retransmissions, overlaps,
+// wraparound, mid-stream pickup, gaps, caps and termination reasons.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "pcapscope/reassembly/tcp_stream.hpp"
+#include "support/alloc_probe.hpp"
+
+namespace {
+
+using namespace pcapscope;
+using namespace pcapscope::reassembly;
+
+// Keeps what the stream delivered: per direction the bytes, with each gap shown as
+// "<gap N>", and the close reasons.
+class recorder : public stream_consumer {
+ public:
+  void on_data(int dir, util::bytes data, std::uint64_t tag) override {
+    text[dir].append(reinterpret_cast<const char*>(data.data()), data.size());
+    bytes[dir] += data.size();
+    tags[dir].push_back(tag);
+    ++calls;
+  }
+  void on_gap(int dir, std::uint64_t length, std::uint64_t) override {
+    text[dir] += "<gap " + std::to_string(length) + ">";
+    gap_bytes[dir] += length;
+    ++gaps[dir];
+  }
+  void on_close(int dir, stream_end reason) override {
+    ++closes[dir];
+    end[dir] = reason;
+  }
+  std::string text[2];
+  std::uint64_t bytes[2] = {};
+  std::uint64_t gap_bytes[2] = {};
+  int gaps[2] = {};
+  int closes[2] = {};
+  std::uint64_t calls = 0;
+  std::vector<std::uint64_t> tags[2];
+  stream_end end[2] = {stream_end::none, stream_end::none};
+};
+
+struct seg {
+  std::uint32_t seq;
+  std::string payload;
+  std::uint16_t flags = tcp_ack;
+  std::uint32_t ack = 0;
+};
+
+// Feeds segments of direction `dir` (payload captured whole).
+void send(tcp_stream& s, int dir, const seg& g, std::uint64_t tag = 0) {
+  tcp_segment_view v;
+  v.seq = g.seq;
+  v.ack = g.ack;
+  v.flags = g.flags;
+  v.wire_len = static_cast<std::uint32_t>(g.payload.size());
+  v.data = util::bytes(reinterpret_cast<const std::uint8_t*>(g.payload.data()), g.payload.size());
+  v.tag = tag;
+  s.add(dir, v);
+}
+
+tcp_limits with_recheck() {
+  tcp_limits l;
+  l.recheck_window = 2048;
+  return l;
+}
+
+tcp_limits no_ack_gaps() {
+  tcp_limits l;
+  l.gap_on_ack = false;
+  return l;
+}
+
+TEST(TcpStreamTest, InOrderHandshakeDataFin) {
+  recorder r;
+  tcp_stream s(&r);
+  send(s, 0, {1000, "", tcp_syn});
+  send(s, 1, {5000, "", tcp_syn | tcp_ack, 1001});
+  send(s, 0, {1001, "GET / HTTP/1.1\r\n", tcp_ack, 5001}, 3);
+  send(s, 1, {5001, "HTTP/1.1 200 OK\r\n", tcp_ack, 1017}, 4);
+  send(s, 0, {1017, "", tcp_fin | tcp_ack, 5018});
+  send(s, 1, {5018, "", tcp_fin | tcp_ack, 1018});
+  EXPECT_EQ(r.text[0], "GET / HTTP/1.1\r\n");
+  EXPECT_EQ(r.text[1], "HTTP/1.1 200 OK\r\n");
+  EXPECT_EQ(r.end[0], stream_end::fin);
+  EXPECT_EQ(r.end[1], stream_end::fin);
+  EXPECT_TRUE(s.closed());
+  EXPECT_EQ(r.tags[0], std::vector<std::uint64_t>{3});
+  s.finish();
+  EXPECT_EQ(r.closes[0], 1);
+  EXPECT_EQ(r.closes[1], 1);
+  EXPECT_EQ(s.counters().gaps, 0u);
+}
+
+TEST(TcpStreamTest, OutOfOrderSegmentsAreBufferedThenDelivered) {
+  recorder r;
+  tcp_stream s(&r, no_ack_gaps());
+  send(s, 0, {100, "", tcp_syn});
+  send(s, 0, {107, "world", tcp_ack}, 2);
+  send(s, 0, {112, "!", tcp_ack}, 3);
+  EXPECT_EQ(r.text[0], "");
+  EXPECT_GT(s.buffered(), 0u);
+  send(s, 0, {101, "hello ", tcp_ack}, 4);
+  EXPECT_EQ(r.text[0], "hello world!");
+  EXPECT_EQ(s.buffered(), 0u);
+  EXPECT_EQ(s.counters().out_of_order, 2u);
+  EXPECT_EQ(r.tags[0], (std::vector<std::uint64_t>{4, 2, 3}));
+}
+
+TEST(TcpStreamTest, IdenticalRetransmissionIsDroppedWithoutAnomaly) {
+  recorder r;
+  tcp_stream s(&r, with_recheck());
+  send(s, 0, {1, "", tcp_syn});
+  send(s, 0, {2, "abcdef"});
+  send(s, 0, {2, "abcdef"});
+  send(s, 0, {8, "gh"});
+  EXPECT_EQ(r.text[0], "abcdefgh");
+  EXPECT_EQ(s.counters().retransmissions, 1u);
+  EXPECT_EQ(s.counters().overlap_conflicts, 0u);
+}
+
+TEST(TcpStreamTest, DifferingRetransmissionIsAnAnomalyAndFirstDataWins) {
+  recorder r;
+  tcp_stream s(&r, with_recheck());
+  send(s, 0, {1, "", tcp_syn});
+  send(s, 0, {2, "abcdef"});
+  send(s, 0, {2, "abXdef"});
+  EXPECT_EQ(r.text[0], "abcdef");
+  EXPECT_EQ(s.counters().retransmissions, 1u);
+  EXPECT_EQ(s.counters().overlap_conflicts, 1u);
+}
+
+TEST(TcpStreamTest, WithoutRecheckWindowDeliveredBytesAreNotCompared) {
+  recorder r;
+  tcp_stream s(&r);  // default: no window (whole-capture passes)
+  send(s, 0, {1, "", tcp_syn});
+  send(s, 0, {2, "abcdef"});
+  send(s, 0, {2, "abXdef"});
+  EXPECT_EQ(r.text[0], "abcdef");
+  EXPECT_EQ(s.counters().retransmissions, 1u);
+  EXPECT_EQ(s.counters().overlap_conflicts, 0u);
+}
+
+TEST(TcpStreamTest, PartialOverlapDeliversOnlyNewBytes) {
+  recorder r;
+  tcp_stream s(&r, with_recheck());
+  send(s, 0, {1, "", tcp_syn});
+  send(s, 0, {2, "abcd"});
+  send(s, 0, {4, "cdefg"});  // overlaps "cd", adds "efg"
+  EXPECT_EQ(r.text[0], "abcdefg");
+  EXPECT_EQ(s.counters().overlaps, 1u);
+  EXPECT_EQ(s.counters().overlap_conflicts, 0u);
+  send(s, 0, {7, "XYhi"});  // overlaps "fg" with different bytes
+  EXPECT_EQ(r.text[0], "abcdefghi");
+  EXPECT_EQ(s.counters().overlap_conflicts, 1u);
+}
+
+TEST(TcpStreamTest, OverlappingHeldSegmentsFirstDataWins) {
+  recorder r;
+  tcp_stream s(&r, no_ack_gaps());
+  send(s, 0, {1, "", tcp_syn});
+  send(s, 0, {5, "EFGH"});   // held
+  send(s, 0, {7, "xyIJ"});   // overlaps held "GH" with other bytes: "IJ" kept
+  send(s, 0, {3, "CDef"});   // overlaps held "EF" with other bytes
+  EXPECT_EQ(s.counters().overlap_conflicts, 2u);
+  send(s, 0, {2, "B"});
+  EXPECT_EQ(r.text[0], "BCDEFGHIJ");
+}
+
+TEST(TcpStreamTest, SequenceWraparound) {
+  recorder r;
+  tcp_stream s(&r);
+  const std::uint32_t isn = 0xFFFFFFF0u;
+  send(s, 0, {isn, "", tcp_syn});
+  send(s, 0, {isn + 1, "0123456789"});           // up to 0xFFFFFFFB
+  send(s, 0, {isn + 21, "KLMNO"});               // past the wrap (0x5), early
+  send(s, 0, {isn + 11, "abcdefghij"});          // crosses 2^32
+  EXPECT_EQ(r.text[0], "0123456789abcdefghijKLMNO");
+  send(s, 0, {isn + 11, "abcdefghij"});          // retransmission across the wrap
+  EXPECT_EQ(s.counters().retransmissions, 1u);
+  send(s, 0, {isn + 26, "", tcp_fin | tcp_ack});
+  EXPECT_EQ(r.end[0], stream_end::fin);
+}
+
+TEST(TcpStreamTest, MidStreamPickupStartsAtFirstSeenSequence) {
+  recorder r;
+  tcp_stream s(&r);
+  send(s, 1, {777777, "middle of a response"});
+  send(s, 0, {123, "next request"});
+  send(s, 1, {777777 - 5, "xxxxx"});  // before the start: ignored
+  EXPECT_EQ(r.text[1], "middle of a response");
+  EXPECT_EQ(r.text[0], "next request");
+  EXPECT_EQ(s.counters().before_start, 1u);
+  s.finish();
+  EXPECT_EQ(r.end[0], stream_end::end_of_capture);
+  EXPECT_EQ(r.end[1], stream_end::end_of_capture);
+}
+
+TEST(TcpStreamTest, MissingSegmentThenFinGivesGapMarker) {
+  recorder r;
+  tcp_stream s(&r, no_ack_gaps());
+  send(s, 0, {10, "", tcp_syn});
+  send(s, 0, {11, "aaaa"});
+  // 15..19 lost
+  send(s, 0, {20, "cccc"});
+  send(s, 0, {24, "", tcp_fin | tcp_ack});
+  EXPECT_EQ(r.end[0], stream_end::none);  // waits for the retransmission
+  s.finish();
+  EXPECT_EQ(r.text[0], "aaaa<gap 5>cccc");
+  EXPECT_EQ(r.end[0], stream_end::fin);
+  EXPECT_EQ(s.counters().gaps, 1u);
+  EXPECT_EQ(s.counters().gap_bytes, 5u);
+}
+
+TEST(TcpStreamTest, LateRetransmissionFillsTheHoleBeforeFin) {
+  recorder r;
+  tcp_stream s(&r, no_ack_gaps());
+  send(s, 0, {10, "", tcp_syn});
+  send(s, 0, {11, "aaaa"});
+  send(s, 0, {20, "cccc", tcp_fin | tcp_ack});
+  send(s, 0, {15, "bbbbb"});
+  EXPECT_EQ(r.text[0], "aaaabbbbbcccc");
+  EXPECT_EQ(r.end[0], stream_end::fin);
+}
+
+TEST(TcpStreamTest, PeerAckPastAHoleDeclaresTheGap) {
+  recorder r;
+  tcp_stream s(&r);
+  send(s, 0, {10, "", tcp_syn});
+  send(s, 1, {50, "", tcp_syn | tcp_ack, 11});
+  send(s, 0, {11, "aaaa", tcp_ack, 51});
+  send(s, 0, {20, "cccc", tcp_ack, 51});
+  send(s, 1, {51, "", tcp_ack, 24});  // the server got everything up to 24
+  EXPECT_EQ(r.text[0], "aaaa<gap 5>cccc");
+  send(s, 0, {15, "bbbbb", tcp_ack, 51});  // too late
+  EXPECT_EQ(r.text[0], "aaaa<gap 5>cccc");
+  EXPECT_EQ(s.counters().retransmissions, 1u);
+}
+
+TEST(TcpStreamTest, AckBeyondWhatWasSentDoesNotSkip) {
+  recorder r;
+  tcp_stream s(&r);
+  send(s, 0, {10, "", tcp_syn});
+  send(s, 0, {11, "aaaa"});
+  send(s, 1, {50, "", tcp_ack, 1000000});  // bogus: far past anything the client sent
+  send(s, 0, {15, "bbbb"});
+  EXPECT_EQ(r.text[0], "aaaabbbb");
+  EXPECT_EQ(s.counters().gaps, 0u);
+}
+
+TEST(TcpStreamTest, SnapLengthCutSegmentGivesGapForTheMissingTail) {
+  recorder r;
+  tcp_stream s(&r);
+  send(s, 0, {1, "", tcp_syn});
+  tcp_segment_view v;
+  std::string p = "abcdefgh";
+  v.seq = 2;
+  v.flags = tcp_ack;
+  v.wire_len = 20;
+  v.data = util::bytes(reinterpret_cast<const std::uint8_t*>(p.data()), p.size());
+  s.add(0, v);
+  send(s, 0, {22, "next"});
+  EXPECT_EQ(r.text[0], "abcdefgh<gap 12>next");
+}
+
+TEST(TcpStreamTest, RstEndsBothDirections) {
+  recorder r;
+  tcp_stream s(&r, no_ack_gaps());
+  send(s, 0, {1, "", tcp_syn});
+  send(s, 1, {100, "", tcp_syn | tcp_ack, 2});
+  send(s, 0, {2, "req"});
+  send(s, 0, {9, "held"});
+  send(s, 1, {101, "", tcp_rst});
+  EXPECT_EQ(r.end[0], stream_end::rst);
+  EXPECT_EQ(r.end[1], stream_end::rst);
+  EXPECT_EQ(r.text[0], "req<gap 4>held");  // what was held is handed over
+  send(s, 0, {13, "after"});
+  EXPECT_EQ(s.counters().after_close, 1u);
+  s.finish();
+  EXPECT_EQ(r.closes[0], 1);
+  EXPECT_EQ(r.closes[1], 1);
+}
+
+TEST(TcpStreamTest, RefusedAttemptThenRetriedConnection) {
+  recorder r;
+  tcp_stream s(&r);
+  send(s, 0, {7000, "", tcp_syn});
+  send(s, 1, {0, "", tcp_rst | tcp_ack, 7001});
+  EXPECT_EQ(r.end[0], stream_end::none);
+  send(s, 0, {7000, "", tcp_syn});  // retried with the same ISN: same flow
+  send(s, 1, {900, "", tcp_syn | tcp_ack, 7001});
+  send(s, 0, {7001, "hello", tcp_ack, 901});
+  send(s, 1, {901, "hi", tcp_ack, 7006});
+  EXPECT_EQ(r.text[0], "hello");
+  EXPECT_EQ(r.text[1], "hi");
+  s.finish();
+  EXPECT_EQ(r.end[0], stream_end::end_of_capture);
+}
+
+TEST(TcpStreamTest, RefusedAttemptEndsWithRstAtFinish) {
+  recorder r;
+  tcp_stream s(&r);
+  send(s, 0, {7000, "", tcp_syn});
+  send(s, 1, {0, "", tcp_rst | tcp_ack, 7001});
+  s.finish();
+  EXPECT_EQ(r.end[0], stream_end::rst);
+  EXPECT_EQ(r.end[1], stream_end::rst);
+}
+
+TEST(TcpStreamTest, SynWithDataAndDataAfterFinIsCut) {
+  recorder r;
+  tcp_stream s(&r);
+  send(s, 0, {500, "fastopen", tcp_syn});
+  send(s, 0, {509, "xy", tcp_fin | tcp_ack});
+  send(s, 0, {511, "zz"});
+  EXPECT_EQ(r.text[0], "fastopenxy");
+  EXPECT_EQ(r.end[0], stream_end::fin);
+}
+
+TEST(TcpStreamTest, PerDirectionCapGivesGapAndStaysBounded) {
+  recorder r;
+  tcp_limits l = no_ack_gaps();
+  l.max_buffered_per_direction = 1000;
+  tcp_stream s(&r, l);
+  send(s, 0, {0, "", tcp_syn});
+  std::string chunk(100, 'x');
+  // Byte 1 is never sent; ten 100-byte segments after it exceed the 1000-byte cap (with the
+  // 64-byte overhead each).
+  for (std::uint32_t i = 0; i < 10; ++i) send(s, 0, {2 + i * 100, chunk});
+  EXPECT_LE(s.buffered(), 1000u);
+  EXPECT_EQ(s.counters().cap_hits, 1u);
+  EXPECT_EQ(r.gap_bytes[0], 1u);
+  EXPECT_EQ(r.bytes[0], 1000u);
+}
+
+TEST(TcpStreamTest, GlobalCapAbandonsTheStream) {
+  recorder r1, r2;
+  tcp_limits l = no_ack_gaps();
+  l.max_buffered_total = 2000;
+  tcp_budget budget;
+  tcp_stream a(&r1, l, &budget), b(&r2, l, &budget);
+  std::string chunk(500, 'y');
+  send(a, 0, {0, "", tcp_syn});
+  send(b, 0, {0, "", tcp_syn});
+  send(a, 0, {10, chunk});
+  send(a, 0, {600, chunk});
+  send(a, 0, {1200, chunk});  // a holds 1692 bytes
+  send(b, 0, {10, chunk});    // would pass 2000
+  EXPECT_EQ(r2.end[0], stream_end::cap);
+  EXPECT_EQ(r2.end[1], stream_end::cap);
+  EXPECT_EQ(r2.text[0], "<gap 9>" + chunk);
+  EXPECT_EQ(b.counters().global_cap_hits, 1u);
+  EXPECT_LE(budget.used, 2000u);
+  EXPECT_LE(budget.peak, 2000u);
+  a.finish();
+  EXPECT_EQ(budget.used, 0u);
+}
+
+TEST(TcpStreamTest, ManyTinyOutOfOrderSegmentsStayWithinTheCap) {
+  recorder r;
+  tcp_stream s(&r, no_ack_gaps());  // default caps: 4 MiB per direction
+  send(s, 0, {0, "", tcp_syn});
+  const std::uint32_t n = 200000;
+  auto t0 = std::chrono::steady_clock::now();
+  std::size_t peak = 0;
+  // Every other byte, so nothing is ever contiguous: each segment is held until the cap.
+  for (std::uint32_t i = 0; i < n; ++i) {
+    send(s, 0, {2 + 2 * i, "z"});
+    peak = std::max(peak, s.buffered());
+  }
+  s.finish();
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_LE(peak, tcp_limits{}.max_buffered_per_direction);
+  EXPECT_GT(s.counters().cap_hits, 0u);
+  EXPECT_EQ(r.bytes[0], n);
+  EXPECT_EQ(r.gap_bytes[0], n);
+  EXPECT_LT(secs, 10.0);  // not a benchmark: only catches quadratic behaviour
+}
+
+TEST(TcpStreamTest, RecheckWindowsStayWithinHalfTheGlobalBudget) {
+  recorder r;
+  tcp_limits l = with_recheck();
+  l.max_buffered_total = 1u << 20;
+  tcp_reassembler ra(&r, l);
+  std::string p = "0123456789";
+  for (std::uint32_t flow = 1; flow <= 2000; ++flow) {
+    for (int dir = 0; dir < 2; ++dir) {
+      tcp_segment_view v;
+      v.seq = 1000;
+      v.flags = tcp_ack;
+      v.wire_len = static_cast<std::uint32_t>(p.size());
+      v.data = util::bytes(reinterpret_cast<const std::uint8_t*>(p.data()), p.size());
+      ra.add(flow, dir, v);
+    }
+  }
+  EXPECT_LE(ra.budget().peak, l.max_buffered_total / 2);
+  EXPECT_EQ(r.bytes[0] + r.bytes[1], 2000u * 2 * 10);
+  ra.finish();
+  EXPECT_EQ(ra.budget().used, 0u);
+}
+
+// Random segmentation, duplicates and local reordering of a known stream (crossing 2^32):
+// whatever the order, the bytes come out exactly once and in order.
+TEST(TcpStreamTest, ShuffledDuplicatedSegmentsReassembleExactly) {
+  std::mt19937 rng(12345);
+  auto rnd = [&](std::size_t n) { return static_cast<std::uint32_t>(rng() % n); };
+  for (int round = 0; round < 20; ++round) {
+    std::string truth(20000, '\0');
+    for (auto& c : truth) c = static_cast<char>('a' + rnd(26));
+    const std::uint32_t isn = 0xFFFFFFFFu - rnd(30000);
+    struct piece {
+      std::uint32_t off, len;
+    };
+    std::vector<piece> pieces;
+    for (std::uint32_t off = 0; off < truth.size();) {
+      std::uint32_t len = std::min<std::uint32_t>(1 + rnd(1500), static_cast<std::uint32_t>(truth.size()) - off);
+      pieces.push_back({off, len});
+      if (rnd(5) == 0) {  // a retransmission, possibly re-cut
+        std::uint32_t o2 = off + rnd(len);
+        pieces.push_back({o2, std::min<std::uint32_t>(1 + rnd(2000), static_cast<std::uint32_t>(truth.size()) - o2)});
+      }
+      off += len;
+    }
+    for (std::size_t i = 0; i + 1 < pieces.size(); ++i) {  // local reordering
+      std::size_t j = i + rnd(std::min<std::size_t>(8, pieces.size() - i));
+      std::swap(pieces[i], pieces[j]);
+    }
+    recorder r;
+    tcp_stream s(&r, no_ack_gaps());
+    send(s, 0, {isn, "", tcp_syn});
+    for (const auto& p : pieces) send(s, 0, {isn + 1 + p.off, truth.substr(p.off, p.len)});
+    send(s, 0, {isn + 1 + static_cast<std::uint32_t>(truth.size()), "", tcp_fin | tcp_ack});
+    EXPECT_EQ(r.text[0], truth) << "round " << round;
+    EXPECT_EQ(r.end[0], stream_end::fin);
+    EXPECT_EQ(s.counters().overlap_conflicts, 0u);
+    EXPECT_EQ(s.buffered(), 0u);
+  }
+}
+
+// Garbage in (random flags, sequence and ack numbers, lengths, cut payloads): no crash, caps
+// respected, every direction closed exactly once.
+TEST(TcpStreamTest, RandomSegmentsKeepInvariants) {
+  std::mt19937 rng(777);
+  auto rnd = [&](std::size_t n) { return static_cast<std::uint32_t>(rng() % n); };
+  std::string bytes(3000, 'q');
+  for (int round = 0; round < 50; ++round) {
+    recorder r;
+    tcp_limits l;
+    l.max_buffered_per_direction = 20000;
+    l.recheck_window = round % 2 ? 512 : 0;
+    tcp_budget budget;
+    {
+      tcp_stream s(&r, l, &budget);
+      std::uint32_t base[2] = {static_cast<std::uint32_t>(rng()), static_cast<std::uint32_t>(rng())};
+      for (int i = 0; i < 2000; ++i) {
+        int dir = static_cast<int>(rnd(2));
+        tcp_segment_view v;
+        v.seq = rnd(10) == 0 ? static_cast<std::uint32_t>(rng()) : base[dir] + rnd(60000);
+        v.ack = rnd(10) == 0 ? static_cast<std::uint32_t>(rng()) : base[1 - dir] + rnd(60000);
+        v.flags = static_cast<std::uint16_t>(rnd(100) < 3 ? rnd(64) : std::uint32_t{tcp_ack});
+        v.wire_len = rnd(1600);
+        v.data = util::bytes(reinterpret_cast<const std::uint8_t*>(bytes.data()), std::min<std::size_t>(v.wire_len, rnd(1600)));
+        s.add(dir, v);
+        ASSERT_LE(s.buffered(), 2 * l.max_buffered_per_direction);
+      }
+      s.finish();
+      EXPECT_EQ(r.closes[0], 1);
+      EXPECT_EQ(r.closes[1], 1);
+    }
+    EXPECT_EQ(budget.used, 0u);
+  }
+}
+
+// Counts only: the cheapest consumer, so the probe sees the stream's own allocations.
+class counting : public stream_consumer {
+ public:
+  void on_data(int, util::bytes data, std::uint64_t) override { bytes += data.size(); }
+  void on_gap(int, std::uint64_t, std::uint64_t) override {}
+  void on_close(int, stream_end) override {}
+  std::uint64_t bytes = 0;
+};
+
+TEST(TcpStreamTest, NoAllocationPerInOrderSegment) {
+  if (!test::alloc_probe::enabled()) GTEST_SKIP() << "allocation counting is off under sanitizers";
+  counting c;
+  tcp_budget budget;
+  tcp_limits l = with_recheck();  // the window is allocated once per direction, not per segment
+  tcp_stream s(&c, l, &budget);
+  std::vector<std::uint8_t> payload(1460, 'p');
+  tcp_segment_view v;
+  v.flags = tcp_ack;
+  v.wire_len = 1460;
+  v.data = payload;
+  v.seq = 1;
+  s.add(0, v);  // starts the direction, allocates its window
+  v.seq = 7;
+  s.add(1, v);
+  test::alloc_probe probe;
+  for (std::uint32_t i = 1; i <= 10000; ++i) {
+    v.seq = 1 + i * 1460;
+    v.ack = 7 + i * 1460;
+    s.add(0, v);
+    v.seq = 7 + i * 1460;
+    v.ack = 1 + (i + 1) * 1460;
+    s.add(1, v);
+  }
+  EXPECT_EQ(probe.count(), 0u);
+  EXPECT_EQ(c.bytes, 20002u * 1460);
+}
+
+TEST(TcpStreamTest, ReassemblerFreesClosedStreamsAndSumsCounters) {
+  recorder r;
+  tcp_reassembler ra(&r);
+  auto feed = [&](std::uint32_t flow, int dir, const seg& g) {
+    tcp_segment_view v;
+    v.seq = g.seq;
+    v.ack = g.ack;
+    v.flags = g.flags;
+    v.wire_len = static_cast<std::uint32_t>(g.payload.size());
+    v.data = util::bytes(reinterpret_cast<const std::uint8_t*>(g.payload.data()), g.payload.size());
+    ra.add(flow, dir, v);
+  };
+  feed(1, 0, {1, "", tcp_syn});
+  feed(2, 0, {1, "", tcp_syn});
+  feed(1, 0, {2, "ab"});
+  EXPECT_EQ(ra.open_streams(), 2u);
+  feed(1, 0, {4, "", tcp_rst});
+  EXPECT_EQ(ra.open_streams(), 1u);
+  feed(1, 0, {4, "late"});
+  ra.finish();
+  EXPECT_EQ(ra.open_streams(), 0u);
+  auto c = ra.counters();
+  EXPECT_EQ(c.bytes_delivered, 2u);
+  EXPECT_EQ(c.after_close, 1u);
+}
+
+}  // namespace
