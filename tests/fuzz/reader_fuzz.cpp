@@ -7,6 +7,7 @@
 #include "pcapscope/capture/reader.hpp"
 #include "pcapscope/capture/summary.hpp"
 #include "pcapscope/dissect/detail.hpp"
+#include "pcapscope/dissect/fields.hpp"
 
 namespace {
 
@@ -15,6 +16,8 @@ using namespace pcapscope;
 struct sink : capture::handler {
   std::vector<std::uint64_t> offsets;
   std::uint64_t sum = 0;
+  dissect::packet pkt;
+  std::vector<std::string> vals;
   void on_record(const capture::record& r) override {
     offsets.push_back(r.record_offset);
     for (auto b : r.data) sum += b;  // touch every byte the reader hands out
@@ -25,6 +28,14 @@ struct sink : capture::handler {
     m.link_type = r.link_type;
     for (const auto& n : dissect::detail(r.data, m)) {
       if (std::uint64_t{n.offset} + n.length > r.data.size()) std::abort();
+    }
+    // Every known field and the packet-list columns, as `pcapscope packets` prints them.
+    dissect::dissect(r.data, r.link_type, pkt, r.origlen);
+    m.tcp_relative = true;
+    m.tcp_window_shift = 7;
+    for (auto f : dissect::known_fields()) {
+      vals.clear();
+      dissect::field_values(pkt, m, r.data, f, vals);
     }
   }
 };

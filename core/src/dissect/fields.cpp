@@ -339,8 +339,9 @@ std::string info_column(const packet& p, const frame_meta& m, util::bytes data) 
       s += " Win=" + num(scaled ? std::uint64_t{t.window} << m.tcp_window_shift : t.window);
       s += " Len=" + num(t.payload_len);
       const layer* tl = p.last(proto::tcp);
-      std::size_t opt_end = std::size_t{tl->offset} + std::min<std::size_t>(t.hdr_len, tl->captured);
-      if (!data.empty() && opt_end <= data.size() && t.hdr_len > 20) {
+      std::size_t opt_len = std::min<std::size_t>(t.hdr_len, tl->captured);  // header bytes present
+      std::size_t opt_end = std::size_t{tl->offset} + opt_len;
+      if (!data.empty() && opt_len > 20 && opt_end <= data.size()) {
         // Options in header order, as Wireshark lists them.
         util::bytes o = data.subspan(tl->offset + 20u, opt_end - tl->offset - 20u);
         for (std::size_t i = 0; i < o.size();) {
