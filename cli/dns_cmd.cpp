@@ -1,103 +1,18 @@
 // `pcapscope dns` (see dns_cmd.hpp and docs/dns.md): the index pass with the flow tracker and a
-// DNS logger chained behind the index builder, printed with Zeek dns.log field names.
+// DNS logger chained behind the index builder, printed with Zeek dns.log field names (records
+// formatted by the core, app/dns_log.hpp, as the wasm session does).
 #include "dns_cmd.hpp"
 
-#include <cinttypes>
 #include <cstdio>
 #include <string>
-#include <vector>
 
 #include "pcapscope/app/dns.hpp"
+#include "pcapscope/app/dns_log.hpp"
 #include "pcapscope/capture/file.hpp"
 #include "pcapscope/flow/flow.hpp"
 #include "pcapscope/index/index.hpp"
-#include "pcapscope/util/json.hpp"
 
 namespace pcapscope::cli {
-
-namespace {
-
-// Seconds with six decimals (Zeek's precision), from nanoseconds.
-std::string seconds(std::int64_t ns) {
-  bool neg = ns < 0;
-  std::uint64_t u = neg ? static_cast<std::uint64_t>(-ns) : static_cast<std::uint64_t>(ns);
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%s%" PRIu64 ".%06" PRIu64, neg ? "-" : "", u / 1000000000u,
-                (u % 1000000000u) / 1000u);
-  return buf;
-}
-
-// One output cell: JSON kind and presence; TSV prints "-" for absent cells (Zeek's unset) and
-// "(empty)" for empty vectors, T/F for booleans, comma-joined vectors.
-struct cell {
-  enum kind_t { number, text, boolean, text_list, number_list } kind;
-  const char* name;
-  std::string value;
-  std::vector<std::string> list;
-  bool present = true;
-};
-
-void emit(std::string& out, const std::vector<cell>& cells, bool tsv, bool header) {
-  if (tsv) {
-    if (header) {
-      for (std::size_t i = 0; i < cells.size(); ++i) {
-        if (i) out += '\t';
-        out += cells[i].name;
-      }
-      out += '\n';
-    }
-    for (std::size_t i = 0; i < cells.size(); ++i) {
-      if (i) out += '\t';
-      const auto& c = cells[i];
-      if (!c.present) {
-        out += '-';
-      } else if (c.kind == cell::text_list || c.kind == cell::number_list) {
-        if (c.list.empty()) out += "(empty)";
-        for (std::size_t k = 0; k < c.list.size(); ++k) {
-          if (k) out += ',';
-          out += c.list[k];
-        }
-      } else if (c.kind == cell::boolean) {
-        out += c.value == "true" ? "T" : "F";
-      } else {
-        out += c.value.empty() ? "(empty)" : c.value;
-      }
-    }
-    out += '\n';
-    return;
-  }
-  out += '{';
-  bool first = true;
-  for (const auto& c : cells) {
-    if (!c.present) continue;
-    if (!first) out += ',';
-    first = false;
-    util::append_json_string(out, c.name);
-    out += ':';
-    switch (c.kind) {
-      case cell::number:
-      case cell::boolean: out += c.value; break;
-      case cell::text: util::append_json_string(out, c.value); break;
-      case cell::text_list:
-      case cell::number_list:
-        out += '[';
-        for (std::size_t k = 0; k < c.list.size(); ++k) {
-          if (k) out += ',';
-          if (c.kind == cell::text_list) util::append_json_string(out, c.list[k]);
-          else out += c.list[k];
-        }
-        out += ']';
-    }
-  }
-  out += "}\n";
-}
-
-std::string type_name(std::uint16_t t) {
-  auto n = app::dns_type_name(t);
-  return n.empty() ? "TYPE" + std::to_string(t) : std::string(n);
-}
-
-}  // namespace
 
 int cmd_dns(const std::string& path, const std::string& format) {
   if (format != "ndjson" && format != "tsv") {
@@ -121,53 +36,11 @@ int cmd_dns(const std::string& path, const std::string& format) {
     std::fprintf(stderr, "pcapscope: %s: %s\n", path.c_str(), st.message.c_str());
     rc = 1;
   }
-  bool tsv = format == "tsv";
+  auto fmt = format == "tsv" ? util::log_format::tsv : util::log_format::ndjson;
   std::string out;
   bool first = true;
   for (const auto& e : log.entries()) {
-    std::vector<cell> c;
-    auto num = [&](const char* n, std::string v, bool present = true) {
-      c.push_back({cell::number, n, std::move(v), {}, present});
-    };
-    auto str = [&](const char* n, std::string v, bool present = true) {
-      c.push_back({cell::text, n, std::move(v), {}, present});
-    };
-    auto flag = [&](const char* n, bool v) { c.push_back({cell::boolean, n, v ? "true" : "false", {}, true}); };
-    num("ts", seconds(e.ts_ns));
-    str("uid", e.uid, !e.uid.empty());
-    str("id.orig_h", e.orig_h);
-    num("id.orig_p", std::to_string(e.orig_p));
-    str("id.resp_h", e.resp_h);
-    num("id.resp_p", std::to_string(e.resp_p));
-    str("proto", e.tcp ? "tcp" : "udp");
-    num("trans_id", std::to_string(e.trans_id));
-    num("rtt", seconds(e.rtt_ns), e.has_query && e.has_response);
-    str("query", e.query, e.has_question);
-    num("qclass", std::to_string(e.qclass), e.has_question);
-    auto qc = app::dns_class_name(e.qclass);
-    str("qclass_name", qc.empty() ? std::to_string(e.qclass) : std::string(qc), e.has_question);
-    num("qtype", std::to_string(e.qtype), e.has_question);
-    str("qtype_name", type_name(e.qtype), e.has_question);
-    num("rcode", std::to_string(e.rcode), e.has_response);
-    auto rn = app::dns_rcode_name(e.rcode);
-    str("rcode_name", rn.empty() ? std::to_string(e.rcode) : std::string(rn), e.has_response);
-    flag("AA", e.aa);
-    flag("TC", e.tc);
-    flag("RD", e.rd);
-    flag("RA", e.ra);
-    num("Z", std::to_string(e.z));
-    cell answers{cell::text_list, "answers", {}, e.answers, !e.answers.empty()};
-    c.push_back(std::move(answers));
-    cell ttls{cell::number_list, "TTLs", {}, {}, !e.ttls.empty()};
-    for (auto t : e.ttls) ttls.list.push_back(std::to_string(t) + ".0");
-    c.push_back(std::move(ttls));
-    flag("rejected", e.rejected);
-    cell anomalies{cell::text_list, "anomalies", {}, {}, !e.anomalies.empty()};
-    for (const auto& a : e.anomalies) {
-      anomalies.list.push_back(std::string(app::dns_anomaly_name(a.code)) + "@" + std::to_string(a.offset));
-    }
-    c.push_back(std::move(anomalies));
-    emit(out, c, tsv, first);
+    app::append_dns_record(out, e, fmt, first);
     first = false;
     if (out.size() > (1 << 16)) {
       std::fwrite(out.data(), 1, out.size(), stdout);

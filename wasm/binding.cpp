@@ -1,7 +1,9 @@
 // Embind boundary of the wasm module: one `Session` object with coarse calls. Input bytes are
 // copied by JS into a buffer the session owns (HEAPU8.set + feed); while streaming, every record
-// is dissected into the per-packet index. Pages of packet-list rows and one packet's detail are
+// is dissected into the per-packet index, assigned to a flow, and given to the DNS logger and the
+// endpoint tables (the CLI's chain). Pages of packet-list rows and one packet's detail are
 // computed by re-reading records from a window of source bytes JS copies into the same buffer.
+// The flow, endpoint and DNS tables leave as NDJSON text formatted by the core, as the CLI's.
 // Results leave as typed-array views over session memory (JS copies them at once with .slice())
 // plus string tables; errors are returned as status objects, never thrown (no exceptions).
 #include <emscripten/bind.h>
@@ -16,12 +18,15 @@
 #include <unordered_map>
 #include <vector>
 
+#include "pcapscope/app/dns.hpp"
+#include "pcapscope/app/dns_log.hpp"
 #include "pcapscope/capture/reader.hpp"
 #include "pcapscope/capture/summary.hpp"
 #include "pcapscope/capture/types.hpp"
 #include "pcapscope/dissect/detail.hpp"
 #include "pcapscope/dissect/fields.hpp"
 #include "pcapscope/dissect/packet.hpp"
+#include "pcapscope/flow/conn_log.hpp"
 #include "pcapscope/flow/flow.hpp"
 #include "pcapscope/index/index.hpp"
 
@@ -111,6 +116,13 @@ class string_table {
 /// chunks (while streaming) and source windows (afterwards) into.
 class session {
  public:
+  session() {
+    dns_handler_.set_source(&builder_);
+    endpoints_handler_.set_source(&builder_);
+  }
+  session(const session&) = delete;
+  session& operator=(const session&) = delete;
+
   /// Returns the address of a session-owned buffer of at least `n` bytes for the next chunk or
   /// window. May grow the wasm memory: JS must re-read HEAPU8 after this call.
   std::uintptr_t alloc(std::size_t n) {
@@ -172,6 +184,16 @@ class session {
     out.set("flags", val(typed_memory_view(ix.size(), ix.flags.data())));
     return out;
   }
+
+  /// Every flow as NDJSON, one Zeek conn.log record per line in flow-id order (the text
+  /// `pcapscope flows FILE` prints; `flow_id` is the index's `flow` column value).
+  std::string flows_ndjson() const { return pcapscope::flow::conn_log_json(flows_); }
+
+  /// Every IP then MAC endpoint as NDJSON (the text `pcapscope endpoints FILE` prints).
+  std::string endpoints_ndjson() const { return pcapscope::flow::endpoints_json(endpoints_); }
+
+  /// The DNS log as NDJSON, Zeek dns.log fields (the text `pcapscope dns FILE` prints).
+  std::string dns_ndjson() const { return pcapscope::app::dns_log_ndjson(dns_log_); }
 
   /// Names of the `top` protocol codes, '\n'-separated, in code order ("", "eth", …).
   std::string protocol_names() const {
@@ -379,8 +401,14 @@ class session {
     return first_ts_;
   }
 
-  pcapscope::flow::flow_tracker flows_;       // before builder_, which feeds it
-  pcapscope::index::index_builder builder_{nullptr, &flows_};  // before reader_, which points at it
+  // The index pass: reader_ -> builder_ (index, flows_) -> dns_handler_ -> endpoints_handler_.
+  // Declared in dependency order: each member only points at members declared before it.
+  pcapscope::flow::flow_tracker flows_;
+  pcapscope::flow::endpoint_table endpoints_;
+  pcapscope::flow::endpoint_index_handler endpoints_handler_{endpoints_};
+  pcapscope::app::dns_logger dns_log_{&flows_};
+  pcapscope::app::dns_index_handler dns_handler_{dns_log_, &endpoints_handler_};
+  pcapscope::index::index_builder builder_{&dns_handler_, &flows_};
   reader reader_{&builder_};
   std::vector<std::uint8_t> buffer_;
   bool finished_ = false;
@@ -425,6 +453,9 @@ EMSCRIPTEN_BINDINGS(pcapscope) {
       .function("packetCount", &session::packet_count)
       .function("indexColumns", &session::index_columns)
       .function("protocolNames", &session::protocol_names)
+      .function("flowsNdjson", &session::flows_ndjson)
+      .function("endpointsNdjson", &session::endpoints_ndjson)
+      .function("dnsNdjson", &session::dns_ndjson)
       .function("span", &session::span)
       .function("rows", &session::rows)
       .function("pageColumns", &session::page_columns)

@@ -1,8 +1,10 @@
 // The page: picks a capture (drop, file picker, sample), hands it to the worker, shows progress,
-// the capinfos-style summary, the packet list and the selected packet's detail. It never
+// the capinfos-style summary, the packet list and the selected packet's detail, and the
+// conversations (conn.log) and DNS (dns.log) tables. It never
 // touches wasm; the worker owns the module and answers queries for rows and packets.
 import { PacketList } from './packet-list.js';
 import { PacketDetail } from './packet-detail.js';
+import { RecordTable } from './record-table.js';
 
 const $ = (selector) => document.querySelector(selector);
 
@@ -69,6 +71,100 @@ function formatEpoch(text) {
   return `${iso}${match[2] ? `.${match[2]}` : ''} UTC`;
 }
 
+/** Zeek seconds (a number with six decimals) → "2014-01-02 08:37:49.848747". */
+function formatTs(ts) {
+  if (typeof ts !== 'number' || !Number.isFinite(ts)) return '';
+  const text = formatEpoch(ts.toFixed(6));
+  return text.endsWith(' UTC') ? text.slice(0, -4) : text;
+}
+
+/** Seconds with six decimals, or "" when absent. */
+const formatSeconds = (s) => (typeof s === 'number' ? s.toFixed(6) : '');
+
+/** "10.0.0.1:80", "[2001:db8::1]:443". */
+const hostPort = (host, port) => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);
+
+/** Sort key of an address and port: IPv4 numerically, then IPv6, port last. */
+function addressKey(host, port) {
+  const v4 = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(host);
+  const p = String(port).padStart(5, '0');
+  if (v4) return `4 ${v4.slice(1).map((o) => o.padStart(3, '0')).join('.')} ${p}`;
+  return `6 ${host} ${p}`;
+}
+
+const optionalInt = (n) => (typeof n === 'number' ? int(n) : '');
+
+const conversations = new RecordTable($('#conversations-table'), $('#conversations-note'), [
+  { key: 'ts', label: 'Start (UTC)', value: (r) => formatTs(r.ts), sort: (r) => r.ts, numeric: true },
+  {
+    key: 'orig', label: 'Originator', value: (r) => hostPort(r['id.orig_h'], r['id.orig_p']),
+    sort: (r) => addressKey(r['id.orig_h'], r['id.orig_p']),
+  },
+  {
+    key: 'resp', label: 'Responder', value: (r) => hostPort(r['id.resp_h'], r['id.resp_p']),
+    sort: (r) => addressKey(r['id.resp_h'], r['id.resp_p']),
+  },
+  { key: 'proto', label: 'Proto', value: (r) => r.proto },
+  { key: 'service', label: 'Service', value: (r) => r.service ?? '' },
+  {
+    key: 'duration', label: 'Duration (s)', value: (r) => formatSeconds(r.duration),
+    sort: (r) => r.duration, numeric: true,
+  },
+  {
+    key: 'orig_bytes', label: 'Orig bytes', value: (r) => optionalInt(r.orig_bytes),
+    sort: (r) => r.orig_bytes, numeric: true,
+  },
+  {
+    key: 'resp_bytes', label: 'Resp bytes', value: (r) => optionalInt(r.resp_bytes),
+    sort: (r) => r.resp_bytes, numeric: true,
+  },
+  {
+    key: 'packets', label: 'Packets', value: (r) => int(r.orig_pkts + r.resp_pkts),
+    sort: (r) => r.orig_pkts + r.resp_pkts, numeric: true,
+  },
+  { key: 'conn_state', label: 'State', value: (r) => r.conn_state },
+  { key: 'history', label: 'History', value: (r) => r.history ?? '' },
+]);
+
+const dnsTable = new RecordTable($('#dns-table'), $('#dns-note'), [
+  { key: 'ts', label: 'Time (UTC)', value: (r) => formatTs(r.ts), sort: (r) => r.ts, numeric: true },
+  {
+    key: 'client', label: 'Client', value: (r) => hostPort(r['id.orig_h'], r['id.orig_p']),
+    sort: (r) => addressKey(r['id.orig_h'], r['id.orig_p']),
+  },
+  {
+    key: 'server', label: 'Server', value: (r) => hostPort(r['id.resp_h'], r['id.resp_p']),
+    sort: (r) => addressKey(r['id.resp_h'], r['id.resp_p']),
+  },
+  { key: 'query', label: 'Query', value: (r) => r.query ?? '' },
+  { key: 'qtype_name', label: 'Type', value: (r) => r.qtype_name ?? '' },
+  { key: 'rcode_name', label: 'Rcode', value: (r) => r.rcode_name ?? '' },
+  { key: 'answers', label: 'Answers', value: (r) => (r.answers ?? []).join(', ') },
+  { key: 'rtt', label: 'RTT (s)', value: (r) => formatSeconds(r.rtt), sort: (r) => r.rtt, numeric: true },
+]);
+
+/** Asks the worker for the conversation and DNS tables of the shown capture and shows them. */
+async function showTables() {
+  const id = shown;
+  const load = async (name, table, section, count) => {
+    try {
+      const records = await ask({ type: 'table', name });
+      if (shown !== id) return;
+      $(count).textContent = `(${int(records.length)})`;
+      table.show(records);
+    } catch (error) {
+      if (shown !== id) return;
+      $(count).textContent = `(cannot be shown: ${error.message})`;
+      table.show([]);
+    }
+    show(section, true);
+  };
+  await Promise.all([
+    load('flows', conversations, '#conversations', '#conversations-count'),
+    load('dns', dnsTable, '#dns', '#dns-count'),
+  ]);
+}
+
 function formatDuration(text) {
   if (text === null || text === undefined) return 'n/a';
   return `${text} seconds`;
@@ -91,6 +187,8 @@ function openFile(file) {
   show('#error', false);
   show('#summary', false);
   show('#packets', false);
+  show('#conversations', false);
+  show('#dns', false);
   shown = null;
   $('#progress-name').textContent = `Reading ${file.name ?? 'capture'}…`;
   $('#progress-bar').removeAttribute('value');
@@ -225,6 +323,7 @@ worker.onmessage = ({ data: msg }) => {
       renderSummary(active.file, msg.summary, msg.seconds);
       shown = msg.id;
       showPackets(msg.packetCount);
+      showTables();
       active = null;
       break;
     case 'error':

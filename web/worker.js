@@ -1,16 +1,18 @@
 // The module Web Worker that owns the wasm module: reads a File in slices through the pcapscope
 // package, posts progress, honours cancel, returns the summary, then keeps the capture open to
-// answer the page's queries (pages of packet-list rows, one packet's detail). The page never
-// touches wasm.
+// answer the page's queries (pages of packet-list rows, one packet's detail, the conversation,
+// endpoint and DNS tables). The page never touches wasm.
 //
 // Messages in:  {type: 'open', id, file}   {type: 'cancel', id}
 //               {type: 'rows', id, req, start, count}   {type: 'packet', id, req, number}
+//               {type: 'table', id, req, name: 'flows' | 'endpoints' | 'dns'}
 // Messages out: {type: 'progress', id, bytesRead, total, packets, mbPerSec}
 //               {type: 'summary', id, summary, seconds, packetCount}
 //               {type: 'error', id, name, message, offset}
 //               {type: 'cancelled', id}
 //               {type: 'reply', id, req, result} | {type: 'reply', id, req, error}
-// Row columns and packet bytes are transferred (typed arrays), not cloned.
+// Row columns and packet bytes are transferred (typed arrays), not cloned; tables (one plain
+// object per flow / endpoint / DNS transaction, far fewer than packets) are cloned.
 import { openCapture, preload, CaptureFormatError } from '../wasm/js/browser.js';
 
 /** The one capture being read: its request id and how to stop it. */
@@ -77,6 +79,9 @@ async function openFile(id, file) {
   }
 }
 
+/** Tables a 'table' query may ask for (Capture methods). */
+const TABLES = new Set(['flows', 'endpoints', 'dns']);
+
 /** Answers a query about the open capture; replies go to request `req`. */
 async function query(msg) {
   const reply = (result, transfer = []) =>
@@ -86,6 +91,9 @@ async function query(msg) {
     if (msg.type === 'rows') {
       const rows = await open.capture.packets({ start: msg.start, count: msg.count });
       reply(rows, [rows.number.buffer, rows.time.buffer, rows.length.buffer]);
+    } else if (msg.type === 'table') {
+      if (!TABLES.has(msg.name)) throw new Error(`no table ${msg.name}`);
+      reply(await open.capture[msg.name]());
     } else {
       const packet = await open.capture.packet(msg.number);
       reply(packet, [packet.bytes.buffer]);
@@ -99,5 +107,5 @@ self.onmessage = (event) => {
   const msg = event.data;
   if (msg.type === 'open') openFile(msg.id, msg.file);
   else if (msg.type === 'cancel' && current && current.id === msg.id) current.controller.abort();
-  else if (msg.type === 'rows' || msg.type === 'packet') query(msg);
+  else if (msg.type === 'rows' || msg.type === 'packet' || msg.type === 'table') query(msg);
 };

@@ -25,6 +25,19 @@ function decodeStrings(bytesView, endsView) {
   return out;
 }
 
+/** Parses NDJSON text (one object per line) into an array of plain objects. */
+function parseNdjson(text) {
+  const out = [];
+  let begin = 0;
+  while (begin < text.length) {
+    let end = text.indexOf('\n', begin);
+    if (end < 0) end = text.length;
+    if (end > begin) out.push(JSON.parse(text.slice(begin, end)));
+    begin = end + 1;
+  }
+  return out;
+}
+
 /** The flat pre-order field list of detail_json (with depths) as a tree of nodes with children. */
 function toTree(flat) {
   const roots = [];
@@ -129,6 +142,34 @@ export class Capture {
    */
   packet(number) {
     return this.#serial(() => this.#packet(number));
+  }
+
+  /**
+   * The flows (conversations), one object per flow in flow-id order with Zeek conn.log field
+   * names (ts, uid, id.orig_h, id.orig_p, id.resp_h, id.resp_p, proto, service, duration,
+   * orig_bytes, resp_bytes, conn_state, history, orig_pkts, …, community_id, flow_id): the
+   * records `pcapscope flows FILE` prints, parsed. Absent fields are left out.
+   */
+  flows() {
+    return this.#serial(() => parseNdjson(this.#live().flowsNdjson()));
+  }
+
+  /**
+   * The endpoints, IP addresses then MAC addresses, each in first-seen order ({address, type,
+   * packets, bytes, tx_packets, tx_bytes, rx_packets, rx_bytes, flows, first_ts, last_ts}): the
+   * records `pcapscope endpoints FILE` prints, parsed.
+   */
+  endpoints() {
+    return this.#serial(() => parseNdjson(this.#live().endpointsNdjson()));
+  }
+
+  /**
+   * The DNS log, one object per query/response pair with Zeek dns.log field names (ts, uid,
+   * id.*, proto, trans_id, rtt, query, qtype_name, rcode_name, answers, TTLs, …): the records
+   * `pcapscope dns FILE` prints, parsed. Absent fields are left out.
+   */
+  dns() {
+    return this.#serial(() => parseNdjson(this.#live().dnsNdjson()));
   }
 
   /** Frees the wasm memory and the kept bytes (a temporary file for gzip input in Node). */

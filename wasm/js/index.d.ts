@@ -203,6 +203,97 @@ export interface CaptureSummary {
   error: string | null;
 }
 
+/**
+ * One flow (conversation): Zeek conn.log field names, the record `pcapscope flows FILE
+ * --format ndjson` prints. Optional fields are absent when Zeek leaves them unset.
+ */
+export interface FlowRecord {
+  /** Start time, epoch seconds (six decimals). */
+  ts: number;
+  uid: string;
+  'id.orig_h': string;
+  'id.orig_p': number;
+  'id.resp_h': string;
+  'id.resp_p': number;
+  proto: 'tcp' | 'udp' | 'icmp' | 'unknown_transport';
+  service?: string;
+  /** Seconds; absent for single-instant flows (as orig_bytes and resp_bytes). */
+  duration?: number;
+  orig_bytes?: number;
+  resp_bytes?: number;
+  conn_state: string;
+  missed_bytes: number;
+  history?: string;
+  orig_pkts: number;
+  orig_ip_bytes: number;
+  resp_pkts: number;
+  resp_ip_bytes: number;
+  ip_proto: number;
+  vlan?: number;
+  vni?: number;
+  community_id: string;
+  /** TCP only. */
+  retransmissions?: number;
+  out_of_order?: number;
+  dup_acks?: number;
+  zero_windows?: number;
+  /** Handshake round-trip times in seconds (TCP, when seen). */
+  rtt?: number;
+  rtt_syn_synack?: number;
+  rtt_synack_ack?: number;
+  /** 1-based flow id (the index's `flow` column; `pcapscope follow FILE FLOW`). */
+  flow_id: number;
+}
+
+/** One endpoint: the record `pcapscope endpoints FILE --format ndjson` prints. */
+export interface EndpointRecord {
+  address: string;
+  type: 'ipv4' | 'ipv6' | 'mac';
+  packets: number;
+  bytes: number;
+  tx_packets: number;
+  tx_bytes: number;
+  rx_packets: number;
+  rx_bytes: number;
+  flows: number;
+  first_ts: number;
+  last_ts: number;
+}
+
+/**
+ * One DNS query/response pair: Zeek dns.log field names, the record `pcapscope dns FILE
+ * --format ndjson` prints. Optional fields are absent when unset.
+ */
+export interface DnsRecord {
+  ts: number;
+  uid?: string;
+  'id.orig_h': string;
+  'id.orig_p': number;
+  'id.resp_h': string;
+  'id.resp_p': number;
+  proto: 'tcp' | 'udp';
+  trans_id: number;
+  /** Seconds between query and response (when both were seen). */
+  rtt?: number;
+  query?: string;
+  qclass?: number;
+  qclass_name?: string;
+  qtype?: number;
+  qtype_name?: string;
+  rcode?: number;
+  rcode_name?: string;
+  AA: boolean;
+  TC: boolean;
+  RD: boolean;
+  RA: boolean;
+  Z: number;
+  answers?: string[];
+  TTLs?: number[];
+  rejected: boolean;
+  /** "code@offset" of each anomaly found in the messages. */
+  anomalies?: string[];
+}
+
 /** A capture that has been read. */
 export declare class Capture {
   private constructor();
@@ -229,6 +320,12 @@ export declare class Capture {
   packets(range?: { start?: number; count?: number }): Promise<PacketRows>;
   /** Packet `number` (1-based) in full: field tree and bytes. RangeError outside 1…packetCount. */
   packet(number: number): Promise<PacketDetail>;
+  /** Every flow (conn.log records, flow-id order), as `pcapscope flows FILE` prints them. */
+  flows(): Promise<FlowRecord[]>;
+  /** Every IP then MAC endpoint, as `pcapscope endpoints FILE` prints them. */
+  endpoints(): Promise<EndpointRecord[]>;
+  /** The DNS log (dns.log records), as `pcapscope dns FILE` prints them. */
+  dns(): Promise<DnsRecord[]>;
   /** Frees the wasm memory and the kept bytes (a temporary file in Node). Idempotent. */
   close(): Promise<void>;
 }

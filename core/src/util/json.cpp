@@ -1,6 +1,7 @@
 // Minimal JSON writer (see util/json.hpp).
 #include "pcapscope/util/json.hpp"
 
+#include <cinttypes>
 #include <cmath>
 #include <cstdio>
 
@@ -26,6 +27,18 @@ void append_json_string(std::string& out, std::string_view s) {
   out += '"';
   char buf[8];
   for (std::size_t i = 0; i < s.size();) {
+    // Runs of printable ASCII other than '"' and '\\' (nearly everything) are copied at once.
+    std::size_t plain = i;
+    while (plain < s.size()) {
+      auto p = static_cast<unsigned char>(s[plain]);
+      if (p < 0x20 || p >= 0x7f || p == '"' || p == '\\') break;
+      ++plain;
+    }
+    if (plain > i) {
+      out.append(s.data() + i, plain - i);
+      i = plain;
+      continue;
+    }
     auto c = static_cast<unsigned char>(s[i]);
     switch (c) {
       case '"': out += "\\\""; ++i; continue;
@@ -139,6 +152,16 @@ json_writer& json_writer::null() {
   comma();
   out_ += "null";
   return *this;
+}
+
+std::string zeek_seconds(std::int64_t ns) {
+  bool neg = ns < 0;
+  // Negate in unsigned arithmetic: -INT64_MIN does not fit in int64.
+  std::uint64_t u = neg ? std::uint64_t{0} - static_cast<std::uint64_t>(ns) : static_cast<std::uint64_t>(ns);
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%s%" PRIu64 ".%06" PRIu64, neg ? "-" : "", u / 1000000000u,
+                (u % 1000000000u) / 1000u);
+  return buf;
 }
 
 }  // namespace pcapscope::util

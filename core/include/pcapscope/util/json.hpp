@@ -55,4 +55,11 @@ class json_writer {
 /// Appends `s` as a JSON string literal (with quotes) to `out`.
 void append_json_string(std::string& out, std::string_view s);
 
+/// Output formats of the Zeek-style logs (conn, endpoints, dns): one JSON object per line, or
+/// tab-separated values with a header line.
+enum class log_format { ndjson, tsv };
+
+/// Seconds with six decimals (Zeek's precision) from nanoseconds: "1700000000.123456".
+std::string zeek_seconds(std::int64_t ns);
+
 }  // namespace pcapscope::util

@@ -1,0 +1,158 @@
+// Browser test of the Conversations and DNS tables on the built site (dist/): opening the
+// sample shows one row per flow and per DNS transaction (the counts the npm package gives in
+// Node), with the package's values; clicking a header sorts (again: reverses); past 5,000
+// records the table renders 5,000 rows and says so.
+// Skips without chromium, playwright-core or dist/.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { openCapture } from 'pcapscope';
+import { serveStatic } from './static-server.mjs';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const distDir = join(repoRoot, 'dist');
+const samplePath = join(repoRoot, 'web', 'public', 'sample.pcapng');
+const chromiumPath = process.env.PCAPSCOPE_CHROMIUM ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+/** A pcap of `count` UDP/IPv4 packets, each its own flow (source port 10000 + i). */
+function manyFlows(count) {
+  const rec = 16 + 42;
+  const buf = Buffer.alloc(24 + count * rec);
+  buf.writeUInt32LE(0xa1b2c3d4, 0);
+  buf.writeUInt16LE(2, 4);
+  buf.writeUInt16LE(4, 6);
+  buf.writeUInt32LE(65535, 16);
+  buf.writeUInt32LE(1, 20);
+  const frame = Buffer.from(
+    '020000000002' + '020000000001' + '0800' +                      // Ethernet
+    '4500001c0000400040110000' + '0a000001' + '0a000002' +           // IPv4, UDP, no checksum
+    '303900450008' + '0000', 'hex');                                 // UDP → 69, empty
+  for (let i = 0; i < count; i++) {
+    const at = 24 + i * rec;
+    buf.writeUInt32LE(1700000000, at);
+    buf.writeUInt32LE(i, at + 4);
+    buf.writeUInt32LE(42, at + 8);
+    buf.writeUInt32LE(42, at + 12);
+    frame.copy(buf, at + 16);
+    buf.writeUInt16BE(10000 + i, at + 16 + 34);
+  }
+  return buf;
+}
+
+const tableRows = (page, selector) =>
+  page.$$eval(`${selector} tbody tr`, (rows) => rows.map((r) => [...r.cells].map((c) => c.textContent)));
+const tableHeads = (page, selector) =>
+  page.$$eval(`${selector} thead th`, (cells) => cells.map((c) => c.textContent));
+
+test('conversations and DNS tables in the browser', async (t) => {
+  if (!existsSync(chromiumPath)) return t.skip(`no browser at ${chromiumPath}`);
+  if (!existsSync(join(distDir, 'index.html'))) return t.skip('dist/ is not built (npm run build)');
+  if (!existsSync(samplePath)) return t.skip('no web/public/sample.pcapng');
+  let chromium;
+  try {
+    ({ chromium } = await import('playwright-core'));
+  } catch {
+    return t.skip('playwright-core is not installed (npm install)');
+  }
+
+  const server = await serveStatic(distDir);
+  t.after(() => server.close());
+  const profile = await mkdtemp(join(tmpdir(), 'pcapscope-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: chromiumPath,
+    headless: true,
+    args: CHROMIUM_ARGS,
+  });
+  t.after(async () => {
+    await context.close();
+    await rm(profile, { recursive: true, force: true });
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  await page.setViewportSize({ width: 1400, height: 1000 });
+  const pageErrors = [];
+  page.on('pageerror', (error) => pageErrors.push(error));
+  await page.goto(server.url);
+
+  // What the package computes in Node for the same sample.
+  const reference = await openCapture(samplePath);
+  const flows = await reference.flows();
+  const dns = await reference.dns();
+  await reference.close();
+  assert.ok(flows.some((f) => f.proto === 'tcp'), 'the sample has TCP flows');
+  assert.ok(dns.length > 0, 'the sample has DNS');
+
+  await page.click('#sample');
+  await page.waitForSelector('#conversations:not([hidden])', { timeout: 20000 });
+  await page.waitForSelector('#dns:not([hidden])', { timeout: 20000 });
+
+  await t.test('conversations: one row per flow, in flow order', async () => {
+    assert.equal(await page.textContent('#conversations-count'), `(${flows.length.toLocaleString('en-US')})`);
+    const heads = await tableHeads(page, '#conversations-table');
+    assert.deepEqual(heads, ['Start (UTC)', 'Originator', 'Responder', 'Proto', 'Service', 'Duration (s)',
+      'Orig bytes', 'Resp bytes', 'Packets', 'State', 'History']);
+    const rows = await tableRows(page, '#conversations-table');
+    assert.equal(rows.length, Math.min(flows.length, 5000));
+    const tcpRow = rows.findIndex((r) => r[3] === 'tcp');
+    assert.ok(tcpRow >= 0, 'a TCP row');
+    const f = flows[tcpRow];
+    assert.ok(rows[tcpRow][1].endsWith(`:${f['id.orig_p']}`) && rows[tcpRow][1].includes(f['id.orig_h']));
+    assert.ok(rows[tcpRow][2].endsWith(`:${f['id.resp_p']}`) && rows[tcpRow][2].includes(f['id.resp_h']));
+    assert.equal(rows[tcpRow][9], f.conn_state);
+    assert.equal(rows[tcpRow][10], f.history ?? '');
+    assert.equal(rows[tcpRow][8], String(f.orig_pkts + f.resp_pkts));
+  });
+
+  await t.test('clicking a header sorts, clicking again reverses', async () => {
+    const packetsColumn = 8;
+    const counts = (rows) => rows.map((r) => Number(r[packetsColumn].replaceAll(',', '')));
+    await page.click('#conversations-table thead th:nth-child(9) button');
+    await page.waitForSelector('#conversations-table th[aria-sort="ascending"]');
+    const up = counts(await tableRows(page, '#conversations-table'));
+    assert.deepEqual(up, [...up].sort((a, b) => a - b));
+    await page.click('#conversations-table thead th:nth-child(9) button');
+    await page.waitForSelector('#conversations-table th[aria-sort="descending"]');
+    const down = counts(await tableRows(page, '#conversations-table'));
+    assert.deepEqual(down, [...down].sort((a, b) => b - a));
+    assert.equal(down[0], Math.max(...flows.map((f) => f.orig_pkts + f.resp_pkts)));
+  });
+
+  await t.test('DNS: one row per transaction with query, type, rcode, answers', async () => {
+    assert.equal(await page.textContent('#dns-count'), `(${dns.length.toLocaleString('en-US')})`);
+    const heads = await tableHeads(page, '#dns-table');
+    assert.deepEqual(heads, ['Time (UTC)', 'Client', 'Server', 'Query', 'Type', 'Rcode', 'Answers', 'RTT (s)']);
+    const rows = await tableRows(page, '#dns-table');
+    assert.equal(rows.length, Math.min(dns.length, 5000));
+    for (let k = 0; k < Math.min(rows.length, 10); k++) {
+      const d = dns[k];
+      assert.equal(rows[k][3], d.query ?? '');
+      assert.equal(rows[k][4], d.qtype_name ?? '');
+      assert.equal(rows[k][5], d.rcode_name ?? '');
+      assert.equal(rows[k][6], (d.answers ?? []).join(', '));
+      assert.equal(rows[k][7], typeof d.rtt === 'number' ? d.rtt.toFixed(6) : '');
+    }
+    assert.ok(rows.some((r) => r[3] !== ''), 'a row with a query name');
+  });
+
+  await t.test('past 5,000 flows: 5,000 rows and a note', async () => {
+    const file = join(profile, 'many-flows.pcap');
+    await writeFile(file, manyFlows(6000));
+    await page.setInputFiles('#file', file);
+    await page.waitForFunction(
+      () => document.querySelector('#conversations-count')?.textContent === '(6,000)', null, { timeout: 20000 });
+    assert.equal(await page.$$eval('#conversations-table tbody tr', (rows) => rows.length), 5000);
+    assert.equal(await page.isHidden('#conversations-note'), false);
+    assert.match(await page.textContent('#conversations-note'), /first 5,000 of 6,000/);
+    assert.equal(await page.textContent('#dns-count'), '(0)');
+  });
+
+  assert.deepEqual(pageErrors, []);
+});
