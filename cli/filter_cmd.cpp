@@ -210,24 +210,9 @@ int cmd_filter(const std::vector<std::string>& args) {
   }
   if (explain) std::fputs(flt.describe().c_str(), stderr);
   std::vector<std::string> fields;
-  if (field_list.empty()) {
-    for (auto f : dissect::default_fields()) fields.emplace_back(f);
-  } else {
-    std::size_t start = 0;
-    while (start <= field_list.size()) {
-      auto comma = field_list.find(',', start);
-      auto f = field_list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-      if (!f.empty()) {
-        std::vector<std::string> probe;
-        if (!dissect::field_values(dissect::packet{}, {}, {}, f, probe)) {
-          std::fprintf(stderr, "pcapscope filter: unknown field \"%s\" (see pcapscope packets x --fields list)\n", f.c_str());
-          return 2;
-        }
-        fields.push_back(f);
-      }
-      if (comma == std::string::npos) break;
-      start = comma + 1;
-    }
+  if (std::string bad; !parse_field_list(field_list, fields, bad)) {
+    std::fprintf(stderr, "pcapscope filter: unknown field \"%s\" (see pcapscope packets x --fields list)\n", bad.c_str());
+    return 2;
   }
   if (format != "ndjson" && format != "tsv") {
     std::fprintf(stderr, "pcapscope filter: unknown format \"%s\" (ndjson or tsv)\n", format.c_str());

@@ -301,24 +301,9 @@ int cmd_packets(const std::string& path, const std::string& format, const std::s
     for (auto f : dissect::known_fields()) std::printf("%s\n", std::string(f).c_str());
     return 0;
   }
-  if (field_list.empty()) {
-    for (auto f : dissect::default_fields()) fields.emplace_back(f);
-  } else {
-    std::size_t start = 0;
-    while (start <= field_list.size()) {
-      auto comma = field_list.find(',', start);
-      auto f = field_list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-      if (!f.empty()) {
-        std::vector<std::string> probe;
-        if (!dissect::field_values(dissect::packet{}, {}, {}, f, probe)) {
-          std::fprintf(stderr, "pcapscope packets: unknown field \"%s\" (see --fields list)\n", f.c_str());
-          return 2;
-        }
-        fields.push_back(f);
-      }
-      if (comma == std::string::npos) break;
-      start = comma + 1;
-    }
+  if (std::string bad; !cli::parse_field_list(field_list, fields, bad)) {
+    std::fprintf(stderr, "pcapscope packets: unknown field \"%s\" (see --fields list)\n", bad.c_str());
+    return 2;
   }
   if (format != "ndjson" && format != "tsv") {
     std::fprintf(stderr, "pcapscope packets: unknown format \"%s\" (ndjson or tsv)\n", format.c_str());

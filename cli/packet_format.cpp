@@ -5,6 +5,29 @@
 
 namespace pcapscope::cli {
 
+bool parse_field_list(const std::string& list, std::vector<std::string>& fields, std::string& bad) {
+  fields.clear();
+  if (list.empty()) {
+    for (auto f : dissect::default_fields()) fields.emplace_back(f);
+    return true;
+  }
+  std::vector<std::string> probe;
+  for (std::size_t start = 0; start <= list.size();) {
+    auto comma = list.find(',', start);
+    auto f = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (!f.empty()) {
+      if (!dissect::field_values(dissect::packet{}, {}, {}, f, probe)) {
+        bad = f;
+        return false;
+      }
+      fields.push_back(f);
+    }
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return true;
+}
+
 packet_formatter::packet_formatter(std::vector<std::string> fields, bool tsv)
     : fields_(std::move(fields)), tsv_(tsv) {}
 

@@ -12,6 +12,10 @@
 
 namespace pcapscope::cli {
 
+/// Parses a comma-separated field list (empty: the default fields). On an unknown name, returns
+/// false with `bad` set to it.
+bool parse_field_list(const std::string& list, std::vector<std::string>& fields, std::string& bad);
+
 /// Formats packets with the chosen fields; keeps the flow table the TCP context comes from.
 class packet_formatter {
  public:

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "pcapscope/dissect/fields.hpp"
 #include "pcapscope/flow/flow.hpp"
 #include "pcapscope/util/sha1.hpp"
 
@@ -74,45 +75,8 @@ std::string uid(const flow_record& f) {
 }
 
 std::string format_address(const std::array<std::uint8_t, 16>& a, bool ipv6) {
-  char buf[64];
-  if (!ipv6) {
-    std::snprintf(buf, sizeof buf, "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
-    return buf;
-  }
-  // RFC 5952: lowercase hex, the longest run (>= 2) of zero groups as "::".
-  std::uint16_t g[8];
-  for (int i = 0; i < 8; ++i) g[i] = static_cast<std::uint16_t>((a[2 * i] << 8) | a[2 * i + 1]);
-  int best = -1, best_len = 0;
-  for (int i = 0; i < 8;) {
-    if (g[i] != 0) {
-      ++i;
-      continue;
-    }
-    int j = i;
-    while (j < 8 && g[j] == 0) ++j;
-    if (j - i > best_len && j - i >= 2) {
-      best = i;
-      best_len = j - i;
-    }
-    i = j;
-  }
-  // IPv4-mapped ::ffff:a.b.c.d
-  if (best == 0 && best_len == 5 && g[5] == 0xffff) {
-    std::snprintf(buf, sizeof buf, "::ffff:%u.%u.%u.%u", a[12], a[13], a[14], a[15]);
-    return buf;
-  }
-  std::string s;
-  for (int i = 0; i < 8; ++i) {
-    if (i == best) {
-      s += "::";
-      i += best_len - 1;
-      continue;
-    }
-    if (!s.empty() && s.back() != ':') s += ':';
-    std::snprintf(buf, sizeof buf, "%x", g[i]);
-    s += buf;
-  }
-  return s;
+  if (ipv6) return dissect::format_ipv6(a);
+  return dissect::format_ipv4({a[0], a[1], a[2], a[3]});
 }
 
 // ---- endpoints ---------------------------------------------------------------------------
