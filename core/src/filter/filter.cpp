@@ -2,6 +2,7 @@
 #include "pcapscope/filter/filter.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <cstdio>
 #include <cstring>
 #include <deque>
@@ -606,6 +607,8 @@ bool parse_seconds(std::string_view s, std::int64_t& ns) {
     if (v > 9.2e18L) return false;
     ns = static_cast<std::int64_t>(v + 0.5L);
   } else {
+    // Beyond ~292 years the value does not fit in int64 nanoseconds: not a valid time literal.
+    if (whole > (std::numeric_limits<std::int64_t>::max() - frac) / 1000000000LL) return false;
     ns = whole * 1000000000LL + frac;
   }
   if (i != s.size()) return false;
