@@ -10,38 +10,16 @@
 #include <sys/wait.h>
 
 #include "pcapscope/writer/writer.hpp"
+#include "support/test_support.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 using namespace pcapscope;
 
-struct run_result {
-  int status = -1;
-  std::string out;
-  std::string err;
-};
+using run_result = pcapscope::test::cli_result;
 
-run_result run(const std::string& args) {
-  run_result r;
-#ifdef PCAPSCOPE_CLI
-  auto err_path = fs::temp_directory_path() / ("pcapscope-cli-err-" + std::to_string(::getpid()));
-  std::string cmd = std::string(PCAPSCOPE_CLI) + " " + args + " 2>" + err_path.string();
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (!p) return r;
-  std::array<char, 4096> buf{};
-  std::size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  int st = ::pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  std::ifstream e(err_path);
-  r.err.assign(std::istreambuf_iterator<char>(e), std::istreambuf_iterator<char>());
-  fs::remove(err_path);
-#else
-  (void)args;
-#endif
-  return r;
-}
+run_result run(const std::string& args) { return pcapscope::test::run_cli(args); }
 
 class CliTest : public ::testing::Test {
  protected:

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "support/test_support.hpp"
 #include "pcapscope/writer/writer.hpp"
 
 namespace {
@@ -20,27 +21,9 @@ namespace {
 namespace fs = std::filesystem;
 using namespace pcapscope;
 
-struct result {
-  int status = -1;
-  std::string out;
-};
+using result = pcapscope::test::cli_result;
 
-result run(const std::string& args) {
-  result r;
-#ifdef PCAPSCOPE_CLI
-  std::string cmd = std::string(PCAPSCOPE_CLI) + " " + args + " 2>/dev/null";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (!p) return r;
-  std::array<char, 4096> buf{};
-  std::size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  int st = ::pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-#else
-  (void)args;
-#endif
-  return r;
-}
+result run(const std::string& args) { return pcapscope::test::run_cli(args); }
 
 // Ethernet/IPv4/TCP from 10.0.0.1:40000 to 10.0.0.2:443 (or back) with `flags` and `payload`.
 std::vector<std::uint8_t> tcp(bool back, std::uint8_t flags, std::uint32_t seq, std::uint32_t ack, std::size_t payload) {

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "support/test_support.hpp"
 #include "pcapscope/capture/reader.hpp"
 #include "pcapscope/flow/flow.hpp"
 #include "pcapscope/index/index.hpp"
@@ -162,27 +163,9 @@ TEST(FollowTest, UnknownFlowIsAnError) {
   EXPECT_FALSE(reassembly::follow_flow(*x.rd, x.src, x.builder->index(), x.tracker, 0, r, err));
 }
 
-struct result {
-  int status = -1;
-  std::string out;
-};
+using result = pcapscope::test::cli_result;
 
-result run(const std::string& args) {
-  result r;
-#ifdef PCAPSCOPE_CLI
-  std::string cmd = std::string(PCAPSCOPE_CLI) + " " + args + " 2>/dev/null";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (!p) return r;
-  std::array<char, 4096> buf{};
-  std::size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  int st = ::pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-#else
-  (void)args;
-#endif
-  return r;
-}
+result run(const std::string& args) { return pcapscope::test::run_cli(args); }
 
 TEST(FollowTest, CliFormats) {
 #ifndef PCAPSCOPE_CLI

@@ -2,6 +2,10 @@
 #include "support/test_support.hpp"
 
 #include <algorithm>
+#include <array>
+#include <cstdio>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <fstream>
 #include <iterator>
 #include <random>
@@ -79,6 +83,36 @@ std::optional<std::filesystem::path> corpus_dir() {
   if (std::filesystem::is_directory(p, ec)) return std::filesystem::canonical(p, ec);
 #endif
   return std::nullopt;
+}
+
+bool cli_available() {
+#ifdef PCAPSCOPE_CLI
+  return true;
+#else
+  return false;
+#endif
+}
+
+cli_result run_cli(const std::string& args) {
+  cli_result r;
+#ifdef PCAPSCOPE_CLI
+  auto err_path = std::filesystem::temp_directory_path() / ("pcapscope-cli-err-" + std::to_string(::getpid()));
+  std::string cmd = std::string(PCAPSCOPE_CLI) + " " + args + " 2>" + err_path.string();
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (!p) return r;
+  std::array<char, 4096> buf{};
+  std::size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
+  int st = ::pclose(p);
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  std::ifstream e(err_path);
+  r.err.assign(std::istreambuf_iterator<char>(e), std::istreambuf_iterator<char>());
+  std::error_code ec;
+  std::filesystem::remove(err_path, ec);
+#else
+  (void)args;
+#endif
+  return r;
 }
 
 bool has_anomaly(const capture::capture_info& info, capture::anomaly_code code) {

@@ -53,6 +53,19 @@ std::vector<std::uint8_t> read_file(const std::filesystem::path& p);
 /// The shared corpus folder (../shared/captures next to the repo), if present.
 std::optional<std::filesystem::path> corpus_dir();
 
+/// What the built `pcapscope` CLI printed and returned.
+struct cli_result {
+  int status = -1;   ///< exit status (-1: not run, e.g. the CLI is not built)
+  std::string out;   ///< standard output
+  std::string err;   ///< standard error
+};
+
+/// True when the test binary knows where the built CLI is (PCAPSCOPE_CLI).
+bool cli_available();
+
+/// Runs `pcapscope ARGS` (ARGS as shell words) and captures its output.
+cli_result run_cli(const std::string& args);
+
 /// True when the code of an anomaly appears in `info`.
 bool has_anomaly(const capture::capture_info& info, capture::anomaly_code code);
 
