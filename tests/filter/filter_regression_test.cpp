@@ -29,7 +29,9 @@ TEST(FilterRegressions, KeptFuzzInputsCompileOrFailCleanly) {
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     filter::filter f;
     filter::error err;
-    if (!filter::filter::compile(text, f, err)) EXPECT_FALSE(err.to_string().empty()) << e.path();
+    if (!filter::filter::compile(text, f, err)) {
+      EXPECT_FALSE(err.to_string().empty()) << e.path();
+    }
     ++n;
   }
   EXPECT_GE(n, 1u);
