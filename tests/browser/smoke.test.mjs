@@ -6,48 +6,17 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
-import { serveStatic } from './static-server.mjs';
+import { openSite } from './site.mjs';
 import { makePcap } from '../node/support.mjs';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const distDir = join(repoRoot, 'dist');
-const chromiumPath = process.env.PCAPSCOPE_CHROMIUM ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
 
 test('the site reads captures in the browser', async (t) => {
-  if (!existsSync(chromiumPath)) return t.skip(`no browser at ${chromiumPath}`);
-  if (!existsSync(join(distDir, 'index.html'))) return t.skip('dist/ is not built (npm run build)');
-  let chromium;
-  try {
-    ({ chromium } = await import('playwright-core'));
-  } catch {
-    return t.skip('playwright-core is not installed (npm install)');
-  }
-
-  const server = await serveStatic(distDir);
-  t.after(() => server.close());
-  const profile = await mkdtemp(join(tmpdir(), 'pcapscope-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: chromiumPath,
-    headless: true,
-    args: CHROMIUM_ARGS,
-  });
-  // After hooks run in order: the browser must be gone before its profile is removed.
-  t.after(async () => {
-    await context.close();
-    await rm(profile, { recursive: true, force: true });
-  });
-  const page = context.pages()[0] ?? (await context.newPage());
-  const pageErrors = [];
-  page.on('pageerror', (error) => pageErrors.push(error));
-  await page.goto(server.url);
+  const site = await openSite(t);
+  if (!site) return;
+  const { page, pageErrors } = site;
 
   const expectedPackets = 37;
   const sample = Buffer.from(makePcap(expectedPackets));

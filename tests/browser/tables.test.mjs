@@ -8,20 +8,11 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 
 import { openCapture } from 'pcapscope';
-import { serveStatic } from './static-server.mjs';
+import { openSite, samplePath } from './site.mjs';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const distDir = join(repoRoot, 'dist');
-const samplePath = join(repoRoot, 'web', 'public', 'sample.pcapng');
-const chromiumPath = process.env.PCAPSCOPE_CHROMIUM ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
 
 /** A pcap of `count` UDP/IPv4 packets, each its own flow (source port 10000 + i). */
 function manyFlows(count) {
@@ -54,33 +45,10 @@ const tableHeads = (page, selector) =>
   page.$$eval(`${selector} thead th`, (cells) => cells.map((c) => c.textContent));
 
 test('conversations and DNS tables in the browser', async (t) => {
-  if (!existsSync(chromiumPath)) return t.skip(`no browser at ${chromiumPath}`);
-  if (!existsSync(join(distDir, 'index.html'))) return t.skip('dist/ is not built (npm run build)');
   if (!existsSync(samplePath)) return t.skip('no web/public/sample.pcapng');
-  let chromium;
-  try {
-    ({ chromium } = await import('playwright-core'));
-  } catch {
-    return t.skip('playwright-core is not installed (npm install)');
-  }
-
-  const server = await serveStatic(distDir);
-  t.after(() => server.close());
-  const profile = await mkdtemp(join(tmpdir(), 'pcapscope-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: chromiumPath,
-    headless: true,
-    args: CHROMIUM_ARGS,
-  });
-  t.after(async () => {
-    await context.close();
-    await rm(profile, { recursive: true, force: true });
-  });
-  const page = context.pages()[0] ?? (await context.newPage());
-  await page.setViewportSize({ width: 1400, height: 1000 });
-  const pageErrors = [];
-  page.on('pageerror', (error) => pageErrors.push(error));
-  await page.goto(server.url);
+  const site = await openSite(t, { viewport: { width: 1400, height: 1000 } });
+  if (!site) return;
+  const { page, pageErrors } = site;
 
   // What the package computes in Node for the same sample.
   const reference = await openCapture(samplePath);
@@ -143,7 +111,9 @@ test('conversations and DNS tables in the browser', async (t) => {
   });
 
   await t.test('past 5,000 flows: 5,000 rows and a note', async () => {
-    const file = join(profile, 'many-flows.pcap');
+    const dir = await mkdtemp(join(tmpdir(), 'pcapscope-tables-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    const file = join(dir, 'many-flows.pcap');
     await writeFile(file, manyFlows(6000));
     await page.setInputFiles('#file', file);
     await page.waitForFunction(
