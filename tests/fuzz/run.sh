@@ -9,7 +9,7 @@ secs=${2:-60}
 out=build/fuzz
 mkdir -p "$out" "tests/fuzz/corpus/$target" tests/fuzz/crashes
 # Every core source except the native file/zlib front end.
-srcs=$(find core/src -name '*.cpp' ! -name file.cpp | sort)
+srcs=$(find core/src -name '*.cpp' ! -name file.cpp ! -name '*_native.cpp' | sort)
 clang++-14 -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
   -Icore/include "tests/fuzz/${target}.cpp" $srcs -o "$out/$target"
 work="$out/corpus-$target"

@@ -197,7 +197,7 @@ std::string_view conn_state_name(conn_state s) noexcept {
 }
 
 std::string_view service_name(service s) noexcept {
-  static constexpr std::string_view names[] = {"", "http", "ssl", "ssh", "dns", "dhcp", "ntp"};
+  static constexpr std::string_view names[] = {"", "http", "ssl", "ssh", "dns", "dhcp", "ntp", "smtp", "ftp", "pop3", "imap", "quic"};
   auto i = static_cast<std::size_t>(s);
   return i < std::size(names) ? names[i] : std::string_view{};
 }

@@ -67,8 +67,10 @@ enum class conn_state : std::uint8_t { S0, S1, SF, REJ, S2, S3, RSTO, RSTR, RSTO
 /// The conn_state name ("S0", "SF", "REJ", …).
 std::string_view conn_state_name(conn_state s) noexcept;
 
-/// Application protocols recognized from payload (minimal for now; see docs/flows.md).
-enum class service : std::uint8_t { none, http, ssl, ssh, dns, dhcp, ntp, count_ };
+/// Application protocols recognized from payload. The tracker names http, ssl, ssh, dns, dhcp
+/// and ntp from a flow's first payload bytes; the analysis pass (analyze/analyzer.hpp) confirms
+/// or corrects that from reassembled streams and adds the rest (`flow_tracker::set_service`).
+enum class service : std::uint8_t { none, http, ssl, ssh, dns, dhcp, ntp, smtp, ftp, pop3, imap, quic, count_ };
 
 /// Zeek's name for a service ("http", "ssl", …; empty for none).
 std::string_view service_name(service s) noexcept;
@@ -251,6 +253,10 @@ class flow_tracker {
   }
   /// Bytes held by records and table (capacity).
   std::size_t memory_bytes() const noexcept;
+  /// Sets the service of flow `id` (1-based, <= size()), as content analysis found it.
+  void set_service(std::uint32_t id, service s) noexcept {
+    if (id != 0 && id <= count_) at(id).svc = static_cast<std::uint8_t>(s);
+  }
 
   /// Records per block (allocation unit).
   static constexpr std::size_t block_bits = 12;
