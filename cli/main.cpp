@@ -21,7 +21,7 @@
 #include "flows_cmd.hpp"
 #include "filter_cmd.hpp"
 #include "follow_cmd.hpp"
-#include "dns_cmd.hpp"
+#include "analyze_cmd.hpp"
 
 namespace {
 
@@ -44,6 +44,8 @@ constexpr const char* kUsage =
     "                          id.orig_h, conn_state, history, community_id, ...) + TCP metrics\n"
     "  endpoints FILE [--format ndjson|tsv]\n"
     "                          per IP and MAC address: packets, bytes, flows, first/last seen\n"
+    "  analyze FILE [--json]   the whole analysis in one pass: capture facts, flows and services,\n"
+    "                          log record counts, reassembly and anomaly counters\n"
     "  dns FILE [--format ndjson|tsv]\n"
     "                          one record per DNS query/response pair with Zeek dns.log field\n"
     "                          names (ts, uid, query, qtype_name, rcode_name, answers, TTLs, rtt...)\n"
@@ -476,12 +478,12 @@ int main(int argc, char** argv) {
     }
     return cmd == "flows" ? cli::cmd_flows(files[0], format) : cli::cmd_endpoints(files[0], format);
   }
-  if (cmd == "dns") {
+  if (cmd == "analyze" || cli::is_log_command(cmd)) {
     if (files.size() != 1) {
-      std::fprintf(stderr, "pcapscope dns: give exactly one FILE\n%s", kUsage);
+      std::fprintf(stderr, "pcapscope %s: give exactly one FILE\n%s", cmd.c_str(), kUsage);
       return 2;
     }
-    return cli::cmd_dns(files[0], format);
+    return cmd == "analyze" ? cli::cmd_analyze(files[0], json) : cli::cmd_log(cmd, files[0], format);
   }
   std::fprintf(stderr, "pcapscope: unknown command \"%s\"\n%s", cmd.c_str(), kUsage);
   return 2;

@@ -808,6 +808,7 @@ void dns_logger::on_packet(const capture::record& r, const dissect::packet& p, c
   auto owed = t.id != 0 ? tcp_owed_.find(dir_key) : tcp_owed_.end();
   if (owed != tcp_owed_.end()) skip = owed->second;
   if (!find_dns(r.data, p, where_, skip)) return;
+  if (tcp_from_streams_ && where_.tcp) return;  // reassembled streams come through on_data
   if (owed != tcp_owed_.end() && p.payload_length > 0) {
     ++counters_.tcp_continuations;
     if (owed->second == UINT32_MAX) {  // even the length prefix was cut: skip one segment
@@ -829,6 +830,7 @@ void dns_logger::on_packet(const capture::record& r, const dissect::packet& p, c
     ++counters_.anomalies[static_cast<std::size_t>(where_.problem.code)];
   }
   bool mdns = where_.sport == 5353 || where_.dport == 5353;
+  origin o{r.ts_ns, t.id, where_.tcp, where_.sport, where_.dport, &p};
   for (std::size_t i = 0; i < where_.count; ++i) {
     if (!parse_dns(where_.messages[i], msg_, mdns)) {
       ++counters_.anomalies[static_cast<std::size_t>(dns_anomaly::truncated_header)];
@@ -839,30 +841,109 @@ void dns_logger::on_packet(const capture::record& r, const dissect::packet& p, c
       ++counters_.anomalies[static_cast<std::size_t>(msg_.anomalies[k].code)];
     }
     if (on_message_seen) on_message_seen(r, where_, msg_);
-    on_message(r, p, t, where_, msg_);
+    on_message(o, msg_);
   }
 }
 
-dns_log_entry& dns_logger::new_entry(const capture::record& r, const dissect::packet& p, const flow::track_result& t,
-                                     const dns_payloads& where, const dns_message& m) {
+void dns_logger::parse_and_log(const origin& o, util::bytes message, bool mdns) {
+  if (!parse_dns(message, msg_, mdns)) {
+    ++counters_.anomalies[static_cast<std::size_t>(dns_anomaly::truncated_header)];
+    return;
+  }
+  ++counters_.messages;
+  ++counters_.stream_messages;
+  for (std::size_t k = 0; k < std::min<std::size_t>(msg_.anomaly_count, dns_max_anomalies); ++k) {
+    ++counters_.anomalies[static_cast<std::size_t>(msg_.anomalies[k].code)];
+  }
+  on_message(o, msg_);
+}
+
+void dns_logger::on_data(const stream_ctx& c, int dir, util::bytes data) {
+  auto& sd = streams_[(std::uint64_t{c.flow_id} << 1) | static_cast<unsigned>(dir & 1)];
+  if (sd.lost) return;
+  origin o{c.ts_ns, c.flow_id, true, 0, 0, nullptr};
+  if (flows_ && c.flow_id != 0 && c.flow_id <= flows_->size()) {
+    const auto& f = flows_->get(c.flow_id);
+    o.sport = f.port(dir & 1);
+    o.dport = f.port((dir & 1) ^ 1);
+  }
+  while (!data.empty()) {
+    // Whole messages straight from the delivered bytes when nothing is pending.
+    if (sd.buf.empty() && data.size() >= 2) {
+      std::size_t len = (std::size_t{data[0]} << 8) | data[1];
+      if (len < 12) {
+        ++counters_.anomalies[static_cast<std::size_t>(dns_anomaly::tcp_short_length)];
+        sd.lost = true;  // not a message boundary we can trust any more
+        return;
+      }
+      if (data.size() >= 2 + len) {
+        parse_and_log(o, data.subspan(2, len), false);
+        data = data.subspan(2 + len);
+        continue;
+      }
+    }
+    // Accumulate: first the two length bytes, then the message they announce.
+    std::size_t want = 2;
+    if (sd.buf.size() >= 2) want = 2 + ((std::size_t{sd.buf[0]} << 8) | sd.buf[1]);
+    std::size_t take = std::min(want - sd.buf.size(), data.size());
+    sd.buf.insert(sd.buf.end(), data.begin(), data.begin() + static_cast<std::ptrdiff_t>(take));
+    data = data.subspan(take);
+    if (sd.buf.size() == 2) {
+      std::size_t len = (std::size_t{sd.buf[0]} << 8) | sd.buf[1];
+      if (len < 12) {
+        ++counters_.anomalies[static_cast<std::size_t>(dns_anomaly::tcp_short_length)];
+        sd.lost = true;
+        sd.buf.clear();
+        return;
+      }
+      sd.buf.reserve(2 + len);
+      continue;
+    }
+    if (sd.buf.size() >= 2 && sd.buf.size() == want) {
+      parse_and_log(o, util::bytes(sd.buf.data() + 2, sd.buf.size() - 2), false);
+      sd.buf.clear();
+      sd.buf.shrink_to_fit();
+    }
+  }
+}
+
+void dns_logger::on_gap(const stream_ctx& c, int dir, std::uint64_t) {
+  auto& sd = streams_[(std::uint64_t{c.flow_id} << 1) | static_cast<unsigned>(dir & 1)];
+  if (!sd.lost) ++counters_.stream_gaps;
+  sd.lost = true;
+  sd.buf.clear();
+  sd.buf.shrink_to_fit();
+}
+
+void dns_logger::on_close(const stream_ctx& c, int dir) {
+  auto it = streams_.find((std::uint64_t{c.flow_id} << 1) | static_cast<unsigned>(dir & 1));
+  if (it == streams_.end()) return;
+  if (!it->second.buf.empty()) {
+    ++counters_.tcp_partial;
+    ++counters_.anomalies[static_cast<std::size_t>(dns_anomaly::tcp_partial)];
+  }
+  streams_.erase(it);
+}
+
+dns_log_entry& dns_logger::new_entry(const origin& o, const dns_message& m) {
   entries_.emplace_back();
   auto& e = entries_.back();
-  e.ts_ns = r.ts_ns;
-  e.flow_id = t.id;
-  e.tcp = where.tcp;
+  e.ts_ns = o.ts_ns;
+  e.flow_id = o.flow_id;
+  e.tcp = o.tcp;
   e.trans_id = m.id;
   e.opcode = m.opcode();
-  if (flows_ && t.id != 0 && t.id <= flows_->size()) {
-    const auto& f = flows_->get(t.id);
+  if (flows_ && o.flow_id != 0 && o.flow_id <= flows_->size()) {
+    const auto& f = flows_->get(o.flow_id);
     e.uid = flow::uid(f);
     e.orig_h = flow::format_address(f.addr(0), f.key.ipv6());
     e.resp_h = flow::format_address(f.addr(1), f.key.ipv6());
     e.orig_p = f.port(0);
     e.resp_p = f.port(1);
   } else {
-    packet_addresses(p, e.orig_h, e.resp_h);
-    e.orig_p = where.sport;
-    e.resp_p = where.dport;
+    if (o.packet) packet_addresses(*o.packet, e.orig_h, e.resp_h);
+    e.orig_p = o.sport;
+    e.resp_p = o.dport;
   }
   if (const dns_rr* q = m.question()) {
     e.has_question = true;
@@ -873,13 +954,12 @@ dns_log_entry& dns_logger::new_entry(const capture::record& r, const dissect::pa
   return e;
 }
 
-void dns_logger::on_message(const capture::record& r, const dissect::packet& p, const flow::track_result& t,
-                            const dns_payloads& where, const dns_message& m) {
-  const std::uint64_t key = (std::uint64_t{t.id} << 16) | m.id;
+void dns_logger::on_message(const origin& o, const dns_message& m) {
+  const std::uint64_t key = (std::uint64_t{o.flow_id} << 16) | m.id;
   std::size_t n_anom = std::min<std::size_t>(m.anomaly_count, dns_max_anomalies);
   if (!m.qr()) {
     ++counters_.queries;
-    auto& e = new_entry(r, p, t, where, m);
+    auto& e = new_entry(o, m);
     e.has_query = true;
     e.rd = m.rd();
     e.aa = m.aa();
@@ -905,10 +985,10 @@ void dns_logger::on_message(const capture::record& r, const dissect::packet& p, 
   if (best != pending_.end()) {
     e = &entries_[best->second];
     pending_.erase(best);
-    e->rtt_ns = r.ts_ns - e->ts_ns;
+    e->rtt_ns = o.ts_ns - e->ts_ns;
     ++counters_.matched;
   } else {
-    e = &new_entry(r, p, t, where, m);
+    e = &new_entry(o, m);
     e->rd = m.rd();
   }
   e->has_response = true;

@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "pcapscope/app/stream.hpp"
 #include "pcapscope/capture/reader.hpp"
 #include "pcapscope/dissect/packet.hpp"
 #include "pcapscope/flow/flow.hpp"
@@ -262,6 +263,8 @@ struct dns_counters {
   std::uint64_t matched = 0;       ///< responses paired with a query
   std::uint64_t tcp_partial = 0;   ///< TCP messages skipped because they span segments
   std::uint64_t tcp_continuations = 0;  ///< TCP segments (or their starts) skipped as the rest of such a message
+  std::uint64_t stream_messages = 0;  ///< messages taken from reassembled TCP streams
+  std::uint64_t stream_gaps = 0;      ///< stream directions abandoned after a gap
   std::array<std::uint64_t, static_cast<std::size_t>(dns_anomaly::count_)> anomalies{};  ///< by code
 };
 
@@ -276,6 +279,19 @@ class dns_logger {
   /// Looks at one packet: `r.data` are the bytes `p` was dissected from, `t` the tracker's
   /// answer for it (index_builder's last_flow_record / last_packet / last_track).
   void on_packet(const capture::record& r, const dissect::packet& p, const flow::track_result& t);
+  /// DNS over TCP from a reassembled stream: length-prefixed messages, several in one call or
+  /// one spread over many (at most one message of 65535 bytes is buffered per direction).
+  /// Direction 0 is the flow's originator. After a gap the direction is not parsed further
+  /// (a length prefix cannot be found again reliably): `stream_gaps` counts it. Once streams
+  /// are fed, call `set_tcp_from_streams(true)` so `on_packet` leaves TCP segments alone.
+  void on_data(const stream_ctx& c, int dir, util::bytes data);
+  /// `length` bytes of direction `dir` are missing (see `on_data`).
+  void on_gap(const stream_ctx& c, int dir, std::uint64_t length);
+  /// Direction `dir` ended; an unfinished message is counted as `tcp_partial`.
+  void on_close(const stream_ctx& c, int dir);
+  /// TCP messages come from `on_data` (true) or from single segments in `on_packet` (false,
+  /// the default).
+  void set_tcp_from_streams(bool on) noexcept { tcp_from_streams_ = on; }
   /// The entries so far (unanswered queries stay without response fields).
   const std::vector<dns_log_entry>& entries() const noexcept { return entries_; }
   /// Counters.
@@ -285,10 +301,25 @@ class dns_logger {
   std::function<void(const capture::record&, const dns_payloads&, const dns_message&)> on_message_seen;
 
  private:
-  void on_message(const capture::record& r, const dissect::packet& p, const flow::track_result& t,
-                  const dns_payloads& where, const dns_message& m);
-  dns_log_entry& new_entry(const capture::record& r, const dissect::packet& p, const flow::track_result& t,
-                           const dns_payloads& where, const dns_message& m);
+  // Where a message came from: its time, flow, transport and (without a flow) the packet that
+  // gives the addresses.
+  struct origin {
+    std::int64_t ts_ns = 0;
+    std::uint32_t flow_id = 0;
+    bool tcp = false;
+    std::uint16_t sport = 0, dport = 0;
+    const dissect::packet* packet = nullptr;
+  };
+  void on_message(const origin& o, const dns_message& m);
+  dns_log_entry& new_entry(const origin& o, const dns_message& m);
+  void parse_and_log(const origin& o, util::bytes message, bool mdns);
+  // Per TCP stream direction ((flow id << 1) | dir): the message being assembled.
+  struct stream_dir {
+    std::vector<std::uint8_t> buf;  // length prefix and message bytes received so far
+    bool lost = false;              // a gap was seen: not parsed further
+  };
+  std::unordered_map<std::uint64_t, stream_dir> streams_;
+  bool tcp_from_streams_ = false;
 
   const flow::flow_tracker* flows_;
   std::vector<dns_log_entry> entries_;

@@ -1,0 +1,20 @@
+// Commands that run the whole analysis pass (analyze/analyzer.hpp): `analyze` and the
+// application logs (`dns`, ...).
+#pragma once
+
+#include <string>
+
+namespace pcapscope::cli {
+
+/// `pcapscope analyze FILE [--json]`: the summary the web app shows (capture facts, flows,
+/// services, log record counts, reassembly and anomaly counters).
+int cmd_analyze(const std::string& path, bool json);
+
+/// `pcapscope LOG FILE [--format ndjson|tsv]` for LOG in dns, http, tls, quic, dhcp: the log's
+/// records with Zeek field names.
+int cmd_log(const std::string& log, const std::string& path, const std::string& format);
+
+/// True when `name` is a log `cmd_log` prints.
+bool is_log_command(const std::string& name);
+
+}  // namespace pcapscope::cli

@@ -1,0 +1,116 @@
+// The whole analysis in one streaming pass: the index (L2–L4 rows), the flow table, endpoints,
+// TCP reassembly, service detection from content, and the application loggers (DNS over UDP and
+// TCP; HTTP, TLS, QUIC, DHCP) and statistics. `pcapscope analyze`, the per-protocol CLI commands
+// and the wasm session all run this one pass; nothing here keeps packet bytes.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "pcapscope/app/dns.hpp"
+#include "pcapscope/app/stream.hpp"
+#include "pcapscope/capture/reader.hpp"
+#include "pcapscope/flow/flow.hpp"
+#include "pcapscope/index/index.hpp"
+#include "pcapscope/reassembly/tcp_stream.hpp"
+
+namespace pcapscope::analyze {
+
+/// What the pass does beyond the index and flow table.
+struct options {
+  bool reassemble = true;             ///< TCP reassembly (needed by every TCP application logger)
+  bool dns = true;                    ///< DNS log (UDP per packet; TCP from reassembled streams)
+  bool endpoints = true;              ///< IP and MAC endpoint tables
+  reassembly::tcp_limits tcp;         ///< reassembly caps (defaults: 4 MB per direction, 256 MB total)
+};
+
+/// How an application stream of a flow was classified (one byte per flow).
+enum class stream_kind : std::uint8_t {
+  undecided,  ///< no payload seen yet (or too little to tell)
+  dns,        ///< DNS over TCP (length-prefixed messages)
+  http,       ///< HTTP/1.x
+  tls,        ///< TLS records
+  other,      ///< recognized (ssh, smtp, ...) or unknown: bytes not parsed further
+};
+
+/// Counters of the pass itself.
+struct analysis_counters {
+  std::uint64_t packets = 0;           ///< records seen
+  std::uint64_t tcp_segments = 0;      ///< TCP segments offered to reassembly
+  std::uint64_t udp_datagrams = 0;     ///< UDP datagrams routed to loggers
+  std::uint64_t streams_classified = 0;  ///< TCP flows given a stream kind other than undecided
+};
+
+/// Runs the analysis: give it to a capture reader (or a capture_file) as the handler, then
+/// call `finish()` once the input ended. Flow ids, frame numbers and the index are the same
+/// as the plain index pass's.
+class analyzer : public capture::handler {
+ public:
+  /// A pass with `opts`.
+  explicit analyzer(options opts = {});
+  ~analyzer() override;
+  analyzer(const analyzer&) = delete;
+  analyzer& operator=(const analyzer&) = delete;
+
+  /// Indexes, tracks and analyzes one record.
+  void on_record(const capture::record& r) override;
+  /// Passed to the index builder.
+  void on_interface(std::uint32_t i, const capture::interface_info& f) override { builder_.on_interface(i, f); }
+  /// Passed to the index builder.
+  void on_anomaly(const capture::anomaly& a) override { builder_.on_anomaly(a); }
+  /// End of input: reassembly flushes (holes as gaps), loggers complete pending records.
+  /// Idempotent.
+  void finish();
+
+  /// The index builder (index, protocol counts, dissection anomalies, defrag counters).
+  const index::index_builder& builder() const noexcept { return builder_; }
+  /// The index.
+  const index::packet_index& index() const noexcept { return builder_.index(); }
+  /// The flow table.
+  const flow::flow_tracker& flows() const noexcept { return tracker_; }
+  /// Endpoint tables (empty unless `options::endpoints`).
+  const flow::endpoint_table& endpoints() const noexcept { return endpoints_; }
+  /// The DNS log.
+  const app::dns_logger& dns() const noexcept { return dns_; }
+  /// TCP reassembly counters summed over all streams.
+  reassembly::tcp_stream_counters tcp_counters() const noexcept { return reasm_.counters(); }
+  /// Peak bytes held out of order by reassembly.
+  std::size_t tcp_peak_buffered() const noexcept { return reasm_.budget().peak; }
+  /// How the TCP stream of flow `id` was classified.
+  stream_kind kind(std::uint32_t id) const noexcept {
+    return id < kinds_.size() ? static_cast<stream_kind>(kinds_[id]) : stream_kind::undecided;
+  }
+  /// Counters of the pass.
+  const analysis_counters& counters() const noexcept { return counters_; }
+  /// The options in effect.
+  const options& opts() const noexcept { return opts_; }
+
+ private:
+  class stream_router;
+  void route_udp(const app::stream_ctx& c, int dir, util::bytes payload, std::uint16_t sport, std::uint16_t dport);
+
+  options opts_;
+  flow::flow_tracker tracker_;
+  index::index_builder builder_;
+  flow::endpoint_table endpoints_;
+  app::dns_logger dns_;
+  std::unique_ptr<stream_router> router_;
+  reassembly::tcp_reassembler reasm_;
+  std::vector<std::uint8_t> kinds_;  // stream_kind by flow id
+  app::stream_ctx ctx_;              // the packet being processed
+  analysis_counters counters_;
+  bool finished_ = false;
+
+  friend class stream_router;
+};
+
+/// Classifies a TCP stream from its first bytes in one direction (`dir` 0: originator) and the
+/// flow's ports; sets `svc` to the service name it implies (none when unknown). Returns
+/// `undecided` when `data` is too short to tell.
+stream_kind classify_stream(util::bytes data, int dir, std::uint16_t orig_port, std::uint16_t resp_port,
+                            flow::service& svc) noexcept;
+
+}  // namespace pcapscope::analyze
