@@ -1,0 +1,393 @@
+// The statistics collector: per-packet accounting for the protocol hierarchy, time series,
+// endpoints, per-flow totals and packet sizes (see stats/stats.hpp and docs/statistics.md).
+#include <algorithm>
+#include <map>
+
+#include "pcapscope/stats/stats.hpp"
+
+namespace pcapscope::stats {
+
+namespace {
+
+using dissect::proto;
+
+// tshark's io,phs name of a layer, or "" when tshark shows no protocol item for it (IPv6
+// extension headers are subtrees of ipv6; NFLOG's header is not a top-level item).
+std::string_view phs_name(proto p) noexcept {
+  switch (p) {
+    case proto::ipv6_ext: case proto::nflog: case proto::none: case proto::count_: return {};
+    case proto::sll2: return "sll";
+    case proto::pwach: return "pwethcw";
+    default: return dissect::proto_name(p);
+  }
+}
+
+constexpr std::uint32_t plen_low[plen_bins] = {0, 20, 40, 80, 160, 320, 640, 1280, 2560, 5120};
+
+std::size_t plen_bin(std::uint32_t len) noexcept {
+  std::size_t i = plen_bins - 1;
+  while (i > 0 && len < plen_low[i]) --i;
+  return i;
+}
+
+// True when layer `i` (an IPv4 header or an IPv6 fragment header) is a fragment of a datagram
+// this packet did not complete: the dissector either stopped after it (a later fragment) or
+// went on into the first fragment's transport header, which then starts after it in the same
+// bytes. A packet that completed a datagram carries the reassembled transport instead, whose
+// layers start at offset 0 of the datagram.
+bool unreassembled_fragment(const dissect::packet& p, std::size_t i) noexcept {
+  const auto& l = p.layers[i];
+  bool frag = false;
+  if (l.kind == proto::ip) frag = (l.ip.flags & 0x1) || l.ip.frag_offset != 0;
+  else if (l.kind == proto::ipv6_ext) frag = l.ipv6_ext.type == 44 && (l.ipv6_ext.more_fragments || l.ipv6_ext.frag_offset != 0);
+  if (!frag) return false;
+  if (i + 1 >= p.count) return true;
+  return p.layers[i + 1].offset > l.offset;
+}
+
+series_class class_of(const dissect::packet& p) noexcept {
+  for (std::size_t i = p.count; i-- > 0;) {
+    const auto& l = p.layers[i];
+    if (l.flags & dissect::layer_quoted) continue;
+    switch (l.kind) {
+      case proto::tcp: return series_class::tcp;
+      case proto::udp: return series_class::udp;
+      case proto::icmp: case proto::icmpv6: return series_class::icmp;
+      default: break;
+    }
+  }
+  return series_class::other;
+}
+
+}  // namespace
+
+std::string_view series_class_name(series_class c) noexcept {
+  switch (c) {
+    case series_class::tcp: return "tcp";
+    case series_class::udp: return "udp";
+    case series_class::icmp: return "icmp";
+    case series_class::other: case series_class::count_: break;
+  }
+  return "other";
+}
+
+std::uint32_t plen_bin_low(std::size_t i) noexcept { return i < plen_bins ? plen_low[i] : 0; }
+
+collector::collector(const flow::flow_tracker* flows, const flow::endpoint_table* endpoints)
+    : flows_(flows), shared_endpoints_(endpoints) {
+  nodes_.reserve(64);
+  nodes_.emplace_back();  // the root
+  names_.reserve(64);
+  names_.emplace_back();  // name 0: none
+  for (std::size_t i = 0; i < proto_name_.size(); ++i) {
+    auto n = phs_name(static_cast<proto>(i));
+    proto_name_[i] = n.empty() ? 0 : intern(n);
+  }
+  ieee8021ad_ = intern("ieee8021ad");
+  wlan_radio_ = intern("wlan_radio");
+  data_ = intern("data");
+  raw_ = intern("raw");
+  buckets_.reserve(series_stride * 1024);
+}
+
+std::uint16_t collector::intern(std::string_view name) {
+  for (std::size_t i = 1; i < names_.size(); ++i) {
+    if (names_[i] == name) return static_cast<std::uint16_t>(i);
+  }
+  if (names_.size() >= phs_max_names) return 0;
+  names_.emplace_back(name);
+  return static_cast<std::uint16_t>(names_.size() - 1);
+}
+
+std::uint32_t collector::child(std::uint32_t parent, std::uint16_t name) {
+  std::uint32_t last = 0;
+  for (std::uint32_t c = nodes_[parent].first_child; c != 0; c = nodes_[c].next_sibling) {
+    if (nodes_[c].name == name) return c;
+    last = c;
+  }
+  if (nodes_.size() >= phs_max_nodes) return 0;
+  auto id = static_cast<std::uint32_t>(nodes_.size());
+  phs_node n;
+  n.parent = parent;
+  n.name = name;
+  n.depth = static_cast<std::uint16_t>(nodes_[parent].depth + 1);
+  nodes_.push_back(n);
+  if (last) nodes_[last].next_sibling = id;
+  else nodes_[parent].first_child = id;
+  return id;
+}
+
+void collector::phs_add(const capture::record& r, const dissect::packet& p, std::string_view app) {
+  std::array<std::uint16_t, phs_max_depth> path;
+  std::size_t n = 0;
+  auto add = [&](std::uint16_t name) {
+    if (name != 0 && n < path.size()) path[n++] = name;
+  };
+  bool payload_is_data = p.payload_length > 0;
+  // Raw IP link types: Wireshark's "raw" dissector shows an item of its own before ip/ipv6.
+  if (r.link_type == 101 || r.link_type == 12 || r.link_type == 14) add(raw_);
+  const dissect::layer* last = nullptr;  // the last layer shown (null after a fragment)
+  for (std::size_t i = 0; i < p.count; ++i) {
+    const auto& l = p.layers[i];
+    if (l.flags & dissect::layer_quoted) break;  // inside an ICMP error: part of the icmp item
+    if (l.kind == proto::vlan && l.vlan.tpid == 0x88a8) {
+      add(ieee8021ad_);
+    } else {
+      add(proto_name_[static_cast<std::size_t>(l.kind)]);
+      if (l.kind == proto::radiotap) add(wlan_radio_);
+    }
+    if (unreassembled_fragment(p, i)) {  // tshark: the fragment's bytes are "data"
+      payload_is_data = true;
+      app = {};
+      last = nullptr;
+      break;
+    }
+    last = &l;
+  }
+  // L2TP control messages (and L2TP versions the dissector does not follow) end the layer stack
+  // at UDP; tshark still shows an l2tp item for everything on port 1701.
+  if (app.empty() && payload_is_data && last && last == &p.layers[p.count - 1] && last->kind == proto::udp &&
+      (last->udp.sport == 1701 || last->udp.dport == 1701)) {
+    add(proto_name_[static_cast<std::size_t>(proto::l2tp)]);
+    payload_is_data = false;
+  }
+  // Bytes after these are not a payload tshark shows as "data": ARP's trailer, ESP's encrypted
+  // body, the rest of a PIM or IGMP message.
+  if (last && (last->kind == proto::arp || last->kind == proto::esp || last->kind == proto::pim ||
+               last->kind == proto::igmp)) {
+    payload_is_data = false;
+  }
+  if (!app.empty()) {
+    // Application names seen so far are few: scan them (no allocation), intern a new one.
+    std::uint16_t id = 0;
+    for (auto k : app_ids_) {
+      if (names_[k] == app) {
+        id = k;
+        break;
+      }
+    }
+    if (id == 0) {
+      id = intern(app);
+      if (id != 0) app_ids_.push_back(id);
+      else ++phs_capped_;
+    }
+    add(id);
+  } else if (payload_is_data) {
+    add(data_);
+  }
+  std::uint32_t node = 0;
+  nodes_[0].frames += 1;
+  nodes_[0].bytes += r.origlen;
+  // Consecutive packets mostly share their path: reuse the previous packet's nodes for the
+  // common prefix instead of scanning siblings.
+  bool same = true;
+  std::size_t k = 0;
+  for (; k < n; ++k) {
+    std::uint32_t c;
+    if (same && k < last_len_ && last_path_[k] == path[k]) {
+      c = last_nodes_[k];
+    } else {
+      same = false;
+      c = child(node, path[k]);
+      if (c == 0) {
+        ++phs_capped_;
+        break;
+      }
+      last_path_[k] = path[k];
+      last_nodes_[k] = c;
+    }
+    node = c;
+    nodes_[node].frames += 1;
+    nodes_[node].bytes += r.origlen;
+  }
+  last_len_ = k;
+}
+
+void collector::coarsen() {
+  std::size_t n = buckets_.size() / series_stride;
+  std::size_t m = (n + 1) / 2;
+  for (std::size_t i = 0; i < m; ++i) {
+    for (std::size_t k = 0; k < series_stride; ++k) {
+      std::uint64_t v = buckets_[2 * i * series_stride + k];
+      if (2 * i + 1 < n) v += buckets_[(2 * i + 1) * series_stride + k];
+      buckets_[i * series_stride + k] = v;
+    }
+  }
+  buckets_.resize(m * series_stride);
+  fine_ns_ *= 2;
+}
+
+void collector::series_add(std::int64_t ts, std::uint32_t len, series_class c) {
+  // Unsigned difference: spans beyond int64 (hostile timestamps) still index correctly.
+  std::uint64_t rel = ts > series_t0_ ? static_cast<std::uint64_t>(ts) - static_cast<std::uint64_t>(series_t0_) : 0;
+  std::uint64_t idx = rel / static_cast<std::uint64_t>(fine_ns_);
+  while (idx >= series_max_buckets) {
+    coarsen();
+    idx = rel / static_cast<std::uint64_t>(fine_ns_);
+  }
+  std::size_t need = (static_cast<std::size_t>(idx) + 1) * series_stride;
+  if (buckets_.size() < need) buckets_.resize(need, 0);
+  std::uint64_t* b = buckets_.data() + idx * series_stride;
+  b[0] += 1;
+  b[1] += len;
+  auto k = static_cast<std::size_t>(c);
+  b[2 + 2 * k] += 1;
+  b[3 + 2 * k] += len;
+}
+
+void collector::on_packet(const capture::record& r, const dissect::packet& p, const flow::track_result& t,
+                          std::string_view app) {
+  ++packets_;
+  bytes_ += r.origlen;
+  finished_ = false;
+  if (r.has_timestamp) {
+    if (!have_time_) {
+      have_time_ = true;
+      first_ns_ = last_ns_ = series_t0_ = r.ts_ns;
+    }
+    first_ns_ = std::min(first_ns_, r.ts_ns);
+    last_ns_ = std::max(last_ns_, r.ts_ns);
+    series_add(r.ts_ns, r.origlen, class_of(p));
+  }
+  phs_add(r, p, app);
+  if (!shared_endpoints_) endpoints_.add(r, p, t);
+  if (t.id != 0) {
+    if (t.id >= flow_bytes_.size()) {
+      std::size_t n = std::max<std::size_t>(std::size_t{t.id} + 1, flow_bytes_.size() * 2);
+      flow_bytes_.resize(n, 0);
+      flow_pkts_.resize(n, 0);
+    }
+    flow_bytes_[t.id] += r.origlen;
+    ++flow_pkts_[t.id];
+  }
+  auto bin = plen_bin(r.origlen);
+  if (plen_.count[bin] == 0 || r.origlen < plen_.min[bin]) plen_.min[bin] = r.origlen;
+  if (r.origlen > plen_.max[bin]) plen_.max[bin] = r.origlen;
+  ++plen_.count[bin];
+  plen_.bytes[bin] += r.origlen;
+}
+
+void collector::finish() {
+  if (finished_) return;
+  finished_ = true;
+  ports_.clear();
+  services_.clear();
+  if (!flows_) return;
+  struct acc {
+    port_stats s;
+    std::array<std::uint64_t, static_cast<std::size_t>(flow::service::count_)> svc{};
+  };
+  std::map<std::uint32_t, acc> by_port;  // (proto << 16) | port
+  std::array<port_stats, static_cast<std::size_t>(flow::service::count_)> by_svc{};
+  std::size_t n = std::min(flows_->size(), flow_bytes_.empty() ? std::size_t{0} : flow_bytes_.size() - 1);
+  for (std::uint32_t id = 1; id <= n; ++id) {
+    if (flow_pkts_[id] == 0) continue;
+    const auto& f = flows_->get(id);
+    std::size_t svc = f.svc < by_svc.size() ? f.svc : 0;
+    auto& sv = by_svc[svc];
+    ++sv.flows;
+    sv.packets += flow_pkts_[id];
+    sv.bytes += flow_bytes_[id];
+    std::uint8_t pr = f.proto();
+    if (pr != flow::ip_proto_tcp && pr != flow::ip_proto_udp && pr != flow::ip_proto_sctp) continue;
+    auto& a = by_port[(std::uint32_t{pr} << 16) | f.port(1)];
+    a.s.ip_proto = pr;
+    a.s.port = f.port(1);
+    ++a.s.flows;
+    a.s.packets += flow_pkts_[id];
+    a.s.bytes += flow_bytes_[id];
+    ++a.svc[svc];
+  }
+  auto by_bytes = [](const port_stats& a, const port_stats& b) {
+    if (a.bytes != b.bytes) return a.bytes > b.bytes;
+    if (a.packets != b.packets) return a.packets > b.packets;
+    if (a.ip_proto != b.ip_proto) return a.ip_proto < b.ip_proto;
+    if (a.port != b.port) return a.port < b.port;
+    return a.service < b.service;
+  };
+  for (auto& [key, a] : by_port) {
+    std::size_t best = 0;
+    for (std::size_t s = 1; s < a.svc.size(); ++s) {
+      if (a.svc[s] > a.svc[best] || (best == 0 && a.svc[s] > 0)) best = s;
+    }
+    a.s.service = std::string(flow::service_name(static_cast<flow::service>(best)));
+    ports_.push_back(std::move(a.s));
+  }
+  std::sort(ports_.begin(), ports_.end(), by_bytes);
+  for (std::size_t s = 0; s < by_svc.size(); ++s) {
+    if (by_svc[s].flows == 0) continue;
+    by_svc[s].service = std::string(flow::service_name(static_cast<flow::service>(s)));
+    services_.push_back(by_svc[s]);
+  }
+  std::sort(services_.begin(), services_.end(), by_bytes);
+}
+
+time_series collector::series(std::int64_t bucket_ns) const {
+  time_series out;
+  std::int64_t w = std::max(bucket_ns, fine_ns_);
+  std::int64_t k = w / fine_ns_ + (w % fine_ns_ != 0 ? 1 : 0);  // round up without overflow
+  if (k > (std::int64_t{1} << 62) / fine_ns_) k = (std::int64_t{1} << 62) / fine_ns_;
+  out.start_ns = series_t0_;
+  out.bucket_ns = k * fine_ns_;
+  std::size_t fine = buckets_.size() / series_stride;
+  auto kk = static_cast<std::size_t>(k);
+  std::size_t n = fine == 0 ? 0 : (fine + kk - 1) / kk;
+  out.packets.assign(n, 0);
+  out.bytes.assign(n, 0);
+  for (std::size_t c = 0; c < out.class_packets.size(); ++c) {
+    out.class_packets[c].assign(n, 0);
+    out.class_bytes[c].assign(n, 0);
+  }
+  for (std::size_t i = 0; i < fine; ++i) {
+    const std::uint64_t* b = buckets_.data() + i * series_stride;
+    std::size_t j = i / kk;
+    out.packets[j] += b[0];
+    out.bytes[j] += b[1];
+    for (std::size_t c = 0; c < out.class_packets.size(); ++c) {
+      out.class_packets[c][j] += b[2 + 2 * c];
+      out.class_bytes[c][j] += b[3 + 2 * c];
+    }
+  }
+  return out;
+}
+
+namespace {
+
+std::vector<std::size_t> top_by(const std::vector<talker>& v, std::size_t n, bool bytes_first) {
+  std::vector<std::size_t> idx(v.size());
+  for (std::size_t i = 0; i < idx.size(); ++i) idx[i] = i;
+  auto key = [&](std::size_t i, bool bytes) {
+    return bytes ? v[i].tx_bytes + v[i].rx_bytes : v[i].tx_packets + v[i].rx_packets;
+  };
+  auto less = [&](std::size_t a, std::size_t b) {
+    auto a1 = key(a, bytes_first), b1 = key(b, bytes_first);
+    if (a1 != b1) return a1 > b1;
+    auto a2 = key(a, !bytes_first), b2 = key(b, !bytes_first);
+    if (a2 != b2) return a2 > b2;
+    return a < b;
+  };
+  n = std::min(n, idx.size());
+  std::partial_sort(idx.begin(), idx.begin() + static_cast<std::ptrdiff_t>(n), idx.end(), less);
+  idx.resize(n);
+  return idx;
+}
+
+}  // namespace
+
+std::vector<std::size_t> collector::top_talkers_by_bytes(std::size_t n) const {
+  return top_by(endpoints(), n, true);
+}
+
+std::vector<std::size_t> collector::top_talkers_by_packets(std::size_t n) const {
+  return top_by(endpoints(), n, false);
+}
+
+std::size_t collector::memory_bytes() const noexcept {
+  std::size_t m = nodes_.capacity() * sizeof(phs_node) + buckets_.capacity() * 8 +
+                  flow_bytes_.capacity() * 8 + flow_pkts_.capacity() * 4 +
+                  (endpoints_.ip().capacity() + endpoints_.mac().capacity()) * sizeof(talker);
+  for (const auto& s : names_) m += s.capacity() + sizeof s;
+  return m;
+}
+
+}  // namespace pcapscope::stats
