@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace pcapscope::cli {
 
@@ -13,6 +14,10 @@ int cmd_analyze(const std::string& path, bool json);
 /// `pcapscope LOG FILE [--format ndjson|tsv]` for LOG in dns, http, tls, quic, dhcp: the log's
 /// records with Zeek field names.
 int cmd_log(const std::string& log, const std::string& path, const std::string& format);
+
+/// `pcapscope objects FILE [--extract DIR] [--format ndjson|tsv]`: the HTTP bodies (Export
+/// Objects → HTTP) listed, or written to DIR under the names tshark gives them.
+int cmd_objects(const std::vector<std::string>& args);
 
 /// True when `name` is a log `cmd_log` prints.
 bool is_log_command(const std::string& name);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "pcapscope/capture/file.hpp"
+#include "pcapscope/capture/info_text.hpp"
 #include "pcapscope/capture/linktype.hpp"
 #include "pcapscope/capture/summary.hpp"
 #include "pcapscope/dissect/detail.hpp"
@@ -49,6 +50,13 @@ constexpr const char* kUsage =
     "  dns FILE [--format ndjson|tsv]\n"
     "                          one record per DNS query/response pair with Zeek dns.log field\n"
     "                          names (ts, uid, query, qtype_name, rcode_name, answers, TTLs, rtt...)\n"
+    "  http|tls|quic|dhcp FILE [--format ndjson|tsv]\n"
+    "                          the HTTP, TLS (JA3, JA4, certificates), QUIC (SNI, ALPN, JA4 from\n"
+    "                          decrypted Initials) and DHCP logs with Zeek field names\n"
+    "  phs FILE                protocol hierarchy statistics, as tshark -q -z io,phs prints them\n"
+    "  objects FILE [--extract DIR] [--format ndjson|tsv]\n"
+    "                          HTTP bodies (Export Objects): listed, or written to DIR under\n"
+    "                          tshark's file names (de-chunked, gzip/deflate decoded)\n"
     "  filter FILE EXPR [-o OUT.pcap|OUT.pcapng] [--format ndjson|tsv] [--fields f1,f2,...]\n"
     "                          packets matching a Wireshark display filter (4.0 subset), printed\n"
     "                          like `packets` or written with -o (exit 2 on a bad filter)\n"
@@ -260,7 +268,8 @@ int cmd_info(const std::vector<std::string>& files, bool json) {
       if (files.size() == 1) std::printf("\n");
     } else {
       if (!first) std::printf("\n");
-      print_text(*f, info);
+      std::string t = capture::info_text(info, f->path(), f->gzip(), f->file_size());
+      std::fwrite(t.data(), 1, t.size(), stdout);
     }
     first = false;
   }
@@ -273,7 +282,8 @@ int cmd_info(const std::vector<std::string>& files, bool json) {
 // Streams packets through the dissectors and prints the requested fields.
 class packets_printer : public capture::handler {
  public:
-  packets_printer(std::vector<std::string> fields, bool tsv) : fmt_(std::move(fields), tsv) {
+  packets_printer(std::vector<std::string> fields, bool tsv, const analyze::app_fields* app)
+      : fmt_(std::move(fields), tsv, app) {
     out_.reserve(1 << 16);
     out_ += fmt_.header();
   }
@@ -301,6 +311,7 @@ int cmd_packets(const std::string& path, const std::string& format, const std::s
   std::vector<std::string> fields;
   if (field_list == "list") {
     for (auto f : dissect::known_fields()) std::printf("%s\n", std::string(f).c_str());
+    for (auto f : analyze::app_fields::names()) std::printf("%s\n", std::string(f).c_str());
     return 0;
   }
   if (std::string bad; !cli::parse_field_list(field_list, fields, bad)) {
@@ -311,6 +322,8 @@ int cmd_packets(const std::string& path, const std::string& format, const std::s
     std::fprintf(stderr, "pcapscope packets: unknown format \"%s\" (ndjson or tsv)\n", format.c_str());
     return 2;
   }
+  analyze::app_fields app;
+  if (cli::fields_need_analysis(fields) && !cli::collect_app_fields(path, app)) return 1;
   std::string err;
   capture::file_options opts;
   progress_line prog(path);
@@ -320,7 +333,7 @@ int cmd_packets(const std::string& path, const std::string& format, const std::s
     std::fprintf(stderr, "pcapscope: %s\n", err.c_str());
     return 1;
   }
-  auto printer = std::make_unique<packets_printer>(fields, format == "tsv");
+  auto printer = std::make_unique<packets_printer>(fields, format == "tsv", &app);
   auto st = f->read_all(printer.get());
   printer.reset();
   prog.clear();
@@ -434,6 +447,7 @@ int main(int argc, char** argv) {
   std::string cmd = args[0];
   if (cmd == "filter") return cli::cmd_filter(std::vector<std::string>(args.begin() + 1, args.end()));
   if (cmd == "follow") return cli::cmd_follow(std::vector<std::string>(args.begin() + 1, args.end()));
+  if (cmd == "objects") return cli::cmd_objects(std::vector<std::string>(args.begin() + 1, args.end()));
   bool json = false;
   std::string format = "ndjson", fields;
   std::vector<std::string> files;

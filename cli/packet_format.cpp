@@ -1,6 +1,9 @@
 // Packet records for `pcapscope packets` and `pcapscope filter` (see packet_format.hpp).
 #include "packet_format.hpp"
 
+#include <cstdio>
+
+#include "pcapscope/capture/file.hpp"
 #include "pcapscope/util/json.hpp"
 
 namespace pcapscope::cli {
@@ -16,7 +19,7 @@ bool parse_field_list(const std::string& list, std::vector<std::string>& fields,
     auto comma = list.find(',', start);
     auto f = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
     if (!f.empty()) {
-      if (!dissect::field_values(dissect::packet{}, {}, {}, f, probe)) {
+      if (!dissect::field_values(dissect::packet{}, {}, {}, f, probe) && !analyze::app_fields::known(f)) {
         bad = f;
         return false;
       }
@@ -28,8 +31,41 @@ bool parse_field_list(const std::string& list, std::vector<std::string>& fields,
   return true;
 }
 
-packet_formatter::packet_formatter(std::vector<std::string> fields, bool tsv)
-    : fields_(std::move(fields)), tsv_(tsv) {}
+bool fields_need_analysis(const std::vector<std::string>& fields) {
+  for (const auto& f : fields) {
+    if (analyze::app_fields::needs_analysis(f)) return true;
+  }
+  return false;
+}
+
+bool collect_app_fields(const std::string& path, analyze::app_fields& out) {
+  if (path == "-") {
+    std::fprintf(stderr, "pcapscope: HTTP and TLS fields need a file (two passes), not standard input\n");
+    return false;
+  }
+  std::string err;
+  auto f = capture::capture_file::open(path, err);
+  if (!f) {
+    std::fprintf(stderr, "pcapscope: %s\n", err.c_str());
+    return false;
+  }
+  analyze::options o;
+  o.tls_handshake_frames = true;
+  analyze::analyzer a(o);
+  f->read_all(&a);  // a read error is reported by the printing pass
+  a.finish();
+  out.collect(a);
+  return true;
+}
+
+packet_formatter::packet_formatter(std::vector<std::string> fields, bool tsv, const analyze::app_fields* app)
+    : fields_(std::move(fields)), tsv_(tsv), app_(app ? app : &no_app_) {}
+
+void packet_formatter::values(const dissect::packet& p, const dissect::frame_meta& m, util::bytes data,
+                              const std::string& f) {
+  vals_.clear();
+  if (!dissect::field_values(p, m, data, f, vals_)) app_->values(p, data, m.number, f, vals_);
+}
 
 std::string packet_formatter::header() const {
   if (!tsv_) return {};
@@ -53,8 +89,7 @@ void packet_formatter::append(const dissect::packet& p, const dissect::frame_met
                               std::string& out) {
   if (tsv_) {
     for (std::size_t i = 0; i < fields_.size(); ++i) {
-      vals_.clear();
-      dissect::field_values(p, m, data, fields_[i], vals_);
+      values(p, m, data, fields_[i]);
       if (i) out += '\t';
       for (std::size_t k = 0; k < vals_.size(); ++k) {
         if (k) out += ',';
@@ -67,8 +102,7 @@ void packet_formatter::append(const dissect::packet& p, const dissect::frame_met
   out += '{';
   bool first = true;
   for (const auto& f : fields_) {
-    vals_.clear();
-    dissect::field_values(p, m, data, f, vals_);
+    values(p, m, data, f);
     if (vals_.empty()) continue;
     if (!first) out += ',';
     first = false;

@@ -55,6 +55,17 @@ TSHARK_OPTIONS = [
     "-o", "tcp.desegment_tcp_streams:FALSE",
 ]
 
+# --app: the application fields `pcapscope packets` takes from the analysis pass, on the frame
+# that completes each message. tshark runs with its defaults (IP defragmentation and TCP
+# reassembly on), as those fields only exist with them. Only captures whose manifest lists DNS,
+# HTTP or TLS are compared. See docs/analyze.md for what differs.
+APP_FIELDS = [
+    "frame.number", "dns.qry.name", "dns.qry.type", "dns.flags.response", "dns.a", "dns.aaaa",
+    "http.request.method", "http.request.uri", "http.host", "http.user_agent", "http.response.code",
+    "tls.handshake.type", "tls.handshake.extensions_server_name", "tls.handshake.ja3",
+]
+APP_PROTOCOLS = ("dns(", "http(", "tls(")
+
 # Marks packets in which tshark itself raised a malformed-packet exception (queried, not compared).
 MALFORMED_FIELD = "_ws.malformed"
 
@@ -91,6 +102,21 @@ def corpus_files(root):
             if is_capture(p):
                 out.append(p)
     return out
+
+
+def app_capture(root, path):
+    """True when the corpus manifest lists DNS, HTTP or TLS in the capture's protocol hierarchy."""
+    if not hasattr(app_capture, "notes"):
+        app_capture.notes = {}
+        manifest = os.path.join(root, "MANIFEST.tsv")
+        if os.path.exists(manifest):
+            with open(manifest, encoding="utf-8") as fh:
+                for line in fh:
+                    cols = line.rstrip("\n").split("\t")
+                    if len(cols) >= 8:
+                        app_capture.notes[cols[0]] = cols[7]
+    note = app_capture.notes.get(os.path.relpath(path, root), "")
+    return any(p in note for p in APP_PROTOCOLS)
 
 
 def sha1_file(path):
@@ -219,7 +245,15 @@ def main():
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--top", type=int, default=5, help="mismatching files listed per field")
     ap.add_argument("--only", help="substring filter on capture paths (for debugging)")
+    ap.add_argument("--app", action="store_true",
+                    help="compare the application fields (DNS, HTTP, TLS) with tshark's defaults")
     args = ap.parse_args()
+    global FIELDS, TSHARK_OPTIONS
+    if args.app:
+        FIELDS = APP_FIELDS
+        TSHARK_OPTIONS = []
+        if args.thresholds == os.path.join(HERE, "tshark_packets_thresholds.tsv"):
+            args.thresholds = os.path.join(HERE, "tshark_app_thresholds.tsv")
 
     if not os.path.isdir(args.corpus):
         print("SKIP: capture corpus not found at %s" % args.corpus)
@@ -235,6 +269,8 @@ def main():
     files = corpus_files(args.corpus)
     if args.only:
         files = [f for f in files if args.only in f]
+    if args.app:
+        files = [f for f in files if app_capture(args.corpus, f)]
 
     results = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as ex:

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdlib>
 #include <cstdio>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -91,6 +92,22 @@ bool cli_available() {
 #else
   return false;
 #endif
+}
+
+bool have_tshark() {
+  static const bool ok = std::system("tshark --version >/dev/null 2>&1") == 0;
+  return ok;
+}
+
+std::string command_output(const std::string& cmd) {
+  std::string out;
+  FILE* p = ::popen((cmd + " 2>/dev/null").c_str(), "r");
+  if (!p) return out;
+  std::array<char, 65536> buf{};
+  std::size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
+  ::pclose(p);
+  return out;
 }
 
 cli_result run_cli(const std::string& args) {

@@ -66,6 +66,12 @@ bool cli_available();
 /// Runs `pcapscope ARGS` (ARGS as shell words) and captures its output.
 cli_result run_cli(const std::string& args);
 
+/// True when tshark runs on this machine (oracle tests skip without it).
+bool have_tshark();
+
+/// Runs a shell command and returns its standard output (stderr is discarded).
+std::string command_output(const std::string& cmd);
+
 /// True when the code of an anomaly appears in `info`.
 bool has_anomaly(const capture::capture_info& info, capture::anomaly_code code);
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <unordered_map>
 
 #include "pcapscope/reassembly/follow.hpp"
 
@@ -15,19 +16,41 @@ bool starts_with(util::bytes b, std::string_view s) noexcept {
   return b.size() >= s.size() && std::memcmp(b.data(), s.data(), s.size()) == 0;
 }
 
+// A request line: a known method, and — when the line is complete in `b` — "HTTP/" as its
+// version (so SIP's "OPTIONS sip:x SIP/2.0" or RTSP's "DESCRIBE ... RTSP/1.0" are not HTTP).
 bool is_http_request_start(util::bytes b) noexcept {
   static constexpr std::string_view methods[] = {"GET ", "POST ", "HEAD ", "PUT ", "DELETE ", "OPTIONS ",
                                                  "CONNECT ", "TRACE ", "PATCH ", "PROPFIND ", "PROPPATCH ",
-                                                 "MKCOL ", "COPY ", "MOVE ", "LOCK ", "UNLOCK ", "SEARCH "};
+                                                 "MKCOL ", "COPY ", "MOVE ", "LOCK ", "UNLOCK ", "SEARCH ",
+                                                 "RPC_IN_DATA ", "RPC_OUT_DATA "};
+  bool method = false;
   for (auto m : methods) {
-    if (starts_with(b, m)) return true;
+    if (starts_with(b, m)) {
+      method = true;
+      break;
+    }
   }
-  return false;
+  if (!method) return false;
+  std::string_view line(reinterpret_cast<const char*>(b.data()), std::min<std::size_t>(b.size(), 8192));
+  auto eol = line.find('\n');
+  if (eol == std::string_view::npos) return true;  // the line continues: the method decides
+  return line.substr(0, eol).find(" HTTP/") != std::string_view::npos;
 }
 
 bool either(std::uint16_t a, std::uint16_t b, std::uint16_t port) noexcept { return a == port || b == port; }
 
 }  // namespace
+
+std::string_view kind_name(stream_kind k) noexcept {
+  switch (k) {
+    case stream_kind::dns: return "dns";
+    case stream_kind::http: return "http";
+    case stream_kind::tls: return "tls";
+    case stream_kind::quic: return "quic";
+    case stream_kind::dhcp: return "dhcp";
+    default: return {};
+  }
+}
 
 stream_kind classify_stream(util::bytes d, int dir, std::uint16_t op, std::uint16_t rp, flow::service& svc) noexcept {
   svc = flow::service::none;
@@ -89,35 +112,89 @@ class analyzer::stream_router final : public reassembly::stream_consumer {
     const std::uint32_t id = a_.reasm_.current_flow();
     auto k = static_cast<stream_kind>(a_.kinds_[id]);
     if (k == stream_kind::undecided) {
-      k = decide(id, dir, data);
-      if (k == stream_kind::undecided) return;
+      // Too few bytes to tell (a split length prefix, a 2-byte first segment): keep them until
+      // the next delivery decides, then replay them to the logger.
+      const std::uint64_t key = (std::uint64_t{id} << 1) | static_cast<unsigned>(dir);
+      auto it = probes_.find(key);
+      if (it == probes_.end()) {
+        k = decide(id, dir, data);
+        if (k == stream_kind::undecided) {
+          probes_[key].assign(data.begin(), data.end());
+          return;
+        }
+      } else {
+        it->second.insert(it->second.end(), data.begin(), data.end());
+        k = decide(id, dir, util::bytes(it->second));
+        if (k == stream_kind::undecided) return;
+        std::vector<std::uint8_t> held = std::move(it->second);
+        probes_.erase(it);
+        route(k, id, dir, util::bytes(held));
+        return;
+      }
     }
-    app::stream_ctx c = context(id);
-    switch (k) {
-      case stream_kind::dns: a_.dns_.on_data(c, dir, data); break;
-      default: break;
-    }
+    if (!probes_.empty()) flush_probe(k, id, dir);
+    route(k, id, dir, data);
   }
 
   void on_gap(int dir, std::uint64_t length, std::uint64_t) override {
     const std::uint32_t id = a_.reasm_.current_flow();
+    if (!probes_.empty()) flush_probe(static_cast<stream_kind>(a_.kinds_[id]), id, dir);
     app::stream_ctx c = context(id);
     switch (static_cast<stream_kind>(a_.kinds_[id])) {
       case stream_kind::dns: a_.dns_.on_gap(c, dir, length); break;
+      case stream_kind::http: a_.http_.on_gap(c, dir, length); break;
+      case stream_kind::tls: a_.tls_.on_gap(c, dir, length); break;
       default: break;
     }
   }
 
   void on_close(int dir, reassembly::stream_end) override {
     const std::uint32_t id = a_.reasm_.current_flow();
+    if (!probes_.empty()) flush_probe(static_cast<stream_kind>(a_.kinds_[id]), id, dir);
     app::stream_ctx c = context(id);
     switch (static_cast<stream_kind>(a_.kinds_[id])) {
       case stream_kind::dns: a_.dns_.on_close(c, dir); break;
+      case stream_kind::http: a_.http_.on_close(c, dir); break;
+      case stream_kind::tls: a_.tls_.on_close(c, dir); break;
       default: break;
     }
   }
 
  private:
+  void route(stream_kind k, std::uint32_t id, int dir, util::bytes data) {
+    app::stream_ctx c = context(id);
+    // TLS that starts later in a stream: after an HTTP CONNECT was answered, after STARTTLS, or
+    // after some other preamble. A delivery that begins with a ClientHello record switches the
+    // flow to the TLS logger from there on.
+    if ((k == stream_kind::http || k == stream_kind::other) && a_.opts_.tls && data.size() >= 6 &&
+        data[0] == 0x16 && data[1] == 0x03 && data[2] <= 0x04 && data[5] == 0x01) {
+      k = stream_kind::tls;
+      a_.kinds_[id] = static_cast<std::uint8_t>(k);
+      const auto& f = a_.tracker_.get(id);
+      if (f.svc == 0 || f.svc == static_cast<std::uint8_t>(flow::service::smtp) ||
+          f.svc == static_cast<std::uint8_t>(flow::service::ftp) ||
+          f.svc == static_cast<std::uint8_t>(flow::service::pop3) ||
+          f.svc == static_cast<std::uint8_t>(flow::service::imap)) {
+        a_.tracker_.set_service(id, flow::service::ssl);
+      }
+    }
+    switch (k) {
+      case stream_kind::dns: a_.dns_.on_data(c, dir, data); break;
+      case stream_kind::http: a_.http_.on_data(c, dir, data); break;
+      case stream_kind::tls: a_.tls_.on_data(c, dir, data); break;
+      default: break;
+    }
+  }
+
+  // Delivers (or, still undecided, drops) the bytes held for a direction.
+  void flush_probe(stream_kind k, std::uint32_t id, int dir) {
+    auto it = probes_.find((std::uint64_t{id} << 1) | static_cast<unsigned>(dir));
+    if (it == probes_.end()) return;
+    std::vector<std::uint8_t> held = std::move(it->second);
+    probes_.erase(it);
+    if (k != stream_kind::undecided) route(k, id, dir, util::bytes(held));
+  }
+
   app::stream_ctx context(std::uint32_t id) const noexcept {
     app::stream_ctx c = a_.ctx_;
     c.flow_id = id;
@@ -129,7 +206,10 @@ class analyzer::stream_router final : public reassembly::stream_consumer {
     flow::service svc = flow::service::none;
     stream_kind k = classify_stream(data, dir, f.port(0), f.port(1), svc);
     if (k == stream_kind::undecided) return k;
-    if (k == stream_kind::dns && !a_.opts_.dns) k = stream_kind::other;
+    if ((k == stream_kind::dns && !a_.opts_.dns) || (k == stream_kind::http && !a_.opts_.http) ||
+        (k == stream_kind::tls && !a_.opts_.tls)) {
+      k = stream_kind::other;
+    }
     a_.kinds_[id] = static_cast<std::uint8_t>(k);
     ++a_.counters_.streams_classified;
     if (svc != flow::service::none) a_.tracker_.set_service(id, svc);
@@ -137,15 +217,27 @@ class analyzer::stream_router final : public reassembly::stream_consumer {
   }
 
   analyzer& a_;
+  // Bytes of undecided directions ((flow id << 1) | dir); a few bytes each (see classify_stream).
+  std::unordered_map<std::uint64_t, std::vector<std::uint8_t>> probes_;
 };
 
 analyzer::analyzer(options opts)
     : opts_(opts),
       builder_(nullptr, &tracker_),
       dns_(&tracker_),
+      http_(&tracker_, opts.http_limits),
+      tls_(&tracker_, opts.tls_limits),
+      quic_(&tracker_),
+      dhcp_(&tracker_),
+      stats_(&tracker_, opts.endpoints ? &endpoints_ : nullptr),
       router_(std::make_unique<stream_router>(*this)),
       reasm_(router_.get(), opts.tcp) {
   dns_.set_tcp_from_streams(opts_.reassemble && opts_.dns);
+  if (opts_.tls_handshake_frames) {
+    tls_.on_handshake_seen = [this](const app::stream_ctx& c, int, std::uint8_t type, const app::tls_client_hello*) {
+      tls_handshakes_.emplace_back(c.frame, type);
+    };
+  }
 }
 
 analyzer::~analyzer() = default;
@@ -161,24 +253,52 @@ void analyzer::on_record(const capture::record& r) {
   ctx_.flow_id = t.id;
   if (opts_.endpoints) endpoints_.add(rec, p, t);
   if (opts_.dns) dns_.on_packet(rec, p, t);
-  if (t.id == 0) return;
-  if (kinds_.size() <= t.id) kinds_.resize(std::max<std::size_t>(t.id + 1, kinds_.size() * 2), 0);
+  std::string_view app;
   reassembly::transport_view tv;
-  if (!reassembly::find_transport(p, rec.data, tv)) return;
-  const int dir = t.from_orig ? 0 : 1;
-  if (tv.proto == flow::ip_proto_tcp) {
-    if (!opts_.reassemble) return;
-    ++counters_.tcp_segments;
-    tv.tcp.tag = ctx_.frame;
-    reasm_.add(t.id, dir, tv.tcp);
-  } else if (tv.proto == flow::ip_proto_udp && !tv.payload.empty()) {
-    const auto& f = tracker_.get(t.id);
-    route_udp(ctx_, dir, tv.payload, f.port(dir), f.port(dir ^ 1));
+  if (t.id != 0 && reassembly::find_transport(p, rec.data, tv)) {
+    if (kinds_.size() <= t.id) kinds_.resize(std::max<std::size_t>(t.id + 1, kinds_.size() * 2), 0);
+    const int dir = t.from_orig ? 0 : 1;
+    if (tv.proto == flow::ip_proto_tcp) {
+      if (opts_.reassemble) {
+        ++counters_.tcp_segments;
+        tv.tcp.tag = ctx_.frame;
+        reasm_.add(t.id, dir, tv.tcp);
+      }
+      if (tv.tcp.wire_len != 0) app = kind_name(static_cast<stream_kind>(kinds_[t.id]));
+    } else if (tv.proto == flow::ip_proto_udp && !tv.payload.empty()) {
+      const auto& f = tracker_.get(t.id);
+      app = route_udp(ctx_, dir, tv.payload, f.port(dir), f.port(dir ^ 1));
+    }
   }
+  if (opts_.stats) stats_.on_packet(rec, p, t, app);
 }
 
-void analyzer::route_udp(const app::stream_ctx&, int, util::bytes, std::uint16_t, std::uint16_t) {
-  ++counters_.udp_datagrams;  // DNS over UDP is logged per packet (dns_logger::on_packet)
+std::string_view analyzer::route_udp(const app::stream_ctx& c, int dir, util::bytes payload, std::uint16_t sport,
+                                     std::uint16_t dport) {
+  ++counters_.udp_datagrams;
+  auto& kind = kinds_[c.flow_id];
+  if (kind == static_cast<std::uint8_t>(stream_kind::undecided)) {
+    // DNS over UDP is logged per packet by dns_logger::on_packet; named here for statistics.
+    if (app::is_dns_port(sport) || app::is_dns_port(dport)) {
+      kind = static_cast<std::uint8_t>(stream_kind::dns);
+    } else if (opts_.dhcp && (sport == 67 || sport == 68 || dport == 67 || dport == 68) && app::looks_like_dhcp(payload)) {
+      kind = static_cast<std::uint8_t>(stream_kind::dhcp);
+      tracker_.set_service(c.flow_id, flow::service::dhcp);
+    } else if (opts_.quic && app::looks_like_quic(payload)) {
+      kind = static_cast<std::uint8_t>(stream_kind::quic);
+      tracker_.set_service(c.flow_id, flow::service::quic);
+    } else {
+      return {};  // decided by a later datagram, if ever
+    }
+    ++counters_.streams_classified;
+  }
+  auto k = static_cast<stream_kind>(kind);
+  switch (k) {
+    case stream_kind::dhcp: dhcp_.on_datagram(c, dir, payload); break;
+    case stream_kind::quic: quic_.on_datagram(c, dir, payload); break;
+    default: break;
+  }
+  return kind_name(k);
 }
 
 void analyzer::finish() {
@@ -186,6 +306,11 @@ void analyzer::finish() {
   finished_ = true;
   ctx_.flow_id = 0;
   if (opts_.reassemble) reasm_.finish();
+  http_.finish();
+  tls_.finish();
+  quic_.finish();
+  dhcp_.finish();
+  stats_.finish();
 }
 
 }  // namespace pcapscope::analyze

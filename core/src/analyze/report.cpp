@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <map>
 
+#include "pcapscope/stats/stats.hpp"
 #include "pcapscope/util/json.hpp"
 
 namespace pcapscope::analyze {
@@ -43,7 +44,7 @@ std::map<std::string, std::uint64_t> anomaly_counts(const analyzer& a, const cap
   }
   const auto& d = a.builder().anomaly_counts();
   for (std::size_t i = 1; i < d.size(); ++i) {
-    if (d[i]) m["dissect." + std::string(dissect::anomaly_name(static_cast<dissect::anomaly>(i)))] += d[i];
+    if (d[i]) m[std::string(dissect::anomaly_name(static_cast<dissect::anomaly>(i)))] += d[i];
   }
   const auto& fr = a.builder().defrag_counters();
   auto add = [&](const char* name, std::uint64_t v) {
@@ -54,12 +55,28 @@ std::map<std::string, std::uint64_t> anomaly_counts(const analyzer& a, const cap
   add("ip_defrag.evicted", fr.evicted);
   add("ip_defrag.oversize", fr.oversize);
   auto tc = a.tcp_counters();
-  add("tcp.overlap_conflict", tc.overlap_conflicts);
-  add("tcp.cap_hit", tc.cap_hits);
-  add("tcp.global_cap_hit", tc.global_cap_hits);
+  add("tcp_reassembly.overlap_conflict", tc.overlap_conflicts);
+  add("tcp_reassembly.cap_hit", tc.cap_hits);
+  add("tcp_reassembly.global_cap_hit", tc.global_cap_hits);
   const auto& dc = a.dns().counters();
   for (std::size_t i = 1; i < dc.anomalies.size(); ++i) {
-    if (dc.anomalies[i]) m["dns." + std::string(app::dns_anomaly_name(static_cast<app::dns_anomaly>(i)))] += dc.anomalies[i];
+    if (dc.anomalies[i]) m[std::string(app::dns_anomaly_name(static_cast<app::dns_anomaly>(i)))] += dc.anomalies[i];
+  }
+  const auto& hc = a.http().counters();
+  for (std::size_t i = 1; i < hc.anomalies.size(); ++i) {
+    if (hc.anomalies[i]) m[std::string(app::http_anomaly_name(static_cast<app::http_anomaly>(i)))] += hc.anomalies[i];
+  }
+  const auto& tc2 = a.tls().counters();
+  for (std::size_t i = 1; i < tc2.anomalies.size(); ++i) {
+    if (tc2.anomalies[i]) m[std::string(app::tls_anomaly_name(static_cast<app::tls_anomaly>(i)))] += tc2.anomalies[i];
+  }
+  const auto& qc = a.quic().counters();
+  for (std::size_t i = 1; i < qc.anomalies.size(); ++i) {
+    if (qc.anomalies[i]) m[std::string(app::quic_anomaly_name(static_cast<app::quic_anomaly>(i)))] += qc.anomalies[i];
+  }
+  const auto& dh = a.dhcp().counters();
+  for (std::size_t i = 1; i < dh.anomalies.size(); ++i) {
+    if (dh.anomalies[i]) m[std::string(app::dhcp_anomaly_name(static_cast<app::dhcp_anomaly>(i)))] += dh.anomalies[i];
   }
   return m;
 }
@@ -103,6 +120,10 @@ std::string analysis_json(const analyzer& a, const capture::capture_info& info, 
   w.end_object();
   w.key("records").begin_object();
   w.key("dns").value(static_cast<std::uint64_t>(a.dns().entries().size()));
+  w.key("http").value(static_cast<std::uint64_t>(a.http().entries().size()));
+  w.key("tls").value(static_cast<std::uint64_t>(a.tls().entries().size()));
+  w.key("quic").value(static_cast<std::uint64_t>(a.quic().entries().size()));
+  w.key("dhcp").value(static_cast<std::uint64_t>(a.dhcp().entries().size()));
   w.end_object();
   auto tc = a.tcp_counters();
   w.key("tcp_reassembly").begin_object();
@@ -123,7 +144,15 @@ std::string analysis_json(const analyzer& a, const capture::capture_info& info, 
   for (const auto& [k, v] : anomaly_counts(a, info)) w.key(k).value(v);
   w.end_object();
   w.end_object();
-  return w.take() + "\n";
+  std::string out = w.take();
+  if (a.opts().stats) {  // the statistics object, spliced in as "statistics"
+    out.pop_back();
+    out += ",\"statistics\":";
+    out += stats::stats_json(a.stats());
+    while (!out.empty() && out.back() == '\n') out.pop_back();
+    out += '}';
+  }
+  return out + "\n";
 }
 
 std::string analysis_text(const analyzer& a, const capture::capture_info& info, std::string_view path) {
@@ -153,7 +182,11 @@ std::string analysis_text(const analyzer& a, const capture::capture_info& info, 
   row("Services:", svc.empty() ? "-" : svc);
   row("Endpoints:", std::to_string(a.endpoints().ip().size()) + " IP, " +
                         std::to_string(a.endpoints().mac().size()) + " MAC");
-  row("DNS records:", std::to_string(a.dns().entries().size()));
+  row("Log records:", "dns " + std::to_string(a.dns().entries().size()) + ", http " +
+                          std::to_string(a.http().entries().size()) + ", tls " +
+                          std::to_string(a.tls().entries().size()) + ", quic " +
+                          std::to_string(a.quic().entries().size()) + ", dhcp " +
+                          std::to_string(a.dhcp().entries().size()));
   auto tc = a.tcp_counters();
   row("TCP reassembly:", std::to_string(tc.bytes_delivered) + " bytes, " + std::to_string(tc.gaps) + " gaps, " +
                              std::to_string(tc.out_of_order) + " out of order");
@@ -168,6 +201,10 @@ std::string analysis_text(const analyzer& a, const capture::capture_info& info, 
     }
   }
   if (info.fatal) row("Error:", info.error);
+  if (a.opts().stats) {
+    out += "\n";
+    out += stats::phs_text(a.stats());
+  }
   return out;
 }
 

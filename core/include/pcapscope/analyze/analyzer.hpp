@@ -10,12 +10,17 @@
 #include <string_view>
 #include <vector>
 
+#include "pcapscope/app/dhcp.hpp"
 #include "pcapscope/app/dns.hpp"
+#include "pcapscope/app/http.hpp"
+#include "pcapscope/app/quic.hpp"
+#include "pcapscope/app/tls.hpp"
 #include "pcapscope/app/stream.hpp"
 #include "pcapscope/capture/reader.hpp"
 #include "pcapscope/flow/flow.hpp"
 #include "pcapscope/index/index.hpp"
 #include "pcapscope/reassembly/tcp_stream.hpp"
+#include "pcapscope/stats/stats.hpp"
 
 namespace pcapscope::analyze {
 
@@ -24,17 +29,33 @@ struct options {
   bool reassemble = true;             ///< TCP reassembly (needed by every TCP application logger)
   bool dns = true;                    ///< DNS log (UDP per packet; TCP from reassembled streams)
   bool endpoints = true;              ///< IP and MAC endpoint tables
+  bool http = true;                   ///< HTTP/1.x log (needs `reassemble`)
+  bool tls = true;                    ///< TLS log with JA3/JA4 and certificates (needs `reassemble`)
+  bool dhcp = true;                   ///< DHCP log
+  bool quic = true;                   ///< QUIC log (Initial packets decrypted for SNI, ALPN, JA4)
+  bool stats = true;                  ///< protocol hierarchy, time series, top-N, packet sizes
+  app::http_limits http_limits;       ///< HTTP parser caps
+  app::tls_limits tls_limits;         ///< TLS parser caps
+  /// Keep the frame and type of every TLS handshake message (for tls.handshake.type per packet).
+  bool tls_handshake_frames = false;
   reassembly::tcp_limits tcp;         ///< reassembly caps (defaults: 4 MB per direction, 256 MB total)
 };
 
-/// How an application stream of a flow was classified (one byte per flow).
+/// How the application data of a flow was classified (one byte per flow; TCP streams and UDP
+/// flows alike).
 enum class stream_kind : std::uint8_t {
   undecided,  ///< no payload seen yet (or too little to tell)
   dns,        ///< DNS over TCP (length-prefixed messages)
   http,       ///< HTTP/1.x
   tls,        ///< TLS records
+  quic,       ///< QUIC (UDP): every datagram of the flow goes to the QUIC logger
+  dhcp,       ///< DHCP (UDP)
   other,      ///< recognized (ssh, smtp, ...) or unknown: bytes not parsed further
 };
+
+/// The application-protocol name of a stream kind for statistics ("dns", "http", "tls"; empty
+/// for the others).
+std::string_view kind_name(stream_kind k) noexcept;
 
 /// Counters of the pass itself.
 struct analysis_counters {
@@ -75,11 +96,24 @@ class analyzer : public capture::handler {
   const flow::endpoint_table& endpoints() const noexcept { return endpoints_; }
   /// The DNS log.
   const app::dns_logger& dns() const noexcept { return dns_; }
+  /// The HTTP log.
+  const app::http_logger& http() const noexcept { return http_; }
+  /// The TLS log.
+  const app::tls_logger& tls() const noexcept { return tls_; }
+  /// The QUIC log.
+  const app::quic_logger& quic() const noexcept { return quic_; }
+  /// The DHCP log.
+  const app::dhcp_logger& dhcp() const noexcept { return dhcp_; }
+  /// (frame, handshake type) of every TLS handshake message, in order (with
+  /// `options::tls_handshake_frames`).
+  const std::vector<std::pair<std::uint64_t, std::uint8_t>>& tls_handshakes() const noexcept { return tls_handshakes_; }
+  /// Statistics (valid after `finish`).
+  const stats::collector& stats() const noexcept { return stats_; }
   /// TCP reassembly counters summed over all streams.
   reassembly::tcp_stream_counters tcp_counters() const noexcept { return reasm_.counters(); }
   /// Peak bytes held out of order by reassembly.
   std::size_t tcp_peak_buffered() const noexcept { return reasm_.budget().peak; }
-  /// How the TCP stream of flow `id` was classified.
+  /// How the data of flow `id` was classified.
   stream_kind kind(std::uint32_t id) const noexcept {
     return id < kinds_.size() ? static_cast<stream_kind>(kinds_[id]) : stream_kind::undecided;
   }
@@ -90,16 +124,23 @@ class analyzer : public capture::handler {
 
  private:
   class stream_router;
-  void route_udp(const app::stream_ctx& c, int dir, util::bytes payload, std::uint16_t sport, std::uint16_t dport);
+  std::string_view route_udp(const app::stream_ctx& c, int dir, util::bytes payload, std::uint16_t sport,
+                             std::uint16_t dport);
 
   options opts_;
   flow::flow_tracker tracker_;
   index::index_builder builder_;
   flow::endpoint_table endpoints_;
   app::dns_logger dns_;
+  app::http_logger http_;
+  app::tls_logger tls_;
+  app::quic_logger quic_;
+  app::dhcp_logger dhcp_;
+  stats::collector stats_;
   std::unique_ptr<stream_router> router_;
   reassembly::tcp_reassembler reasm_;
   std::vector<std::uint8_t> kinds_;  // stream_kind by flow id
+  std::vector<std::pair<std::uint64_t, std::uint8_t>> tls_handshakes_;
   app::stream_ctx ctx_;              // the packet being processed
   analysis_counters counters_;
   bool finished_ = false;
