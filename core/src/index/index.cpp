@@ -40,7 +40,10 @@ std::size_t packet_index::memory_bytes() const noexcept {
 void index_builder::on_record(const capture::record& r) {
   dissect::dissect(r.data, r.link_type, pkt_, r.origlen);
   const dissect::packet* seen = &pkt_;  // what the row and the flow tracker see
-  capture::record flow_rec = r;
+  // The record as the flow tracker sees it, copied once straight into last_rec_ (its data is
+  // replaced by the reassembled datagram below when this packet completes one).
+  capture::record& flow_rec = last_rec_;
+  flow_rec = r;
   bool to_flows = flows_ != nullptr;
   if (reassembly::find_fragment(pkt_, r.data, frag_)) {
     frag_.ts_ns = r.ts_ns;
@@ -71,7 +74,6 @@ void index_builder::on_record(const capture::record& r) {
   index_.push(r, *seen);
   if (seen == &merged_) index_.flags.back() |= flag_reassembled;
   last_seen_ = seen;
-  last_rec_ = flow_rec;
   last_track_ = {};
   if (to_flows) {
     last_track_ = flows_->track(flow_rec, *seen);

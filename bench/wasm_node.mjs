@@ -1,0 +1,48 @@
+// Benchmark suite (bench/suite.py): the npm package's openCapture in Node on a capture file —
+// the wasm build reads the file in 1 MiB chunks and runs the index pass (index rows, flow
+// table, DNS log, endpoints). Prints one JSON line: packets, seconds (openCapture only: module
+// load excluded, it is done first), load_seconds, and the wasm memory size after the pass.
+import { performance } from 'node:perf_hooks';
+
+import { openCapture, preload } from '../wasm/js/node.js';
+
+// The wasm memory is internal to the package; catch it as the module is instantiated (the
+// first Memory export of the instance) to report its size after the pass.
+let wasmMemory = null;
+for (const name of ['instantiate', 'instantiateStreaming']) {
+  const original = WebAssembly[name];
+  if (typeof original !== 'function') continue;
+  WebAssembly[name] = async function (...args) {
+    const result = await original.apply(this, args);
+    const instance = result instanceof WebAssembly.Instance ? result : result.instance;
+    for (const value of Object.values(instance?.exports ?? {})) {
+      if (value instanceof WebAssembly.Memory) {
+        wasmMemory ??= value;
+        break;
+      }
+    }
+    return result;
+  };
+}
+
+const path = process.argv[2];
+if (!path) {
+  console.error('usage: node bench/wasm_node.mjs FILE');
+  process.exit(2);
+}
+const t0 = performance.now();
+await preload();
+const t1 = performance.now();
+const capture = await openCapture(path);
+const t2 = performance.now();
+const packets = capture.packetCount;
+const summaryError = capture.summary().error ?? null;
+const wasmBytes = wasmMemory ? wasmMemory.buffer.byteLength : null;  // it only grows: the peak
+await capture.close();
+console.log(JSON.stringify({
+  packets,
+  seconds: (t2 - t1) / 1000,
+  load_seconds: (t1 - t0) / 1000,
+  wasm_memory_bytes: wasmBytes,
+  error: summaryError,
+}));
