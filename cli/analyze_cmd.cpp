@@ -38,15 +38,6 @@ bool run(const std::string& path, analyze::analyzer& a, std::unique_ptr<capture:
   return true;
 }
 
-// The analysis of a command: tables of a big capture hold millions of small allocations, and
-// freeing them one by one at exit cost ~15 % of `analyze` on the bench capture; the process is
-// about to end, so the analyzer is left to the OS (kept reachable, so leak checkers stay quiet).
-analyze::analyzer& new_analysis() {
-  static std::vector<std::unique_ptr<analyze::analyzer>>* kept = new std::vector<std::unique_ptr<analyze::analyzer>>;
-  kept->push_back(std::make_unique<analyze::analyzer>());
-  return *kept->back();
-}
-
 // Writes records through `append(out, i, header)` in 64 KB pieces.
 template <typename Append>
 void print_records(std::size_t n, Append append) {
@@ -62,6 +53,12 @@ void print_records(std::size_t n, Append append) {
 }
 
 }  // namespace
+
+analyze::analyzer& new_analysis() {
+  static auto* kept = new std::vector<std::unique_ptr<analyze::analyzer>>;
+  kept->push_back(std::make_unique<analyze::analyzer>());
+  return *kept->back();
+}
 
 bool is_log_command(const std::string& name) {
   return name == "dns" || name == "http" || name == "tls" || name == "quic" || name == "dhcp" || name == "phs";

@@ -1,10 +1,13 @@
-// `pcapscope flows` and `pcapscope endpoints` (see flows_cmd.hpp and docs/flows.md); the records
-// are formatted by the core (flow/conn_log.hpp), as the wasm session does.
+// `pcapscope flows` and `pcapscope endpoints` (see flows_cmd.hpp and docs/flows.md): the analysis
+// pass (so services come from reassembled content, as in the wasm session); the records are
+// formatted by the core (flow/conn_log.hpp), as the wasm session does.
 #include "flows_cmd.hpp"
 
 #include <cstdio>
 #include <string>
 
+#include "analyze_cmd.hpp"
+#include "pcapscope/analyze/analyzer.hpp"
 #include "pcapscope/capture/file.hpp"
 #include "pcapscope/flow/conn_log.hpp"
 #include "pcapscope/flow/flow.hpp"
@@ -22,6 +25,7 @@ int run(const std::string& path, capture::handler& h) {
     return 1;
   }
   auto st = f->read_all(&h);
+  if (auto* a = dynamic_cast<analyze::analyzer*>(&h)) a->finish();
   if (!st.ok) {
     std::fprintf(stderr, "pcapscope: %s: %s\n", path.c_str(), st.message.c_str());
     return 1;
@@ -51,9 +55,9 @@ void flush_large(std::string& out) {
 
 int cmd_flows(const std::string& path, const std::string& format) {
   if (!check_format("flows", format)) return 2;
-  flow::flow_tracker tracker;
-  index::index_builder builder(nullptr, &tracker);
-  int rc = run(path, builder);
+  auto& a = new_analysis();
+  int rc = run(path, a);
+  const auto& tracker = a.flows();
   auto fmt = to_format(format);
   std::string out;
   for (std::uint32_t id = 1; id <= tracker.size(); ++id) {
@@ -66,12 +70,9 @@ int cmd_flows(const std::string& path, const std::string& format) {
 
 int cmd_endpoints(const std::string& path, const std::string& format) {
   if (!check_format("endpoints", format)) return 2;
-  flow::flow_tracker tracker;
-  flow::endpoint_table table;
-  flow::endpoint_index_handler endpoints(table);
-  index::index_builder builder(&endpoints, &tracker);
-  endpoints.set_source(&builder);
-  int rc = run(path, builder);
+  auto& a = new_analysis();
+  int rc = run(path, a);
+  const auto& table = a.endpoints();
   auto fmt = to_format(format);
   std::string out;
   bool first = true;

@@ -81,25 +81,37 @@ std::string format_address(const std::array<std::uint8_t, 16>& a, bool ipv6) {
 
 // ---- endpoints ---------------------------------------------------------------------------
 
+namespace {
+
+// Hash of a 16-byte endpoint address and its kind: two 64-bit words mixed with multiplies
+// (a byte-wise FNV loop here was the hottest function of the analysis pass: four lookups per
+// packet).
+std::uint64_t endpoint_hash(const std::array<std::uint8_t, 16>& a, std::uint8_t kind) noexcept {
+  std::uint64_t lo, hi;
+  std::memcpy(&lo, a.data(), 8);
+  std::memcpy(&hi, a.data() + 8, 8);
+  std::uint64_t h = (lo ^ (std::uint64_t{kind} * 0x9E3779B97F4A7C15ull)) * 0xBF58476D1CE4E5B9ull;
+  h = (h ^ hi ^ (h >> 29)) * 0x94D049BB133111EBull;
+  return h ^ (h >> 31);
+}
+
+}  // namespace
+
 endpoint_stats& endpoint_table::find(std::vector<endpoint_stats>& v, std::vector<std::uint32_t>& slots,
                                      const std::uint8_t* a, std::size_t len, std::uint8_t kind) {
   if ((v.size() + 1) * 2 > slots.size()) {
     slots.assign(std::max<std::size_t>(64, slots.size() * 2), 0);
     std::size_t m = slots.size() - 1;
     for (std::size_t idx = 0; idx < v.size(); ++idx) {
-      std::uint64_t h = 1469598103934665603ull ^ v[idx].kind;
-      for (std::size_t i = 0; i < 16; ++i) h = (h ^ v[idx].addr[i]) * 1099511628211ull;
-      std::size_t s = (h ^ (h >> 29)) & m;
+      std::size_t s = endpoint_hash(v[idx].addr, v[idx].kind) & m;
       while (slots[s]) s = (s + 1) & m;
       slots[s] = static_cast<std::uint32_t>(idx + 1);
     }
   }
   std::array<std::uint8_t, 16> key{};
   std::memcpy(key.data(), a, len);
-  std::uint64_t h = 1469598103934665603ull ^ kind;
-  for (std::size_t i = 0; i < 16; ++i) h = (h ^ key[i]) * 1099511628211ull;
   std::size_t m = slots.size() - 1;
-  std::size_t s = (h ^ (h >> 29)) & m;
+  std::size_t s = endpoint_hash(key, kind) & m;
   while (slots[s]) {
     auto& e = v[slots[s] - 1];
     if (e.kind == kind && e.addr == key) return e;
