@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -180,6 +181,12 @@ TEST(DhcpTest, TransactionsSplitByIdAndWindow) {
   EXPECT_TRUE(log.entries()[0].uids.empty());  // no flow tracker
   EXPECT_EQ(log.entries()[0].client_addr, "");
   EXPECT_EQ(log.entries()[0].messages, 2u);
+
+  // Timestamps at both ends of the range: separate entries, no overflow.
+  app::dhcp_logger extremes;
+  extremes.on_datagram({0, 1, std::numeric_limits<std::int64_t>::max()}, 0, m);
+  extremes.on_datagram({0, 2, std::numeric_limits<std::int64_t>::min()}, 0, m);
+  EXPECT_EQ(extremes.entries().size(), 2u);
 
   // One transaction id flooded: the entry's lists stay bounded, the count does not.
   app::dhcp_logger flood;

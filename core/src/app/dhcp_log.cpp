@@ -55,8 +55,13 @@ void dhcp_logger::on_datagram(const stream_ctx& c, int dir, util::bytes udp_payl
 
   const dhcp_message& m = msg_;
   auto it = open_.find(m.xid);
-  if (it == open_.end() || c.ts_ns - entries_[it->second].ts_ns > dhcp_join_window_ns ||
-      c.ts_ns < entries_[it->second].ts_ns - dhcp_join_window_ns) {
+  // |now - start| within the window, computed without overflow for any timestamps.
+  auto near = [](std::int64_t a, std::int64_t b) {
+    std::uint64_t d = a >= b ? static_cast<std::uint64_t>(a) - static_cast<std::uint64_t>(b)
+                             : static_cast<std::uint64_t>(b) - static_cast<std::uint64_t>(a);
+    return d <= static_cast<std::uint64_t>(dhcp_join_window_ns);
+  };
+  if (it == open_.end() || !near(c.ts_ns, entries_[it->second].ts_ns)) {
     entries_.emplace_back();
     entries_.back().ts_ns = entries_.back().last_ns = c.ts_ns;
     entries_.back().xid = m.xid;
@@ -65,6 +70,7 @@ void dhcp_logger::on_datagram(const stream_ctx& c, int dir, util::bytes udp_payl
   }
   dhcp_log_entry& e = entries_[it->second];
   e.last_ns = std::max(e.last_ns, c.ts_ns);
+  e.ts_ns = std::min(e.ts_ns, c.ts_ns);  // a message out of time order may come first
 
   conn_id id = make_conn_id(flows_, c.flow_id);
   const std::string& sender = dir == 0 ? id.orig_h : id.resp_h;

@@ -225,9 +225,9 @@ void collector::series_add(std::int64_t ts, std::uint32_t len, series_class c) {
     coarsen();
     idx = rel / static_cast<std::uint64_t>(fine_ns_);
   }
-  std::size_t need = (static_cast<std::size_t>(idx) + 1) * series_stride;
-  if (buckets_.size() < need) buckets_.resize(need, 0);
-  std::uint64_t* b = buckets_.data() + idx * series_stride;
+  auto at = static_cast<std::size_t>(idx) * series_stride;  // idx < series_max_buckets
+  if (buckets_.size() < at + series_stride) buckets_.resize(at + series_stride, 0);
+  std::uint64_t* b = buckets_.data() + at;
   b[0] += 1;
   b[1] += len;
   auto k = static_cast<std::size_t>(c);

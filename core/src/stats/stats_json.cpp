@@ -55,9 +55,10 @@ void u64_array(util::json_writer& j, const std::vector<std::uint64_t>& v) {
 // power of two) that is a multiple of the fine width and gives at most `max_buckets` buckets.
 std::int64_t auto_width(const collector& c, std::size_t max_buckets) {
   std::int64_t fine = c.fine_bucket_ns();
-  std::int64_t span = c.last_ns() - c.first_ns();
+  // last >= first; the unsigned difference is exact even across the whole int64 range.
+  std::uint64_t span = static_cast<std::uint64_t>(c.last_ns()) - static_cast<std::uint64_t>(c.first_ns());
   if (max_buckets == 0) max_buckets = 1;
-  auto fits = [&](std::int64_t w) { return static_cast<std::uint64_t>(span / w) + 1 <= max_buckets; };
+  auto fits = [&](std::int64_t w) { return span / static_cast<std::uint64_t>(w) + 1 <= max_buckets; };
   for (std::int64_t decade = 1000000; decade <= 1000000000000000000 / 5; decade *= 10) {
     for (std::int64_t m : {1, 2, 5}) {
       std::int64_t w = decade * m;
