@@ -2,9 +2,11 @@
 // to the glue module via import.meta.url, which bundlers such as Vite rewrite to an asset URL.
 import createPcapscopeModule from '../dist/pcapscope_wasm.mjs';
 import { openCaptureWith, Capture, DEFAULT_CHUNK_SIZE } from './capture.js';
+import { readPacketsWith, PacketView } from './packets.js';
 
-export { CaptureFormatError } from './errors.js';
-export { Capture, DEFAULT_CHUNK_SIZE };
+export { CaptureFormatError, FilterError } from './errors.js';
+export { Capture, DEFAULT_CHUNK_SIZE, PacketView };
+export { openCaptureInWorker, WorkerCapture } from './worker-host.js';
 
 let modulePromise = null;
 
@@ -30,4 +32,15 @@ export async function preload() {
  */
 export function openCapture(source, options) {
   return openCaptureWith(getModule, source, options);
+}
+
+/**
+ * Reads a capture once, front to back, yielding one PacketView per packet (see index.d.ts);
+ * nothing but the current batch of records is kept.
+ * @param {Blob | ArrayBuffer | ArrayBufferView | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>} source
+ * @param {{chunkSize?: number, signal?: AbortSignal}} [options]
+ * @returns {AsyncGenerator<PacketView>}
+ */
+export function readPackets(source, options) {
+  return readPacketsWith(getModule, source, options);
 }

@@ -2,7 +2,7 @@
 // building the per-packet index, and returns a Capture: the summary, and pages of packet-list
 // rows and packet details computed by re-reading records from the source by offset. Shared by
 // the Node and browser entry points, which supply the wasm module and platform-specific sources.
-import { CaptureFormatError } from './errors.js';
+import { CaptureFormatError, FilterError } from './errors.js';
 import { blobKeeper, openCommonSource, prefetching } from './sources.js';
 
 /** Bytes read from the source per step unless `chunkSize` says otherwise. */
@@ -10,6 +10,9 @@ export const DEFAULT_CHUNK_SIZE = 1 << 20;
 
 /** Largest source window read at once for a page of rows (a page takes several if needed). */
 const MAX_WINDOW = 4 << 20;
+
+/** Records of a table formatted per call into wasm (bounds the text held at once). */
+const TABLE_PAGE = 4096;
 
 /** Copies the string table of a page out of wasm memory and decodes it once per string. */
 function decodeStrings(bytesView, endsView) {
@@ -26,8 +29,7 @@ function decodeStrings(bytesView, endsView) {
 }
 
 /** Parses NDJSON text (one object per line) into an array of plain objects. */
-function parseNdjson(text) {
-  const out = [];
+function parseNdjson(text, out = []) {
   let begin = 0;
   while (begin < text.length) {
     let end = text.indexOf('\n', begin);
@@ -38,8 +40,30 @@ function parseNdjson(text) {
   return out;
 }
 
+/** The 1-based packet numbers of a selection: {numbers}, a Uint32Array or an array. */
+function selectionNumbers(selection) {
+  const numbers = selection?.numbers ?? selection;
+  if (numbers instanceof Uint32Array) return numbers;
+  if (Array.isArray(numbers) || ArrayBuffer.isView(numbers)) return Uint32Array.from(numbers);
+  throw new TypeError('selection must be {numbers}, a Uint32Array or an array of packet numbers');
+}
+
+/** Concatenates byte arrays into one. */
+export function concatBytes(parts) {
+  if (parts.length === 1) return parts[0];
+  let n = 0;
+  for (const p of parts) n += p.byteLength;
+  const out = new Uint8Array(n);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
+  return out;
+}
+
 /** The flat pre-order field list of detail_json (with depths) as a tree of nodes with children. */
-function toTree(flat) {
+export function toTree(flat) {
   const roots = [];
   const stack = [];
   for (const f of flat) {
@@ -131,8 +155,55 @@ export class Capture {
    * without timestamp), length (frame.len) as typed arrays; source, destination, protocol, info
    * as arrays of strings. Each row's record is re-read from the source and dissected.
    */
-  packets({ start = 0, count = 100 } = {}) {
+  packets({ start = 0, count = 100, selection } = {}) {
+    if (selection !== undefined && selection !== null) {
+      return this.#serial(() => this.#selectedPackets(start, count, selectionNumbers(selection)));
+    }
     return this.#serial(() => this.#packets(start, count));
+  }
+
+  /**
+   * The packets matching display filter `expr` (Wireshark syntax, the subset `pcapscope filter`
+   * knows): decided from the index alone where possible, else by re-reading the undecided
+   * packets from the source in windows of at most 4 MiB. Rejects with a FilterError (message,
+   * start, end, hint) when `expr` does not compile; with `signal.reason` when aborted.
+   * `onProgress({phase: 'index'|'bytes', done, total})` reports rows decided.
+   * @param {string} expr
+   * @param {{signal?: AbortSignal, onProgress?: (p: {phase: string, done: number, total: number}) => void}} [options]
+   * @returns {Promise<{expr: string, count: number, numbers: Uint32Array}>} 1-based packet
+   *   numbers, ascending
+   */
+  select(expr, { signal, onProgress } = {}) {
+    return this.#serial(() => this.#select(expr, signal, onProgress));
+  }
+
+  /**
+   * One flow's client and server bytes in order (Follow TCP/UDP Stream): TCP reassembled per
+   * direction, UDP one piece per datagram. `segments[k]` = {dir (0 client, 1 server), gap
+   * (true: `length` bytes are missing), packet (1-based number that carried them), length};
+   * its bytes are `data.subarray(offsets[k], offsets[k] + length)` (none for gaps). `summary`
+   * is what `pcapscope follow FILE FLOW --format json` prints besides the pieces.
+   * @param {number} flowId 1-based (FlowRecord.flow_id)
+   * @param {{signal?: AbortSignal}} [options]
+   */
+  follow(flowId, { signal } = {}) {
+    return this.#serial(() => this.#follow(flowId, signal));
+  }
+
+  /**
+   * The packets of a selection (or matching `filter`, or all) as a new capture file: the
+   * bytes `pcapscope filter FILE EXPR -o OUT.pcap|OUT.pcapng` writes. pcap keeps the link
+   * type, time precision and snap length (and fails on mixed link types); pcapng writes one
+   * IDB per interface used and keeps comments.
+   * @param {{filter?: string, selection?: {numbers: Uint32Array}|Uint32Array|number[],
+   *   format?: 'pcap'|'pcapng', signal?: AbortSignal}} [options]
+   * @returns {Promise<Uint8Array>}
+   */
+  exportCapture({ filter, selection, format = 'pcapng', signal } = {}) {
+    if (format !== 'pcap' && format !== 'pcapng') {
+      return Promise.reject(new TypeError(`format must be 'pcap' or 'pcapng', got ${format}`));
+    }
+    return this.#serial(() => this.#export(filter, selection, format, signal));
   }
 
   /**
@@ -151,7 +222,7 @@ export class Capture {
    * records `pcapscope flows FILE` prints, parsed. Absent fields are left out.
    */
   flows() {
-    return this.#serial(() => parseNdjson(this.#live().flowsNdjson()));
+    return this.#serial(() => this.#table('flows'));
   }
 
   /**
@@ -160,7 +231,7 @@ export class Capture {
    * records `pcapscope endpoints FILE` prints, parsed.
    */
   endpoints() {
-    return this.#serial(() => parseNdjson(this.#live().endpointsNdjson()));
+    return this.#serial(() => this.#table('endpoints'));
   }
 
   /**
@@ -169,7 +240,180 @@ export class Capture {
    * `pcapscope dns FILE` prints, parsed. Absent fields are left out.
    */
   dns() {
-    return this.#serial(() => parseNdjson(this.#live().dnsNdjson()));
+    return this.#serial(() => this.#table('dns'));
+  }
+
+  /**
+   * The text `pcapscope info FILE` prints for this capture (`fileName` as it should appear,
+   * `fileSize` the size on disk: the compressed size for gzip).
+   * @param {string} fileName
+   * @param {number} fileSize
+   * @returns {string}
+   */
+  infoText(fileName, fileSize) {
+    return this.#live().infoText(String(fileName), this.#compression === 'gzip', fileSize);
+  }
+
+  /**
+   * A table as text, exactly as `pcapscope flows|endpoints|dns FILE --format ndjson|tsv`
+   * prints it.
+   * @param {'flows'|'endpoints'|'dns'} table
+   * @param {'ndjson'|'tsv'} [format]
+   * @returns {string}
+   */
+  tableText(table, format = 'ndjson', { start = 0, count = Infinity } = {}) {
+    const size = this.tableSize(table);
+    const end = Math.min(size, start + count);
+    let out = '';
+    for (let k = start; k < end; k += TABLE_PAGE) {
+      out += this.#live().tableText(table, format === 'tsv', k, Math.min(TABLE_PAGE, end - k));
+    }
+    return out;
+  }
+
+  /**
+   * Records in a table (`flows`, `endpoints`, `dns`); with tableText's {start, count}, a
+   * large table can be printed page by page.
+   * @param {string} table
+   * @returns {number}
+   */
+  tableSize(table) {
+    const size = this.#live().tableSize(table);
+    if (size < 0) throw new TypeError(`no table ${table}`);
+    return size;
+  }
+
+  /** A whole table parsed, read from wasm in pages of TABLE_PAGE records. */
+  #table(name) {
+    const size = this.tableSize(name);
+    const out = [];
+    for (let k = 0; k < size; k += TABLE_PAGE) {
+      parseNdjson(this.#live().tableText(name, false, k, TABLE_PAGE), out);
+    }
+    return out;
+  }
+
+  /**
+   * The HTTP log: one object per request/response pair with Zeek http.log field names, the
+   * records `pcapscope http FILE` prints, parsed.
+   */
+  http() {
+    return this.#serial(() => this.#table('http'));
+  }
+
+  /** The TLS log (Zeek ssl.log names, JA3/JA4, certificates): `pcapscope tls FILE`, parsed. */
+  tls() {
+    return this.#serial(() => this.#table('tls'));
+  }
+
+  /** The QUIC log (versions, SNI, ALPN from decrypted Initial packets): `pcapscope quic FILE`, parsed. */
+  quic() {
+    return this.#serial(() => this.#table('quic'));
+  }
+
+  /** The DHCP log (Zeek dhcp.log names): `pcapscope dhcp FILE`, parsed. */
+  dhcp() {
+    return this.#serial(() => this.#table('dhcp'));
+  }
+
+  /**
+   * The HTTP bodies that can be extracted (Wireshark's Export Objects → HTTP): one record per
+   * body with its file name as tshark would write it, content type, size, packet and flow.
+   * Their bytes are not kept: `object(i)` re-reads the flow and extracts one.
+   */
+  objects() {
+    return this.#serial(() => this.#table('objects'));
+  }
+
+  /**
+   * Extracts HTTP object `i` (0-based, as in objects()): its flow is re-read from the source
+   * and parsed again. `bytes` is the body de-chunked but not decoded (Content-Encoding as
+   * sent); `complete` is false when part of it was not captured.
+   * @param {number} i
+   * @param {{signal?: AbortSignal}} [options]
+   * @returns {Promise<{index: number, bytes: Uint8Array, complete: boolean}>}
+   */
+  object(i, { signal } = {}) {
+    return this.#serial(async () => {
+      const flowId = this.#live().objectFlow(i);
+      if (!Number.isInteger(i) || flowId === 0) throw new RangeError(`no object ${i}`);
+      const r = await this.#runPlanned(flowId, (ptr, total, size) => this.#live().objectRun(i, ptr, total, size), signal);
+      try {
+        if (!r.ok) throw new Error(r.message);
+        return { index: i, bytes: this.#live().objectBytes().slice(), complete: r.complete };
+      } finally {
+        this.#live().objectClear();
+        this.#live().followClear();
+      }
+    });
+  }
+
+  /**
+   * Packets and bytes per time bucket from the first packet on (all, and per transport class:
+   * tcp, udp, icmp, other). `bucketMs` is rounded up to the collector's fine width (1 ms,
+   * doubled as the capture's span requires); default: that width.
+   * @param {{bucketMs?: number}} [options]
+   */
+  timeSeries({ bucketMs = 0 } = {}) {
+    return this.#serial(() => {
+      const v = this.#live().timeSeries(Math.round(bucketMs * 1e6));
+      const copy = (name) => ({ packets: v[`${name}Packets`].slice(), bytes: v[`${name}Bytes`].slice() });
+      return {
+        start: BigInt(v.startSec) * 1000000000n + BigInt(v.startNsec),
+        bucketMs: v.bucketNs / 1e6,
+        packets: v.packets.slice(),
+        bytes: v.bytes.slice(),
+        classes: { tcp: copy('tcp'), udp: copy('udp'), icmp: copy('icmp'), other: copy('other') },
+      };
+    });
+  }
+
+  /**
+   * Every statistic of the analysis as one object (the core's stats JSON): totals, protocol
+   * hierarchy, time series at `bucketMs` (default automatic, at most ~1000 buckets), top talkers,
+   * ports, services and packet sizes, `top` rows per list (default 20).
+   * @param {{bucketMs?: number, top?: number}} [options]
+   */
+  statistics({ bucketMs = 0, top = 0 } = {}) {
+    return this.#serial(() => JSON.parse(this.#live().statisticsJson(Math.round(bucketMs * 1e6), top)));
+  }
+
+  /**
+   * The protocol hierarchy (tshark -z io,phs) as a tree: {name, frames, bytes, children}, the
+   * root named "frame" holding every packet.
+   */
+  protocolHierarchy() {
+    return this.#serial(() => {
+      const v = this.#live().protocolHierarchy();
+      const parent = v.parent.slice();
+      const name = v.name.slice();
+      const frames = v.frames.slice();
+      const bytes = v.bytes.slice();
+      const names = v.names.split('\n');
+      const nodes = Array.from(parent, (_, k) => ({ name: k === 0 ? 'frame' : names[name[k]], frames: frames[k], bytes: bytes[k], children: [] }));
+      for (let k = 1; k < nodes.length; k++) nodes[parent[k]].children.push(nodes[k]);
+      return nodes[0] ?? { name: 'frame', frames: 0, bytes: 0, children: [] };
+    });
+  }
+
+  /** The protocol hierarchy as `pcapscope phs FILE` (tshark -q -z io,phs) prints it. */
+  protocolHierarchyText() {
+    return this.#live().phsText();
+  }
+
+  /** The analysis summary, `pcapscope analyze FILE --json`, parsed. */
+  analysis() {
+    return JSON.parse(this.#live().analysisJson(this.#compression));
+  }
+
+  /** The analysis summary exactly as the core serialized it (`pcapscope analyze FILE --json`). */
+  analysisJson() {
+    return this.#live().analysisJson(this.#compression);
+  }
+
+  /** The analysis summary as `pcapscope analyze FILE` prints it (`fileName` as shown). */
+  analysisText(fileName) {
+    return this.#live().analysisText(String(fileName));
   }
 
   /** Frees the wasm memory and the kept bytes (a temporary file for gzip input in Node). */
@@ -242,6 +486,190 @@ export class Capture {
     return { start, count, number, time, source, destination, protocol, length: lengths, info };
   }
 
+  /** Copies 1-based packet `numbers` into the session's row list (as 0-based rows). */
+  #setList(numbers) {
+    const total = this.#live().packetCount();
+    const ptr = this.#live().listAlloc(numbers.length);
+    const rows = new Uint32Array(this.#module.HEAPU8.buffer, ptr, numbers.length);
+    for (let k = 0; k < numbers.length; k++) {
+      const n = numbers[k];
+      if (!(n >= 1 && n <= total) || !Number.isInteger(n)) {
+        throw new RangeError(`no packet ${n} (the capture has ${total})`);
+      }
+      rows[k] = n - 1;
+    }
+  }
+
+  /** Rows 0…n-1 as the session's row list. */
+  #setAllRows() {
+    const n = this.#live().packetCount();
+    const ptr = this.#live().listAlloc(n);
+    const rows = new Uint32Array(this.#module.HEAPU8.buffer, ptr, n);
+    for (let k = 0; k < n; k++) rows[k] = k;
+  }
+
+  /**
+   * Pages over list entries [0, n) in source windows: `call(k, count, windowOffset, w)` runs a
+   * session list call on one window; `afterWindow(done)` runs after each.
+   */
+  async #overList(n, call, signal, afterWindow) {
+    let done = 0;
+    let need = null;
+    let retries = 0;
+    while (done < n) {
+      signal?.throwIfAborted();
+      const span = this.#live().listSpan(done, n - done, MAX_WINDOW);
+      if (!(span.count > 0)) throw new Error(`row list entry ${done} names no packet`);
+      let length = span.length;
+      if (need && need.k === done) length = Math.max(length, need.length);
+      const w = await this.#window(span.offset, length);
+      signal?.throwIfAborted();
+      const r = call(done, span.count, span.offset, w);
+      if (!r.ok) throw new Error(r.message);
+      done += r.done;
+      if (r.done < span.count) {
+        retries = r.done === 0 ? retries + 1 : 0;
+        if (retries > 4) throw new Error('a packet cannot be re-read');
+        need = { k: done, length: r.needLength };
+      }
+      afterWindow?.(done);
+    }
+  }
+
+  async #selectedPackets(start, count, numbers) {
+    if (!Number.isSafeInteger(start) || start < 0) throw new RangeError(`bad start: ${start}`);
+    if (!Number.isSafeInteger(count) || count < 0) throw new RangeError(`bad count: ${count}`);
+    start = Math.min(start, numbers.length);
+    count = Math.min(count, numbers.length - start);
+    this.#setList(numbers.subarray ? numbers.subarray(start, start + count) : numbers.slice(start, start + count));
+    await this.#overList(count, (k, n, offset, w) =>
+      this.#live().listRows(k, n, offset, w.ptr, w.size, k > 0, w.atEnd));
+    const session = this.#live();
+    if (count === 0) session.rows(0, 0, 0, session.alloc(1), 0, false, true);
+    return { start, ...this.#page() };
+  }
+
+  /** The session's current page of rows, copied out and decoded. */
+  #page() {
+    const v = this.#live().pageColumns();
+    const number = v.number.slice();
+    const time = v.time.slice();
+    const lengths = v.length.slice();
+    const ids = [v.source.slice(), v.destination.slice(), v.protocol.slice(), v.info.slice()];
+    const table = decodeStrings(v.strings, v.stringEnds);
+    const [source, destination, protocol, info] = ids.map((col) => Array.from(col, (k) => table[k]));
+    return { count: number.length, number, time, source, destination, protocol, length: lengths, info };
+  }
+
+  async #select(expr, signal, onProgress) {
+    if (typeof expr !== 'string') throw new TypeError('select: expr must be a string');
+    signal?.throwIfAborted();
+    const c = this.#live().selectCompile(expr);
+    if (!c.ok) throw new FilterError(c.message, { expr, start: c.start, end: c.end, hint: c.hint });
+    const total = this.#live().packetCount();
+    const STEP = 1 << 20;
+    for (let s = 0; s < total; s += STEP) {
+      if (signal) {
+        await new Promise((ok) => setTimeout(ok, 0));  // let an abort be delivered
+        signal.throwIfAborted();
+      }
+      this.#live().selectIndex(s, Math.min(STEP, total - s));
+      onProgress?.({ phase: 'index', done: Math.min(total, s + STEP), total });
+    }
+    const candidates = this.#live().listSize();
+    await this.#overList(candidates,
+      (k, n, offset, w) => this.#live().selectRows(k, n, offset, w.ptr, w.size, w.atEnd), signal,
+      (done) => onProgress?.({ phase: 'bytes', done, total: candidates }));
+    const numbers = this.#live().selectResult().slice();
+    return { expr, count: numbers.length, numbers };
+  }
+
+  async #export(filter, selection, format, signal) {
+    let numbers = null;
+    if (filter !== undefined && filter !== null) {
+      numbers = (await this.#select(filter, signal)).numbers;
+    } else if (selection !== undefined && selection !== null) {
+      numbers = selectionNumbers(selection);
+    }
+    signal?.throwIfAborted();
+    if (numbers) this.#setList(numbers);
+    else this.#setAllRows();
+    const n = this.#live().listSize();
+    const parts = [];
+    const drain = () => {
+      const view = this.#live().exportBytes();
+      if (view.length) parts.push(view.slice());
+      this.#live().exportClear();
+    };
+    this.#live().exportBegin(format === 'pcapng');
+    await this.#overList(n, (k, count, offset, w) =>
+      this.#live().exportRows(k, count, offset, w.ptr, w.size, w.atEnd), signal, drain);
+    const end = this.#live().exportEnd();
+    drain();
+    if (!end.ok) throw new Error(`exportCapture: ${end.message}`);
+    return concatBytes(parts);
+  }
+
+  /**
+   * Plans flow `flowId`, reads its ranges from the store, copies them back to back into the
+   * session buffer and calls `run(ptr, total, sourceSize)`, again with a longer plan while the
+   * run asks to retry. Resolves to the run's last result.
+   */
+  async #runPlanned(flowId, run, signal) {
+    signal?.throwIfAborted();
+    let plan = this.#live().followPlan(flowId);
+    if (!plan.ok) throw new RangeError(plan.message);
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const ranges = plan.ranges.slice();
+      const total = plan.total;
+      const parts = [];
+      for (let k = 0; k < ranges.length; k += 2) {
+        signal?.throwIfAborted();
+        parts.push(await this.#read(ranges[k], ranges[k + 1]));
+      }
+      signal?.throwIfAborted();
+      const session = this.#live();
+      const ptr = session.alloc(Math.max(1, total));
+      const heap = this.#module.HEAPU8;  // after alloc: memory may have grown
+      let at = 0;
+      for (let k = 0; k < parts.length; k++) {
+        heap.set(parts[k], ptr + at);
+        at += ranges[2 * k + 1];
+      }
+      const r = run(ptr, total, this.#store.size);
+      if (!r.retry) return r;
+      plan = r;
+    }
+    throw new Error(`flow ${flowId} cannot be re-read`);
+  }
+
+  async #follow(flowId, signal) {
+    if (!Number.isSafeInteger(flowId)) throw new RangeError(`bad flow id: ${flowId}`);
+    try {
+      const r = await this.#runPlanned(flowId, (ptr, total, size) => this.#live().followRun(ptr, total, size), signal);
+      if (!r.ok) throw new Error(r.message);
+      const v = this.#live().followColumns();
+      const dir = v.dir.slice();
+      const gap = v.gap.slice();
+      const packet = v.packet.slice();
+      const length = v.length.slice();
+      const offsets = v.offsets.slice();
+      const data = v.data.slice();
+      const segments = Array.from(dir, (d, k) => ({ dir: d, gap: gap[k] === 1, packet: packet[k], length: length[k] }));
+      return { flowId, proto: r.proto, segments, data, offsets, summary: JSON.parse(r.summary) };
+    } finally {
+      this.#session?.followClear();
+    }
+  }
+
+  /** Reads source bytes [offset, offset + length) (fewer at the end). */
+  async #read(offset, length) {
+    if (!this.#store) {
+      throw new Error('packet bytes were not kept (openCapture with keepBytes: false)');
+    }
+    return this.#store.read(offset, length);
+  }
+
   async #packet(number) {
     const total = this.#live().packetCount();
     if (!Number.isSafeInteger(number) || number < 1 || number > total) {
@@ -264,7 +692,7 @@ export class Capture {
 }
 
 /** Rejects as soon as `signal` aborts, whatever `promise` is doing. */
-function abortable(promise, signal) {
+export function abortable(promise, signal) {
   if (!signal) return promise;
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise((resolve, reject) => {
@@ -284,7 +712,7 @@ function abortable(promise, signal) {
 }
 
 /** Reads chunks until at least `n` bytes (or the end) to look at the first bytes. */
-async function readHead(src, n, signal) {
+export async function readHead(src, n, signal) {
   const chunks = [];
   let length = 0;
   while (length < n) {
@@ -306,7 +734,7 @@ async function readHead(src, n, signal) {
 }
 
 /** A source that first replays `chunks`, then continues with `src`. */
-function replaying(chunks, src) {
+export function replaying(chunks, src) {
   let i = 0;
   return {
     total: src.total,
@@ -447,7 +875,7 @@ export async function openCaptureWith(getModule, source, options = {}, openPlatf
         });
         if (!status.ok) {
           failure = status.message;
-          if (session.packets() > 0) {
+          if (session.packets() > 0 || options._acceptEmpty) {
             // Partial results stay readable; the rest of the input is only counted.
             await skipRest(input);
           }
@@ -492,7 +920,7 @@ export async function openCaptureWith(getModule, source, options = {}, openPlatf
         } else {
           await keep(result.value);
           const status = feedBytes(module, session, result.value, chunkSize);
-          if (!status.ok && session.packets() === 0) {
+          if (!status.ok && session.packets() === 0 && !options._acceptEmpty) {
             failure = status.message;
             break;
           }
@@ -501,12 +929,13 @@ export async function openCaptureWith(getModule, source, options = {}, openPlatf
       }
     }
 
-    if (failure !== null && session.packets() === 0) {
+    // options._acceptEmpty (the CLI's): a capture of no packets is returned, not rejected.
+    if (failure !== null && session.packets() === 0 && !options._acceptEmpty) {
       const offset = session.errorOffset();
       throw new CaptureFormatError(session.error() || failure, offset >= 0 ? { offset } : {});
     }
     const end = session.finish();
-    if (!end.ok && session.packets() === 0) {
+    if (!end.ok && session.packets() === 0 && !options._acceptEmpty) {
       const offset = session.errorOffset();
       throw new CaptureFormatError(end.message || session.error(), offset >= 0 ? { offset } : {});
     }

@@ -47,6 +47,70 @@ export interface PacketRows {
   info: string[];
 }
 
+/** A set of packets: the result of select(), or their 1-based numbers. */
+export type SelectionLike = Selection | Uint32Array | number[];
+
+/** The result of Capture.select. */
+export interface Selection {
+  /** The expression. */
+  expr: string;
+  /** Matching packets. */
+  count: number;
+  /** 1-based packet numbers, ascending. */
+  numbers: Uint32Array;
+}
+
+/** Progress of Capture.select: rows decided from the index, then undecided rows re-read. */
+export interface SelectProgress {
+  phase: 'index' | 'bytes';
+  done: number;
+  total: number;
+}
+
+/** One piece of a followed stream. */
+export interface FollowSegment {
+  /** 0 client (originator), 1 server (responder). */
+  dir: 0 | 1;
+  /** true: `length` bytes are missing here (not captured). */
+  gap: boolean;
+  /** 1-based number of the packet that carried the bytes (a gap: the packet that revealed it, 0 at the end). */
+  packet: number;
+  /** Bytes in this piece (or missing). */
+  length: number;
+}
+
+/** A followed flow (`pcapscope follow FILE FLOW --format json`, as typed arrays). */
+export interface FollowResult {
+  flowId: number;
+  proto: 'tcp' | 'udp' | 'ip';
+  segments: FollowSegment[];
+  /** The bytes of all pieces back to back: piece k is data.subarray(offsets[k], offsets[k] + segments[k].length). */
+  data: Uint8Array;
+  offsets: Float64Array;
+  summary: {
+    flow_id: number;
+    uid: string;
+    proto: 'tcp' | 'udp' | 'ip';
+    /** "addr:port" ("[v6]:port"). */
+    client: string;
+    server: string;
+    /** Bytes delivered per direction [client, server]. */
+    bytes: [number, number];
+    packets: number;
+    /** TCP: how each direction ended ("fin", "rst", "none", …). */
+    end?: [string, string];
+    out_of_order?: number;
+    retransmissions?: number;
+    overlaps?: number;
+    overlap_conflicts?: number;
+    gaps?: number;
+    gap_bytes?: number;
+    cap_hits?: number;
+    /** Packets of the flow that could not be re-read. */
+    unreadable: number;
+  };
+}
+
 /** One node of a packet's field tree. */
 export interface FieldNode {
   /** Wireshark field or protocol name ("ip", "ip.src", …). */
@@ -294,6 +358,147 @@ export interface DnsRecord {
   anomalies?: string[];
 }
 
+/** Tables the CLI prints: tableText / tableSize names. */
+export type TableName = 'flows' | 'endpoints' | 'dns' | 'http' | 'tls' | 'quic' | 'dhcp' | 'objects';
+
+/** Connection fields every log record carries (Zeek names). */
+export interface ConnId {
+  /** Epoch seconds (six decimals). */
+  ts: number;
+  uid?: string;
+  'id.orig_h': string;
+  'id.orig_p': number;
+  'id.resp_h': string;
+  'id.resp_p': number;
+}
+
+/** One HTTP request/response pair (Zeek http.log names, plus frames); absent fields are unset. */
+export interface HttpRecord extends ConnId {
+  trans_depth: number;
+  method?: string;
+  host?: string;
+  uri?: string;
+  referrer?: string;
+  version?: string;
+  user_agent?: string;
+  request_body_len: number;
+  response_body_len: number;
+  status_code?: number;
+  status_msg?: string;
+  tags: string[];
+  orig_mime_types?: string[];
+  resp_mime_types?: string[];
+  request_frame?: number;
+  response_frame?: number;
+  [field: string]: unknown;
+}
+
+/** One TLS handshake (Zeek ssl.log names, JA3/JA4, certificate facts). */
+export interface TlsRecord extends ConnId {
+  version?: string;
+  cipher?: string;
+  server_name?: string;
+  resumed: boolean;
+  established: boolean;
+  ssl_history?: string;
+  ja3?: string;
+  ja3s?: string;
+  ja4?: string;
+  client_alpn?: string[];
+  [field: string]: unknown;
+}
+
+/** One QUIC connection (versions, SNI, ALPN and JA4 from the decrypted Initial packets). */
+export interface QuicRecord extends ConnId {
+  version?: string;
+  server_name?: string;
+  client_protocol?: string;
+  history?: string;
+  ja4?: string;
+  [field: string]: unknown;
+}
+
+/** One DHCP exchange (Zeek dhcp.log names). */
+export interface DhcpRecord {
+  ts: number;
+  uids: string[];
+  client_addr?: string;
+  server_addr?: string;
+  mac?: string;
+  assigned_addr?: string;
+  lease_time?: number;
+  msg_types: string[];
+  trans_id: string;
+  [field: string]: unknown;
+}
+
+/** One extractable HTTP body. */
+export interface HttpObjectRecord {
+  /** 0-based: the argument of object(i). */
+  index: number;
+  /** Packet that completed the message (tshark's). */
+  frame: number;
+  hostname?: string;
+  content_type?: string;
+  content_encoding?: string;
+  /** Body bytes (de-chunked, not decoded). */
+  size: number;
+  /** The file name `tshark --export-objects http` writes. */
+  filename: string;
+  flow_id: number;
+  dir: 0 | 1;
+  kind: 'request' | 'response';
+  message: number;
+  entry: number;
+  complete: boolean;
+  [field: string]: unknown;
+}
+
+/** Packets and bytes per time bucket (Float64Array; exact below 2^53). */
+export interface TimeSeries {
+  /** Start of bucket 0 (the first packet's time), ns since the epoch. */
+  start: bigint;
+  /** Width of each bucket. */
+  bucketMs: number;
+  packets: Float64Array;
+  bytes: Float64Array;
+  classes: Record<'tcp' | 'udp' | 'icmp' | 'other', { packets: Float64Array; bytes: Float64Array }>;
+}
+
+/** One protocol of the hierarchy. */
+export interface ProtocolNode {
+  name: string;
+  frames: number;
+  /** Frame bytes (original lengths). */
+  bytes: number;
+  children: ProtocolNode[];
+}
+
+/** The statistics object (docs/statistics.md). */
+export interface Statistics {
+  packets: number;
+  bytes: number;
+  first_time: number | string | null;
+  last_time: number | string | null;
+  protocol_hierarchy: { frames: number; bytes: number; capped: number; children: unknown[] };
+  time_series: { start_time: number | string; bucket_ns: number; fine_bucket_ns: number; packets: number[]; bytes: number[]; [k: string]: unknown };
+  top_talkers: { endpoints: number; by_bytes: unknown[]; by_packets: unknown[] };
+  ports: { proto: string; port: number; service?: string; flows: number; packets: number; bytes: number }[];
+  services: { service: string; flows: number; packets: number; bytes: number }[];
+  packet_lengths: { min_len: number; max_len: number | null; packets: number; bytes: number; smallest: number | null; largest: number | null }[];
+  [k: string]: unknown;
+}
+
+/** The analysis summary (`pcapscope analyze FILE --json`; docs/analyze.md). */
+export interface AnalysisSummary {
+  format: string;
+  compression: 'none' | 'gzip';
+  packets: number;
+  flows: unknown;
+  records: Record<string, number>;
+  [k: string]: unknown;
+}
+
 /** A capture that has been read. */
 export declare class Capture {
   private constructor();
@@ -317,7 +522,28 @@ export declare class Capture {
    * to the capture; default {start: 0, count: 100}. Each row's record is re-read from the
    * source by offset and dissected (queries run one at a time).
    */
-  packets(range?: { start?: number; count?: number }): Promise<PacketRows>;
+  packets(range?: { start?: number; count?: number; selection?: SelectionLike }): Promise<PacketRows>;
+  /**
+   * The packets matching a display filter (the subset of Wireshark's language `pcapscope
+   * filter` knows), as 1-based numbers: decided from the index alone where possible, else by
+   * re-reading the undecided packets in windows of at most 4 MiB (memory stays bounded: 4 bytes
+   * per matching or undecided packet). Rejects with FilterError on a bad expression, with
+   * `signal.reason` when aborted.
+   */
+  select(expr: string, options?: { signal?: AbortSignal; onProgress?: (progress: SelectProgress) => void }): Promise<Selection>;
+  /** One flow's bytes in order, client and server (Follow TCP/UDP Stream). RangeError for an unknown flow. */
+  follow(flowId: number, options?: { signal?: AbortSignal }): Promise<FollowResult>;
+  /**
+   * The packets of `selection`, or matching `filter`, or all, as a new capture file: the bytes
+   * `pcapscope filter FILE EXPR -o OUT.pcap|OUT.pcapng` writes. Default format pcapng.
+   */
+  exportCapture(options?: { filter?: string; selection?: SelectionLike; format?: 'pcap' | 'pcapng'; signal?: AbortSignal }): Promise<Uint8Array>;
+  /** The text `pcapscope info FILE` prints (`fileName` as shown, `fileSize` on disk). */
+  infoText(fileName: string, fileSize: number): string;
+  /** A table as `pcapscope flows|endpoints|dns FILE --format ndjson|tsv` prints it. */
+  tableText(table: TableName, format?: 'ndjson' | 'tsv', range?: { start?: number; count?: number }): string;
+  /** Records in a table (for printing it page by page with tableText's range). */
+  tableSize(table: TableName): number;
   /** Packet `number` (1-based) in full: field tree and bytes. RangeError outside 1…packetCount. */
   packet(number: number): Promise<PacketDetail>;
   /** Every flow (conn.log records, flow-id order), as `pcapscope flows FILE` prints them. */
@@ -326,6 +552,35 @@ export declare class Capture {
   endpoints(): Promise<EndpointRecord[]>;
   /** The DNS log (dns.log records), as `pcapscope dns FILE` prints them. */
   dns(): Promise<DnsRecord[]>;
+  /** The HTTP log (http.log records), as `pcapscope http FILE` prints them. */
+  http(): Promise<HttpRecord[]>;
+  /** The TLS log (ssl.log records with JA3/JA4 and certificates), as `pcapscope tls FILE` prints them. */
+  tls(): Promise<TlsRecord[]>;
+  /** The QUIC log, as `pcapscope quic FILE` prints it. */
+  quic(): Promise<QuicRecord[]>;
+  /** The DHCP log (dhcp.log records), as `pcapscope dhcp FILE` prints them. */
+  dhcp(): Promise<DhcpRecord[]>;
+  /** The HTTP bodies that can be extracted (Export Objects → HTTP); bytes via object(i). */
+  objects(): Promise<HttpObjectRecord[]>;
+  /**
+   * Extracts object `i` (0-based) by re-reading its flow: the body de-chunked, not decoded
+   * (Content-Encoding as sent); `complete` false when part of it was not captured.
+   */
+  object(i: number, options?: { signal?: AbortSignal }): Promise<{ index: number; bytes: Uint8Array; complete: boolean }>;
+  /** Packets and bytes per time bucket (all and per transport class); `bucketMs` rounded up to the fine width. */
+  timeSeries(options?: { bucketMs?: number }): Promise<TimeSeries>;
+  /** Every statistic of the analysis (the core's stats JSON): hierarchy, series, top talkers, ports, services, sizes. */
+  statistics(options?: { bucketMs?: number; top?: number }): Promise<Statistics>;
+  /** The protocol hierarchy (tshark -z io,phs) as a tree; the root "frame" holds every packet. */
+  protocolHierarchy(): Promise<ProtocolNode>;
+  /** The protocol hierarchy as `pcapscope phs FILE` prints it. */
+  protocolHierarchyText(): string;
+  /** The analysis summary, `pcapscope analyze FILE --json`, parsed. */
+  analysis(): AnalysisSummary;
+  /** The analysis summary JSON text as the CLI prints it. */
+  analysisJson(): string;
+  /** The analysis summary as `pcapscope analyze FILE` prints it. */
+  analysisText(fileName: string): string;
   /** Frees the wasm memory and the kept bytes (a temporary file in Node). Idempotent. */
   close(): Promise<void>;
 }
@@ -337,6 +592,82 @@ export declare class CaptureFormatError extends Error {
   /** Byte offset (in the decompressed input) where reading failed, when known. */
   readonly offset: number | undefined;
 }
+
+/** A display filter that does not compile. */
+export declare class FilterError extends Error {
+  constructor(message: string, details?: { expr?: string; start?: number; end?: number; hint?: string });
+  readonly name: 'FilterError';
+  /** The expression. */
+  readonly expr: string;
+  /** Byte range [start, end) of the offending text in `expr` (0-based). */
+  readonly start: number;
+  readonly end: number;
+  /** e.g. `did you mean "tcp.port"?` (may be empty). */
+  readonly hint: string;
+}
+
+/**
+ * One packet of readPackets. Layers and field values are decoded on demand (each call
+ * dissects the bytes again); fields have no TCP context: tcp.seq/tcp.ack are the raw numbers
+ * and windows unscaled (the packet list's relative numbers need the whole flow).
+ */
+export declare class PacketView {
+  private constructor();
+  /** 1-based packet number. */
+  readonly number: number;
+  /** Captured and original length. */
+  readonly caplen: number;
+  readonly len: number;
+  /** The captured bytes (owned by the view). */
+  readonly bytes: Uint8Array;
+  /** Nanoseconds since the epoch, exact; null for a packet without timestamp (pcapng SPB). */
+  readonly ts: bigint | null;
+  /** Milliseconds since the epoch as a Number (for `new Date()`); null without timestamp. */
+  readonly timestamp: number | null;
+  /** LINKTYPE_* of the packet's interface. */
+  readonly linkType: number;
+  /** pcapng interface index; -1 for classic pcap. */
+  readonly interface: number;
+  /** The field tree (as Capture.packet(n).fields). */
+  readonly layers: FieldNode[];
+  /** First value of a Wireshark field ("ip.src", "udp.dstport", …) or undefined; TypeError for an unknown name. */
+  field(name: string): string | undefined;
+  /** Every value of the field in the packet, in order. */
+  values(name: string): string[];
+}
+
+/**
+ * Reads a capture once, front to back (pcap/pcapng, gzip detected), yielding one PacketView
+ * per packet; only the current batch of records (about one chunk) is in memory. After a fatal
+ * format error the packets before it are yielded, then the iteration throws CaptureFormatError.
+ */
+export declare function readPackets(
+  source: CaptureSource,
+  options?: { chunkSize?: number; signal?: AbortSignal },
+): AsyncGenerator<PacketView, void, undefined>;
+
+/** Capture methods proxied to a worker: every query returns a Promise. */
+export interface WorkerCapture
+  extends Omit<Capture, 'index' | 'infoText' | 'tableText' | 'tableSize' | 'protocolHierarchyText' | 'analysis' | 'analysisJson' | 'analysisText'> {
+  /** The analysis summary (a Promise here). */
+  analysis(): Promise<AnalysisSummary>;
+  /** The protocol hierarchy text (a Promise here). */
+  protocolHierarchyText(): Promise<string>;
+  /** The per-packet index (a Promise here). */
+  index(): Promise<PacketIndex>;
+}
+
+/**
+ * Browsers: opens a capture in a module Web Worker (the package's `./worker` entry) that owns
+ * the wasm module and the work; the same Capture API, results' typed arrays transferred.
+ * `worker`: an existing Worker/MessagePort serving captures (left running); by default a new
+ * Worker is started and terminated by close(). `transfer`: transfer an ArrayBuffer/typed-array
+ * source instead of copying it.
+ */
+export declare function openCaptureInWorker(
+  source: Blob | ArrayBuffer | ArrayBufferView | ReadableStream<Uint8Array>,
+  options?: OpenOptions & { worker?: Worker | MessagePort; transfer?: boolean },
+): Promise<WorkerCapture>;
 
 /** Anything openCapture reads. In Node also a path (string or file: URL) or a FileHandle. */
 export type CaptureSource =

@@ -1,155 +1,17 @@
 // Node entry point of the pcapscope package: openCapture over paths, FileHandles and every
 // source browsers have. The wasm module is loaded once, on first use. Packet queries re-read
 // files by position; gzip and stream input is kept in a temporary file while the capture is open.
-import { rmSync } from 'node:fs';
-import { mkdtemp, open, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-
-import createPcapscopeModule from '../dist/pcapscope_wasm.mjs';
 import { openCaptureWith, Capture, DEFAULT_CHUNK_SIZE } from './capture.js';
+import { readPacketsWith, PacketView } from './packets.js';
+import { getModule, openNodeSource, tempFileKeeper } from './node-platform.js';
 
-export { CaptureFormatError } from './errors.js';
-export { Capture, DEFAULT_CHUNK_SIZE };
-
-let modulePromise = null;
-
-/** Loads (once) and returns the wasm module. */
-function getModule() {
-  modulePromise ??= createPcapscopeModule();
-  return modulePromise;
-}
+export { CaptureFormatError, FilterError } from './errors.js';
+export { Capture, DEFAULT_CHUNK_SIZE, PacketView };
+export { openCaptureInWorker, WorkerCapture } from './worker-host.js';
 
 /** Starts loading the wasm module ahead of the first openCapture. */
 export async function preload() {
   await getModule();
-}
-
-/** A ByteStore over a file handle (positional reads); closes the handle if `owned`. */
-function handleStore(handle, size, owned, onClose) {
-  let closed = false;
-  return {
-    size,
-    async read(offset, length) {
-      const n = Math.max(0, Math.min(length, size - offset));
-      const buffer = new Uint8Array(n);
-      let filled = 0;
-      while (filled < n) {
-        const { bytesRead } = await handle.read(buffer, filled, n - filled, offset + filled);
-        if (bytesRead === 0) break;
-        filled += bytesRead;
-      }
-      return filled === n ? buffer : buffer.subarray(0, filled);
-    },
-    async close() {
-      if (closed) return;
-      closed = true;
-      if (owned) await handle.close().catch(() => {});
-      await onClose?.();
-    },
-  };
-}
-
-/** Temporary directories of open captures, removed at exit if close() was never called. */
-const liveTempDirs = new Set();
-let exitHookInstalled = false;
-
-/**
- * Keeps the bytes fed to the reader (decompressed gzip, streams) in a temporary file, so memory
- * does not grow with the capture; the file is deleted by Capture.close() (or at process exit).
- */
-async function tempFileKeeper() {
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.once('exit', () => {
-      for (const dir of liveTempDirs) rmSync(dir, { recursive: true, force: true });
-    });
-  }
-  const dir = await mkdtemp(join(tmpdir(), 'pcapscope-'));
-  liveTempDirs.add(dir);
-  const removeDir = async () => {
-    liveTempDirs.delete(dir);
-    await rm(dir, { recursive: true, force: true });
-  };
-  let handle;
-  try {
-    handle = await open(join(dir, 'capture'), 'w+');
-  } catch (error) {
-    await removeDir();
-    throw error;
-  }
-  let size = 0;
-  return {
-    async append(chunk) {
-      let written = 0;
-      while (written < chunk.byteLength) {
-        const { bytesWritten } = await handle.write(chunk, written, chunk.byteLength - written, size + written);
-        written += bytesWritten;
-      }
-      size += chunk.byteLength;
-    },
-    finish: async () => handleStore(handle, size, true, removeDir),
-    async discard() {
-      await handle.close().catch(() => {});
-      await removeDir();
-    },
-  };
-}
-
-function isFileHandle(value) {
-  return value !== null && typeof value === 'object' && typeof value.fd === 'number' &&
-    typeof value.read === 'function' && typeof value.stat === 'function';
-}
-
-/** Paths (string, URL) and FileHandles, read with positional reads from offset 0. */
-async function openNodeSource(source, chunkSize) {
-  let handle;
-  let owned = false;
-  if (typeof source === 'string' || source instanceof URL) {
-    handle = await open(source, 'r');
-    owned = true;
-  } else if (isFileHandle(source)) {
-    handle = source;
-  } else {
-    return null;
-  }
-  try {
-    const stat = await handle.stat();
-    // Regular files are read by position (independent of the handle's file position); pipes
-    // and character devices sequentially.
-    const positional = stat.isFile();
-    let position = 0;
-    let closed = false;
-    let handedOver = false;
-    return {
-      total: positional ? stat.size : null,
-      // Regular files are re-read by position for packet queries; the store then owns the
-      // handle we opened (a caller's FileHandle stays the caller's, open until they close it).
-      randomAccess: positional
-        ? () => {
-          handedOver = true;
-          return handleStore(handle, stat.size, owned);
-        }
-        : undefined,
-      prefetchable: true,  // every chunk is a fresh buffer
-      async read() {
-        const buffer = new Uint8Array(chunkSize);
-        const { bytesRead } = await handle.read(buffer, 0, chunkSize, positional ? position : null);
-        if (bytesRead === 0) return null;
-        position += bytesRead;
-        return bytesRead === chunkSize ? buffer : buffer.subarray(0, bytesRead);
-      },
-      async close() {
-        if (owned && !closed && !handedOver) {
-          closed = true;
-          await handle.close();
-        }
-      },
-    };
-  } catch (error) {
-    if (owned) await handle.close().catch(() => {});
-    throw error;
-  }
 }
 
 /**
@@ -160,4 +22,15 @@ async function openNodeSource(source, chunkSize) {
  */
 export function openCapture(source, options) {
   return openCaptureWith(getModule, source, options, openNodeSource, tempFileKeeper);
+}
+
+/**
+ * Reads a capture once, front to back, yielding one PacketView per packet (see index.d.ts);
+ * nothing but the current batch of records is kept.
+ * @param {string | URL | import('node:fs/promises').FileHandle | Blob | ArrayBuffer | ArrayBufferView | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>} source
+ * @param {{chunkSize?: number, signal?: AbortSignal}} [options]
+ * @returns {AsyncGenerator<PacketView>}
+ */
+export function readPackets(source, options) {
+  return readPacketsWith(getModule, source, options, openNodeSource);
 }
