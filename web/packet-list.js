@@ -18,7 +18,8 @@ export class PacketList {
   /**
    * @param {HTMLElement} viewport the scrolling element (contains a spacer and the rows)
    * @param {(start: number, count: number) => Promise<object>} fetchRows a page of columns
-   * @param {(number: number) => void} onSelect called with the selected packet number
+   * @param {(row: number) => void} onSelect called with the selected row (0-based; the page
+   *   maps rows to packet numbers, which differ under a filter)
    */
   constructor(viewport, fetchRows, onSelect) {
     this.viewport = viewport;
@@ -144,10 +145,12 @@ export class PacketList {
       el.hidden = false;
       el.dataset.row = String(i);
       el.classList.toggle('selected', i === this.selected);
+      el.setAttribute('aria-selected', String(i === this.selected));
       const cols = this.page(Math.floor(i / PAGE_ROWS));
       const cells = el.children;
       if (!cols) {
-        cells[0].textContent = String(i + 1);
+        cells[0].textContent = '';
+        delete el.dataset.protocol;
         for (let c = 1; c < cells.length; c++) cells[c].textContent = c === 6 ? '…' : '';
         continue;
       }
@@ -173,7 +176,7 @@ export class PacketList {
     if (i < first) this.viewport.scrollTop = this.scrollTopFor(i);
     else if (i >= first + visible) this.viewport.scrollTop = this.scrollTopFor(i - visible + 1);
     this.render();
-    this.onSelect(i + 1);
+    this.onSelect(i);
   }
 
   onKey(e) {

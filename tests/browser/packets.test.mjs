@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
 import { openCapture } from 'pcapscope';
-import { openSite, samplePath } from './site.mjs';
+import { openSite, openTab, samplePath, waitForCapture } from './site.mjs';
 
 
 /** A pcap of `count` minimal UDP/IPv4 packets (42 bytes), built fast for the size test. */
@@ -57,7 +57,8 @@ test('packet list and detail in the browser', async (t) => {
 
   await t.test('the sample shows its rows', async () => {
     await page.click('#sample');
-    await page.waitForSelector('#packets:not([hidden])', { timeout: 20000 });
+    await waitForCapture(page, 'sample.pcapng');
+    await openTab(page, 'packets');
     await page.waitForFunction(
       () => document.querySelector('.packet-rows .packet-row .col-protocol')?.textContent !== '',
       null, { timeout: 20000 });
@@ -70,7 +71,7 @@ test('packet list and detail in the browser', async (t) => {
         firstRows.info[k],
       ]);
     }
-    assert.equal(await page.textContent('#packets-count'), `(${total.toLocaleString('en-US')})`);
+    assert.equal(await page.textContent('#packets-count'), `${total.toLocaleString('en-US')} packets`);
   });
 
   await t.test('End selects the last packet, arrows move', async () => {
@@ -124,10 +125,10 @@ test('packet list and detail in the browser', async (t) => {
     const gz = join(dir, 'sample.pcapng.gz');
     await writeFile(gz, gzipSync(readFileSync(samplePath)));
     await page.setInputFiles('#file', gz);
+    await waitForCapture(page, 'sample.pcapng.gz');
+    await openTab(page, 'packets');
     await page.waitForFunction(
-      () => document.querySelector('#summary-title')?.textContent === 'sample.pcapng.gz' &&
-        !document.querySelector('#packets').hidden &&
-        document.querySelector('.packet-rows .packet-row .col-protocol')?.textContent !== '',
+      () => document.querySelector('.packet-rows .packet-row .col-protocol')?.textContent !== '',
       null, { timeout: 20000 });
     assert.equal(await page.textContent('[data-field="compression"]'), 'gzip');
     await page.focus('#packet-list');
@@ -149,10 +150,10 @@ test('packet list and detail in the browser', async (t) => {
     const path = join(dir, 'many.pcap');
     await writeFile(path, manyPackets(count));
     await page.setInputFiles('#file', path);
+    await waitForCapture(page, 'many.pcap', 60000);
+    await openTab(page, 'packets');
     await page.waitForFunction(
-      () => document.querySelector('#summary-title')?.textContent === 'many.pcap' &&
-        !document.querySelector('#packets').hidden &&
-        document.querySelector('.packet-rows .packet-row .col-protocol')?.textContent === 'UDP',
+      () => document.querySelector('.packet-rows .packet-row .col-protocol')?.textContent === 'UDP',
       null, { timeout: 60000 });
     await page.focus('#packet-list');
     await page.keyboard.press('End');

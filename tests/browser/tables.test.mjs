@@ -5,13 +5,13 @@
 // Skips without chromium, playwright-core or dist/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { openCapture } from 'pcapscope';
-import { openSite, samplePath } from './site.mjs';
+import { openSite, openTab, samplePath, waitForCapture } from './site.mjs';
 
 
 /** A pcap of `count` UDP/IPv4 packets, each its own flow (source port 10000 + i). */
@@ -40,13 +40,13 @@ function manyFlows(count) {
 }
 
 const tableRows = (page, selector) =>
-  page.$$eval(`${selector} tbody tr`, (rows) => rows.map((r) => [...r.cells].map((c) => c.textContent)));
+  page.$$eval(`${selector} tbody tr:not(.spacer)`, (rows) => rows.map((r) => [...r.cells].map((c) => c.textContent)));
 const tableHeads = (page, selector) =>
   page.$$eval(`${selector} thead th`, (cells) => cells.map((c) => c.textContent));
 
 test('conversations and DNS tables in the browser', async (t) => {
   if (!existsSync(samplePath)) return t.skip('no web/public/sample.pcapng');
-  const site = await openSite(t, { viewport: { width: 1400, height: 1000 } });
+  const site = await openSite(t, { viewport: { width: 1400, height: 2400 } });  // every sample row in view
   if (!site) return;
   const { page, pageErrors } = site;
 
@@ -59,16 +59,20 @@ test('conversations and DNS tables in the browser', async (t) => {
   assert.ok(dns.length > 0, 'the sample has DNS');
 
   await page.click('#sample');
-  await page.waitForSelector('#conversations:not([hidden])', { timeout: 20000 });
-  await page.waitForSelector('#dns:not([hidden])', { timeout: 20000 });
+  await waitForCapture(page, 'sample.pcapng');
+  await page.waitForFunction(() => document.querySelector('#conversations-count')?.textContent !== '' &&
+    document.querySelector('#dns-count')?.textContent !== '', null, { timeout: 20000 });
+  await openTab(page, 'conversations');
 
   await t.test('conversations: one row per flow, in flow order', async () => {
     assert.equal(await page.textContent('#conversations-count'), `(${flows.length.toLocaleString('en-US')})`);
     const heads = await tableHeads(page, '#conversations-table');
-    assert.deepEqual(heads, ['Start (UTC)', 'Originator', 'Responder', 'Proto', 'Service', 'Duration (s)',
+    assert.deepEqual(heads, ['', 'Flow', 'Start (UTC)', 'Originator', 'Responder', 'Proto', 'Service', 'Duration (s)',
       'Orig bytes', 'Resp bytes', 'Packets', 'State', 'History']);
-    const rows = await tableRows(page, '#conversations-table');
-    assert.equal(rows.length, Math.min(flows.length, 5000));
+    assert.equal(await page.getAttribute('#tab-conversations', 'aria-selected'), 'true');
+    assert.match(await page.textContent('#tab-conversations'), new RegExp(`${flows.length}$`));
+    const rows = (await tableRows(page, '#conversations-table')).map((r) => r.slice(2));
+    assert.equal(rows.length, flows.length);
     const tcpRow = rows.findIndex((r) => r[3] === 'tcp');
     assert.ok(tcpRow >= 0, 'a TCP row');
     const f = flows[tcpRow];
@@ -80,25 +84,48 @@ test('conversations and DNS tables in the browser', async (t) => {
   });
 
   await t.test('clicking a header sorts, clicking again reverses', async () => {
-    const packetsColumn = 8;
+    const packetsColumn = 10;
     const counts = (rows) => rows.map((r) => Number(r[packetsColumn].replaceAll(',', '')));
-    await page.click('#conversations-table thead th:nth-child(9) button');
+    await page.click('#conversations-table thead th:nth-child(11) button');
     await page.waitForSelector('#conversations-table th[aria-sort="ascending"]');
     const up = counts(await tableRows(page, '#conversations-table'));
     assert.deepEqual(up, [...up].sort((a, b) => a - b));
-    await page.click('#conversations-table thead th:nth-child(9) button');
+    await page.click('#conversations-table thead th:nth-child(11) button');
     await page.waitForSelector('#conversations-table th[aria-sort="descending"]');
     const down = counts(await tableRows(page, '#conversations-table'));
     assert.deepEqual(down, [...down].sort((a, b) => b - a));
     assert.equal(down[0], Math.max(...flows.map((f) => f.orig_pkts + f.resp_pkts)));
   });
 
+  await t.test('search narrows the rows, downloads have what is shown', async () => {
+    const service = 'http';
+    const want = flows.filter((f) => f.service === service).length;  // no other column holds "http"
+    await page.fill('#conversations-search', service);
+    await page.waitForFunction((n) => document.querySelectorAll('#conversations-table tbody tr:not(.spacer)').length === n, want);
+    const rows = await tableRows(page, '#conversations-table');
+    assert.ok(want > 0 && want < flows.length, `${want} HTTP flows`);
+    assert.ok(rows.every((r) => r.join(' ').toLowerCase().includes(service)));
+    assert.equal(await page.textContent('#conversations-count'), `(${rows.length} of ${flows.length})`);
+    const [csv] = await Promise.all([page.waitForEvent('download'), page.click('#panel-conversations button:text-is("CSV")')]);
+    const text = readFileSync(await csv.path(), 'utf8');
+    const lines = text.trimEnd().split('\r\n');
+    assert.equal(lines.length, rows.length + 1);
+    assert.match(lines[0], /^Flow,Start \(UTC\),Originator,Responder,Proto,Service/);
+    const [json] = await Promise.all([page.waitForEvent('download'), page.click('#panel-conversations button:text-is("JSON")')]);
+    const records = JSON.parse(readFileSync(await json.path(), 'utf8'));
+    assert.equal(records.length, rows.length);
+    assert.ok(records.every((r) => r.service === service || JSON.stringify(r).toLowerCase().includes(service)));
+    await page.fill('#conversations-search', '');
+    await page.waitForFunction((n) => document.querySelectorAll('#conversations-table tbody tr:not(.spacer)').length === n, flows.length);
+  });
+
   await t.test('DNS: one row per transaction with query, type, rcode, answers', async () => {
+    await openTab(page, 'dns');
     assert.equal(await page.textContent('#dns-count'), `(${dns.length.toLocaleString('en-US')})`);
     const heads = await tableHeads(page, '#dns-table');
-    assert.deepEqual(heads, ['Time (UTC)', 'Client', 'Server', 'Query', 'Type', 'Rcode', 'Answers', 'RTT (s)']);
-    const rows = await tableRows(page, '#dns-table');
-    assert.equal(rows.length, Math.min(dns.length, 5000));
+    assert.deepEqual(heads, ['', 'Time (UTC)', 'Client', 'Server', 'Query', 'Type', 'Rcode', 'Answers', 'RTT (s)']);
+    const rows = (await tableRows(page, '#dns-table')).map((r) => r.slice(1));
+    assert.equal(rows.length, dns.length);
     for (let k = 0; k < Math.min(rows.length, 10); k++) {
       const d = dns[k];
       assert.equal(rows[k][3], d.query ?? '');
@@ -110,7 +137,7 @@ test('conversations and DNS tables in the browser', async (t) => {
     assert.ok(rows.some((r) => r[3] !== ''), 'a row with a query name');
   });
 
-  await t.test('past 5,000 flows: 5,000 rows and a note', async () => {
+  await t.test('6,000 flows: a small DOM, the end by scrolling, sorting over all', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'pcapscope-tables-'));
     t.after(() => rm(dir, { recursive: true, force: true }));
     const file = join(dir, 'many-flows.pcap');
@@ -118,9 +145,20 @@ test('conversations and DNS tables in the browser', async (t) => {
     await page.setInputFiles('#file', file);
     await page.waitForFunction(
       () => document.querySelector('#conversations-count')?.textContent === '(6,000)', null, { timeout: 20000 });
-    assert.equal(await page.$$eval('#conversations-table tbody tr', (rows) => rows.length), 5000);
-    assert.equal(await page.isHidden('#conversations-note'), false);
-    assert.match(await page.textContent('#conversations-note'), /first 5,000 of 6,000/);
+    await openTab(page, 'conversations');
+    const rendered = () => page.$$eval('#conversations-table tbody tr:not(.spacer)', (rows) => rows.map((r) => Number(r.cells[1].textContent.replaceAll(',', ''))));
+    const first = await rendered();
+    assert.ok(first.length > 10 && first.length < 200, `${first.length} rows in the DOM`);
+    assert.equal(first[0], 1);
+    await page.$eval('#panel-conversations .record-scroll', (el) => { el.scrollTop = el.scrollHeight; });
+    await page.waitForFunction(() => [...document.querySelectorAll('#conversations-table tbody tr:not(.spacer)')].at(-1)?.cells[1].textContent === '6,000');
+    const last = await rendered();
+    assert.ok(last.length < 200, `${last.length} rows in the DOM`);
+    last.forEach((n, k) => k && assert.equal(n, last[k - 1] + 1));
+    // Sorting by flow id, descending, brings the last flow to the top.
+    await page.click('#conversations-table thead th[data-key="flow_id"] button');
+    await page.click('#conversations-table thead th[data-key="flow_id"] button');
+    await page.waitForFunction(() => document.querySelector('#conversations-table tbody tr:not(.spacer)')?.cells[1].textContent === '6,000');
     assert.equal(await page.textContent('#dns-count'), '(0)');
   });
 
