@@ -49,6 +49,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   a.feed(in);
   a.finish();
   (void)capture::summary_json(a.info());
+  // Every input byte is accounted for: parsed, or counted as unparsed.
+  if (a.info().bytes_consumed + a.info().bytes_unparsed != size) std::abort();
+  if (a.info().packets != whole.offsets.size()) std::abort();
 
   sink chunked;
   capture::reader b(&chunked);
@@ -61,7 +64,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   b.finish();
   if (whole.offsets != chunked.offsets || whole.sum != chunked.sum ||
-      a.info().packets != b.info().packets || a.info().anomaly_total != b.info().anomaly_total) {
+      a.info().packets != b.info().packets || a.info().anomaly_total != b.info().anomaly_total ||
+      a.info().records_lost != b.info().records_lost ||
+      b.info().bytes_consumed + b.info().bytes_unparsed != size) {
     std::abort();
   }
   capture::memory_source src(in);

@@ -210,6 +210,7 @@ struct reader::impl {
         if (avail.size() < pcap_rec_hdr) return {unit_size::kind::need_more, pcap_rec_hdr};
         std::uint32_t caplen = util::load_u32(avail.data() + 8, pcap_swap);
         if (caplen > lim.max_block - pcap_rec_hdr) {
+          ++info.records_lost;  // a record header was read; its packet is not delivered
           stop(anomaly_code::record_too_large, offset,
                fmt("record at offset %" PRIu64 " claims a captured length of %u bytes "
                    "(limit %u); the file is corrupt from here, reading stopped",
@@ -249,6 +250,8 @@ struct reader::impl {
       return {unit_size::kind::fatal, 0};
     }
     std::uint32_t len = util::load_u32(avail.data() + 4, swap);
+    // A packet block whose length stops reading is counted lost (its header was read).
+    if ((len < 12 || len > lim.max_block) && is_packet_block(type)) ++info.records_lost;
     if (len < 12) {
       stop(anomaly_code::pcapng_block_too_short, offset,
            fmt("pcapng block at offset %" PRIu64 " (type %s) has total length %u, less than "
@@ -401,6 +404,7 @@ struct reader::impl {
     std::uint32_t trailer = util::load_u32(b.data() + len - 4, swap);
     if (len % 4 != 0) {
       if (trailer != len) {
+        if (is_packet_block(type)) ++info.records_lost;
         stop(anomaly_code::pcapng_length_not_multiple_of_4, off,
              fmt("pcapng block at offset %" PRIu64 " (type %s) has total length %u, not a "
                  "multiple of 4, and its trailer (%u) does not confirm it; reading stopped",
