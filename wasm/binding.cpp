@@ -302,7 +302,7 @@ class session {
   /// The index columns as views over session memory, valid until the next call into the
   /// module: {ts, offset: Uint8Array of the little-endian int64/uint64 values (Embind 3.1.6
   /// registers no 64-bit memory views; JS makes BigInt64Array/BigUint64Array of the copy),
-  /// caplen, origlen: Uint32Array, interface: Uint16Array, top, flags: Uint8Array}.
+  /// caplen, origlen, flow: Uint32Array, interface: Uint16Array, top, flags: Uint8Array}.
   val index_columns() const {
     const auto& ix = index();
     val out = val::object();
@@ -310,6 +310,7 @@ class session {
     out.set("offset", val(typed_memory_view(ix.size() * 8, reinterpret_cast<const std::uint8_t*>(ix.offset.data()))));
     out.set("caplen", val(typed_memory_view(ix.size(), ix.caplen.data())));
     out.set("origlen", val(typed_memory_view(ix.size(), ix.origlen.data())));
+    out.set("flow", val(typed_memory_view(ix.size(), ix.flow.data())));
     out.set("interface", val(typed_memory_view(ix.size(), ix.interface.data())));
     out.set("top", val(typed_memory_view(ix.size(), ix.top.data())));
     out.set("flags", val(typed_memory_view(ix.size(), ix.flags.data())));

@@ -262,7 +262,9 @@ window.addEventListener('hashchange', () => {
 
 // ---------------------------------------------------------------------------------------------
 // Filters: the display filter and the brushed time range select the packets (and exports);
-// the time range also narrows every table.
+// the time range narrows every table, and the display filter narrows the conversation and log
+// tables to the flows of the packets it selects (a record matches when its connection has a
+// matching packet; endpoints are narrowed by time only).
 
 function combinedFilter() {
   const time = state.time
@@ -285,7 +287,19 @@ async function applyFilters() {
     const end = r.last_ts ?? (typeof r.duration === 'number' ? r.ts + r.duration : start);
     return typeof start !== 'number' || (end >= range[0] - 1e-6 && start <= range[1] + 1e-6);
   });
-  for (const table of allTables()) table.setPredicate(inRange || null);
+  const setPredicates = (flows, uids) => {
+    const byFlow = flows && ((r) => {
+      if (r.flow_id !== undefined) return flows.has(r.flow_id);
+      if (r.uid !== undefined) return uids.has(r.uid);
+      if (Array.isArray(r.uids)) return r.uids.some((u) => uids.has(u));
+      return true;
+    });
+    for (const [name, table] of Object.entries(tables)) {
+      const f = name === 'endpoints' ? null : byFlow;
+      table.setPredicate(inRange && f ? (r) => inRange(r) && f(r) : (inRange || f || null));
+    }
+  };
+  setPredicates(null, null);
 
   const { expr, shift } = combinedFilter();
   const total = c.packetCount;
@@ -307,6 +321,7 @@ async function applyFilters() {
     const result = await ask('select', { expr, selectionId: id });
     if (capture !== c || id !== selectionSeq) return;
     selection = { id, count: result.count, numbers: result.numbers };
+    if (state.filter && result.flows) setPredicates(new Set(result.flows), new Set(result.uids));
     packetList.reset(result.count);
     const text = `${int(result.count)} of ${int(total)} packets`;
     filterBar.setStatus(text);

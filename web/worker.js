@@ -20,6 +20,30 @@ let current = null;
 /** The capture that was read last and answers calls: {id, capture, selection}. */
 let open = null;
 
+/**
+ * The flows (ids, sorted) and their Zeek uids that the selected packets belong to, so the page
+ * can narrow the conversation and log tables to what the display filter selects.
+ */
+async function flowsOf(capture, numbers) {
+  open.flowColumn ??= capture.index().flow;
+  if (!open.uidOfFlow) {
+    open.uidOfFlow = new Map();
+    for (const r of await capture.flows()) open.uidOfFlow.set(r.flow_id, r.uid);
+  }
+  const column = open.flowColumn;
+  const seen = new Uint8Array(open.uidOfFlow.size + 2);
+  const ids = [];
+  for (const n of numbers) {
+    const id = column[n - 1];
+    if (id !== 0 && id < seen.length && !seen[id]) {
+      seen[id] = 1;
+      ids.push(id);
+    }
+  }
+  ids.sort((a, b) => a - b);
+  return { flows: Uint32Array.from(ids), uids: ids.map((id) => open.uidOfFlow.get(id)).filter(Boolean) };
+}
+
 /** Progress messages are throttled to this interval (the last one is always sent). */
 const PROGRESS_INTERVAL_MS = 100;
 /** Records per 'part' message of a table. */
@@ -229,7 +253,8 @@ const CALLS = {
     const result = await capture.select(expr);
     open.selection = { id: selectionId, result };
     const numbers = result.numbers.slice();
-    return [{ count: result.count, numbers }, [numbers.buffer]];
+    const { flows, uids } = await flowsOf(capture, result.numbers);
+    return [{ count: result.count, numbers, flows, uids }, [numbers.buffer, flows.buffer]];
   },
   async clearSelection() {
     open.selection = null;

@@ -30,6 +30,7 @@ test('filter, follow, export and view state in the browser', async (t) => {
   const capable = typeof reference.select === 'function' && typeof reference.follow === 'function' &&
     typeof reference.exportCapture === 'function';
   const flows = await reference.flows();
+  const flowColumn = reference.index().flow;
   const total = reference.packetCount;
   await reference.close();
   if (!capable) return t.skip('the package has no select/follow/exportCapture yet');
@@ -72,6 +73,33 @@ test('filter, follow, export and view state in the browser', async (t) => {
     await page.waitForFunction((n) => document.querySelector('#packets-count')?.textContent === `${n} packets`, total);
   });
 
+  await t.test('the display filter narrows the conversation and DNS tables to its flows', async () => {
+    // A conversation (or log record) is shown when one of its packets matches: the flows of
+    // the packets `pcapscope filter` selects (ICMP errors quoting UDP/53 included, as tshark's
+    // udp.port matches them), found through the index's flow column.
+    const expr = 'udp.port == 53';
+    const numbers = (await cliRecords(['filter', samplePath, expr, '--fields', 'frame.number'])).map((r) => Number(r['frame.number']));
+    const ids = new Set(numbers.map((n) => flowColumn[n - 1]).filter((id) => id !== 0));
+    const want = flows.filter((f) => ids.has(f.flow_id));
+    assert.ok(want.length > 0 && want.length < flows.length);
+    await page.fill('#filter', expr);
+    await page.press('#filter', 'Enter');
+    await filteredCount(page);
+    await openTab(page, 'conversations');
+    await page.waitForFunction((n) => document.querySelector('#conversations-count')?.textContent?.startsWith(`(${n} of`),
+      want.length, { timeout: 20000 });
+    const uids = new Set(want.map((f) => f.uid));
+    const dnsWant = (await cliRecords(['dns', samplePath])).filter((r) => uids.has(r.uid)).length;
+    await openTab(page, 'dns');
+    // "(N of M)" when the filter hides some records, "(N)" when it hides none.
+    await page.waitForFunction((n) => /^\((\d+) of |^\((\d+)\)$/.exec(document.querySelector('#dns-count')?.textContent ?? '')
+      ?.slice(1).some((x) => Number(x) === n), dnsWant, { timeout: 20000 });
+    await page.click('#filter-clear');
+    await page.waitForFunction((n) => document.querySelector('#packets-count')?.textContent === `${n} packets`, total);
+    await openTab(page, 'conversations');
+    assert.equal(await page.textContent('#conversations-count'), `(${flows.length.toLocaleString('en-US')})`);
+  });
+
   const flow = flows.find((f) => f.service === 'http' && f.proto === 'tcp');
 
   await t.test('a conversation leads to its packets', async () => {
@@ -101,6 +129,10 @@ test('filter, follow, export and view state in the browser', async (t) => {
   });
 
   await t.test('follow stream: the bytes of `pcapscope follow --format raw`', async () => {
+    // The conversation filter of the previous step narrows the table to one row: clear it so
+    // rows sit at their positions in flows().
+    await page.click('#filter-clear');
+    await page.waitForFunction((n) => document.querySelector('#packets-count')?.textContent === `${n} packets`, total);
     await openTab(page, 'conversations');
     const row = flows.indexOf(flow);
     await page.click(`#conversations-table tbody tr[data-index="${row}"] button:text-is("Follow")`);

@@ -141,6 +141,7 @@ export class Capture {
       offset: new BigUint64Array(v.offset.slice().buffer),
       caplen: v.caplen.slice(),
       origlen: v.origlen.slice(),
+      flow: v.flow.slice(),
       interface: v.interface.slice(),
       top: v.top.slice(),
       flags: v.flags.slice(),

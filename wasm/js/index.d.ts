@@ -135,7 +135,7 @@ export interface PacketDetail {
   bytes: Uint8Array;
 }
 
-/** The per-packet index, copied out of wasm memory (about 28 bytes per packet). */
+/** The per-packet index, copied out of wasm memory (32 bytes per packet). */
 export interface PacketIndex {
   /** Timestamps, ns since the epoch (exact). */
   ts: BigInt64Array;
@@ -143,6 +143,8 @@ export interface PacketIndex {
   offset: BigUint64Array;
   caplen: Uint32Array;
   origlen: Uint32Array;
+  /** Flow id of each packet (FlowRecord.flow_id; 0: no flow, e.g. non-IP or a fragment still waiting). */
+  flow: Uint32Array;
   /** Interface index (saturates at 65535). */
   interface: Uint16Array;
   /** Code of the highest protocol identified: a name in protocolNames. */
