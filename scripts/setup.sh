@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs what building and testing pcapscope needs on Debian 12, skipping what is present.
-# Usage: scripts/setup.sh [build|test]   (test adds the oracles and the browser)
+# Usage: scripts/setup.sh [build|test]   (test adds the oracles, the browser, clang + libFuzzer
+# for the fuzz smoke pass, and libpcap/dpkt for the benchmark baselines)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 mode=${1:-build}
 pkgs=(cmake ninja-build g++ libgtest-dev googletest zlib1g-dev emscripten python3)
 if [ "$mode" = test ]; then
-  pkgs+=(tshark wireshark-common chromium)
+  pkgs+=(tshark wireshark-common chromium clang-14 libclang-rt-14-dev libpcap-dev python3-dpkt time)
 fi
 
 missing=()
