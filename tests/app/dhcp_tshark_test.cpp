@@ -24,6 +24,7 @@
 namespace {
 
 using namespace pcapscope;
+using test::have_tshark;
 
 constexpr int n_fields = 11;  // after frame.number
 const char* field_names[n_fields] = {"dhcp.id", "dhcp.option.dhcp", "dhcp.hw.mac_addr", "dhcp.option.hostname",
@@ -32,7 +33,6 @@ const char* field_names[n_fields] = {"dhcp.id", "dhcp.option.dhcp", "dhcp.hw.mac
                                      "dhcp.fqdn.name", "dhcp.option.domain_name"};
 using frame_fields = std::array<std::string, n_fields>;
 
-bool have_tshark() { return std::system("tshark --version >/dev/null 2>&1") == 0; }
 
 // Every frame's fields (one tshark run also gives the frame count); DHCP frames are those with a
 // transaction id.
@@ -42,13 +42,7 @@ std::map<std::uint64_t, frame_fields> tshark_dhcp(const std::string& path, std::
   std::string cmd = "tshark -n -r '" + path + "' -T fields -e frame.number";
   for (auto f : field_names) cmd += std::string(" -e ") + f;
   cmd += " 2>/dev/null";
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return out;
-  std::string all;
-  char buf[4096];
-  std::size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) all.append(buf, n);
-  pclose(p);
+  std::string all = test::command_output(cmd);
   std::istringstream in(all);
   std::string line;
   while (std::getline(in, line)) {

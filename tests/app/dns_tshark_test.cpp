@@ -19,26 +19,20 @@
 namespace {
 
 using namespace pcapscope;
+using test::have_tshark;
 
 constexpr int n_fields = 9;  // after frame.number
 const char* field_names[n_fields] = {"dns.id", "dns.flags.response", "dns.qry.name", "dns.qry.type",
                                      "dns.flags.rcode", "dns.a", "dns.aaaa", "dns.cname", "dns.count.answers"};
 using frame_fields = std::array<std::string, n_fields>;
 
-bool have_tshark() { return std::system("tshark --version >/dev/null 2>&1") == 0; }
 
 std::map<std::uint64_t, frame_fields> tshark_dns(const std::string& path) {
   std::map<std::uint64_t, frame_fields> out;
   std::string cmd = "tshark -n -r '" + path + "' -Y 'dns || mdns || llmnr' -T fields -e frame.number";
   for (auto f : field_names) cmd += std::string(" -e ") + f;
   cmd += " 2>/dev/null";
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return out;
-  std::string all;
-  char buf[4096];
-  std::size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) all.append(buf, n);
-  pclose(p);
+  std::string all = test::command_output(cmd);
   std::istringstream in(all);
   std::string line;
   while (std::getline(in, line)) {

@@ -25,31 +25,11 @@
 namespace {
 
 using namespace pcapscope;
+using test::have_tshark;
+using test::split;
 
-bool have_tshark() { return std::system("tshark --version >/dev/null 2>&1") == 0; }
 
-std::string run(const std::string& cmd) {
-  std::string all;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return all;
-  char buf[65536];
-  std::size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) all.append(buf, n);
-  pclose(p);
-  return all;
-}
 
-std::vector<std::string> split(const std::string& s, char sep) {
-  std::vector<std::string> out;
-  std::size_t a = 0;
-  for (;;) {
-    auto b = s.find(sep, a);
-    out.push_back(s.substr(a, b == std::string::npos ? std::string::npos : b - a));
-    if (b == std::string::npos) break;
-    a = b + 1;
-  }
-  return out;
-}
 
 using multiset = std::map<std::string, std::size_t>;
 enum field { f_method, f_host, f_uri, f_code, n_fields };
@@ -62,7 +42,7 @@ struct observed {
 // tshark's values (one run per capture); several messages in one frame are joined with '\x1e'.
 observed tshark_http(const std::string& path) {
   observed o;
-  auto out = run("tshark -n -r '" + path + "' -E 'aggregator=\x1e' -T fields -Y 'tcp && (http.request || http.response)'"
+  auto out = test::command_output("tshark -n -r '" + path + "' -E 'aggregator=\x1e' -T fields -Y 'tcp && (http.request || http.response)'"
                  " -e http.request.method -e http.host -e http.request.uri -e http.response.code 2>/dev/null");
   std::istringstream in(out);
   std::string line;
@@ -211,7 +191,7 @@ TEST(HttpTsharkTest, ExportedObjectsAreByteIdentical) {
     std::filesystem::create_directories(tmp);
     // Out-of-order segments reassembled, as ours are (tshark 4.0's default leaves a PDU whose
     // segments came out of order unfinished: 2 bodies of example.pcap; docs/http.md).
-    run("tshark -n -o tcp.reassemble_out_of_order:TRUE -r '" + path + "' -q --export-objects 'http," + tmp.string() +
+    test::command_output("tshark -n -o tcp.reassemble_out_of_order:TRUE -r '" + path + "' -q --export-objects 'http," + tmp.string() +
         "' >/dev/null 2>&1");
     auto theirs = read_dir(tmp);
     our_run r;

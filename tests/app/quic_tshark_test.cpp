@@ -25,20 +25,10 @@
 namespace {
 
 using namespace pcapscope;
+using test::have_tshark;
+using test::split;
 
-bool have_tshark() { return std::system("tshark --version >/dev/null 2>&1") == 0; }
 
-std::vector<std::string> split(const std::string& s, char sep) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  for (;;) {
-    auto pos = s.find(sep, start);
-    out.push_back(s.substr(start, pos == std::string::npos ? std::string::npos : pos - start));
-    if (pos == std::string::npos) break;
-    start = pos + 1;
-  }
-  return out;
-}
 
 // One ClientHello as tshark shows it.
 struct tshark_hello {
@@ -127,13 +117,7 @@ std::map<std::uint64_t, tshark_hello> tshark_hellos(const std::string& path) {
   std::string cmd = "tshark -n -r '" + path + "' -Y 'quic && tls.handshake.type==1' -T fields -E occurrence=a";
   for (auto f : tshark_fields) cmd += std::string(" -e ") + f;
   cmd += " 2>/dev/null";
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return out;
-  std::string all;
-  char buf[4096];
-  std::size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) all.append(buf, n);
-  pclose(p);
+  std::string all = test::command_output(cmd);
   std::istringstream in(all);
   std::string line;
   while (std::getline(in, line)) {

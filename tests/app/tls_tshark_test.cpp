@@ -25,30 +25,11 @@
 namespace {
 
 using namespace pcapscope;
+using test::have_tshark;
+using test::split;
 
-bool have_tshark() { return std::system("tshark --version >/dev/null 2>&1") == 0; }
 
-std::string run_command(const std::string& cmd) {
-  std::string all;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return all;
-  char buf[4096];
-  std::size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) all.append(buf, n);
-  pclose(p);
-  return all;
-}
 
-std::vector<std::string> split(const std::string& s, char sep) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  for (;;) {
-    auto at = s.find(sep, start);
-    out.push_back(s.substr(start, at == std::string::npos ? std::string::npos : at - start));
-    if (at == std::string::npos) return out;
-    start = at + 1;
-  }
-}
 
 // One ClientHello: the frame completing it, its JA3 and SNI.
 struct hello {
@@ -58,7 +39,7 @@ struct hello {
 
 std::vector<hello> tshark_hellos(const std::string& path) {
   std::vector<hello> out;
-  std::string text = run_command("tshark -n -r '" + path +
+  std::string text = test::command_output("tshark -n -r '" + path +
                                  "' -Y 'tcp && tls.handshake.type == 1' -T fields -e frame.number"
                                  " -e tls.handshake.ja3 -e tls.handshake.extensions_server_name 2>/dev/null");
   std::istringstream in(text);
@@ -246,7 +227,7 @@ std::string normal_serial(std::string s) {
 
 cert_facts tshark_certs(const std::string& path) {
   cert_facts out;
-  std::string text = run_command("tshark -n -r '" + path +
+  std::string text = test::command_output("tshark -n -r '" + path +
                                  "' -Y 'tcp && tls.handshake.type == 11 && !(tls.handshake.type == 22)' -T fields -e x509af.serialNumber"
                                  " -e x509ce.dNSName -e x509af.utcTime -e x509af.generalizedTime 2>/dev/null");
   std::istringstream in(text);

@@ -17,6 +17,7 @@
 namespace {
 
 using namespace pcapscope;
+using test::have_tshark;
 
 struct totals {
   std::uint64_t frames = 0;
@@ -27,7 +28,6 @@ struct totals {
 
 using table = std::map<std::string, totals>;  // "tcp a:p <-> b:p" (endpoints sorted) -> totals
 
-bool have_tshark() { return std::system("tshark --version >/dev/null 2>&1") == 0; }
 
 std::string conv_key(const char* proto, std::string a, std::string b) {
   if (b < a) std::swap(a, b);
@@ -46,13 +46,7 @@ std::uint64_t unit_of(const std::string& u) {
 table tshark_conversations(const std::string& path) {
   table t;
   std::string cmd = "tshark -n -r '" + path + "' -q -z conv,tcp -z conv,udp 2>/dev/null";
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return t;
-  std::string all;
-  char buf[4096];
-  std::size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) all.append(buf, n);
-  pclose(p);
+  std::string all = test::command_output(cmd);
   std::istringstream in(all);
   std::string line;
   const char* proto = "";

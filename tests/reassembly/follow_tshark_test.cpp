@@ -22,19 +22,9 @@
 namespace {
 
 using namespace pcapscope;
+using test::have_tshark;
 
-bool have_tshark() { return std::system("tshark --version >/dev/null 2>&1") == 0; }
 
-std::string run(const std::string& cmd) {
-  std::string all;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return all;
-  char buf[65536];
-  std::size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) all.append(buf, n);
-  pclose(p);
-  return all;
-}
 
 // One followed stream: its endpoints and its chunks (direction 0 = node 0), hex-encoded.
 struct followed {
@@ -64,7 +54,7 @@ std::vector<followed> tshark_streams(const std::string& path, int count) {
   std::string cmd = "tshark -n -q -r '" + path + "'";
   for (int i = 0; i < count; ++i) cmd += " -z follow,tcp,raw," + std::to_string(i);
   cmd += " 2>/dev/null";
-  std::istringstream in(run(cmd));
+  std::istringstream in(test::command_output(cmd));
   std::vector<followed> out;
   std::string line;
   followed* cur = nullptr;

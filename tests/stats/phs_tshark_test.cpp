@@ -18,19 +18,9 @@
 namespace {
 
 using namespace pcapscope;
+using test::have_tshark;
 
-bool have_tshark() { return std::system("tshark --version >/dev/null 2>&1") == 0; }
 
-std::string run(const std::string& cmd) {
-  std::string all;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return all;
-  char buf[4096];
-  std::size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) all.append(buf, n);
-  pclose(p);
-  return all;
-}
 
 struct counts {
   std::uint64_t frames = 0, bytes = 0;
@@ -129,7 +119,7 @@ TEST(PhsTsharkTest, LinkToTransportPathsMatchTshark) {
     auto path = (*dir / c).string();
     if (!std::filesystem::exists(path)) continue;
     ++files;
-    auto want_all = parse_phs(run("tshark -n -q -z io,phs -r '" + path + "' 2>/dev/null"));
+    auto want_all = parse_phs(test::command_output("tshark -n -q -z io,phs -r '" + path + "' 2>/dev/null"));
     test::stats_pass pass;
     pass.use_port_rule = true;
     ASSERT_TRUE(test::run_stats(path, pass)) << path;
@@ -176,13 +166,13 @@ TEST(PhsTsharkTest, TextIdenticalOnDhcpCapture) {
   test::stats_pass pass;
   pass.use_port_rule = true;
   ASSERT_TRUE(test::run_stats(path, pass));
-  EXPECT_EQ(stats::phs_text(pass.stats), run("tshark -n -q -z io,phs -r '" + path + "' 2>/dev/null"));
+  EXPECT_EQ(stats::phs_text(pass.stats), test::command_output("tshark -n -q -z io,phs -r '" + path + "' 2>/dev/null"));
 }
 
 // tshark's plen,tree rows: "<range> <count> ..." for the ten bins.
 std::vector<std::uint64_t> tshark_plen(const std::string& path) {
   std::vector<std::uint64_t> out;
-  std::istringstream in(run("tshark -n -q -z plen,tree -r '" + path + "' 2>/dev/null"));
+  std::istringstream in(test::command_output("tshark -n -q -z plen,tree -r '" + path + "' 2>/dev/null"));
   std::string line;
   while (std::getline(in, line)) {
     std::istringstream ls(line);

@@ -110,6 +110,17 @@ std::string command_output(const std::string& cmd) {
   return out;
 }
 
+std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  for (;;) {
+    auto at = s.find(sep, start);
+    out.push_back(s.substr(start, at == std::string::npos ? std::string::npos : at - start));
+    if (at == std::string::npos) return out;
+    start = at + 1;
+  }
+}
+
 cli_result run_cli(const std::string& args) {
   cli_result r;
 #ifdef PCAPSCOPE_CLI

@@ -72,6 +72,10 @@ bool have_tshark();
 /// Runs a shell command and returns its standard output (stderr is discarded).
 std::string command_output(const std::string& cmd);
 
+/// Splits `s` at every `sep` (empty fields kept: "a,,b" → a, "", b; "" → one empty field), as
+/// tshark's -T fields columns and aggregated occurrences need.
+std::vector<std::string> split(const std::string& s, char sep);
+
 /// True when the code of an anomaly appears in `info`.
 bool has_anomaly(const capture::capture_info& info, capture::anomaly_code code);
 
