@@ -15,23 +15,60 @@
 #include "pcapscope/app/http_log.hpp"
 #include "pcapscope/app/quic_log.hpp"
 #include "pcapscope/app/tls_log.hpp"
+#include "filter_cmd.hpp"
 #include "pcapscope/capture/file.hpp"
+#include "pcapscope/dissect/fields.hpp"
+#include "pcapscope/flow/conn_log.hpp"
 #include "pcapscope/stats/stats.hpp"
 
 namespace pcapscope::cli {
 
 namespace {
 
+// The analysis pass, plus (with a display filter) the flows that have a matching packet. Each
+// packet is dissected from its own bytes and given the TCP context of its flow, as `pcapscope
+// filter` evaluates it, so the flows are those of the packets `filter` selects.
+class filtered_pass final : public capture::handler {
+ public:
+  filtered_pass(analyze::analyzer& a, const filter::filter* f) : a_(a), f_(f) {}
+  void on_record(const capture::record& r) override {
+    a_.on_record(r);
+    if (!f_) return;
+    ++number_;
+    std::uint32_t id = a_.index().flow.back();
+    if (id == 0 || (id < selected_.size() && selected_[id])) return;
+    dissect::dissect(r.data, r.link_type, pkt_, r.origlen);
+    dissect::frame_meta m = dissect::meta_from_record(r, number_);
+    const auto& t = a_.builder().last_track();
+    if (t.id != 0) flow::set_tcp_context(a_.flows().get(t.id), t.from_orig, m);
+    if (!f_->matches(pkt_, m, r.data)) return;
+    if (selected_.size() <= id) selected_.resize(std::max<std::size_t>(id + 1, selected_.size() * 2), 0);
+    selected_[id] = 1;
+  }
+  void on_interface(std::uint32_t i, const capture::interface_info& f) override { a_.on_interface(i, f); }
+  void on_anomaly(const capture::anomaly& x) override { a_.on_anomaly(x); }
+  /// True when flow `id` passes (always without a filter).
+  bool selected(std::uint32_t id) const noexcept { return !f_ || (id < selected_.size() && selected_[id]); }
+
+ private:
+  analyze::analyzer& a_;
+  const filter::filter* f_;
+  std::uint64_t number_ = 0;
+  dissect::packet pkt_;
+  std::vector<std::uint8_t> selected_;
+};
+
 // Runs the pass; prints the read error (with its offset) and returns false on one, leaving
 // the partial results in `a`.
-bool run(const std::string& path, analyze::analyzer& a, std::unique_ptr<capture::capture_file>& f, bool& read_ok) {
+bool run(const std::string& path, analyze::analyzer& a, std::unique_ptr<capture::capture_file>& f, bool& read_ok,
+         capture::handler* front = nullptr) {
   std::string err;
   f = capture::capture_file::open(path, err);
   if (!f) {
     std::fprintf(stderr, "pcapscope: %s\n", err.c_str());
     return false;
   }
-  auto st = f->read_all(&a);
+  auto st = f->read_all(front ? front : &a);
   a.finish();
   read_ok = st.ok;
   if (!st.ok) std::fprintf(stderr, "pcapscope: %s: %s\n", path.c_str(), st.message.c_str());
@@ -76,41 +113,59 @@ int cmd_analyze(const std::string& path, bool json) {
   return ok ? 0 : 1;
 }
 
-int cmd_log(const std::string& log, const std::string& path, const std::string& format) {
+int cmd_log(const std::string& log, const std::string& path, const std::string& format,
+            const std::string& filter_expr) {
   if (format != "ndjson" && format != "tsv") {
     std::fprintf(stderr, "pcapscope %s: unknown format \"%s\" (ndjson or tsv)\n", log.c_str(), format.c_str());
     return 2;
   }
+  filter::filter flt;
+  const bool filtering = !filter_expr.empty();
+  if (filtering && log == "phs") {
+    std::fprintf(stderr, "pcapscope phs: --filter applies to the flow and log tables\n");
+    return 2;
+  }
+  if (filtering && !compile_filter(log.c_str(), filter_expr, flt)) return 2;
   const auto fmt = format == "tsv" ? util::log_format::tsv : util::log_format::ndjson;
   analyze::analyzer& a = new_analysis();
+  filtered_pass pass(a, filtering ? &flt : nullptr);
   std::unique_ptr<capture::capture_file> f;
   bool ok = true;
-  if (!run(path, a, f, ok)) return 1;
-  if (log == "dns") {
-    const auto& e = a.dns().entries();
-    print_records(e.size(), [&](std::string& out, std::size_t i, bool header) {
-      app::append_dns_record(out, e[i], fmt, header);
+  if (!run(path, a, f, ok, &pass)) return 1;
+  // Prints the records `keep` lets through (the TSV header with the first one printed).
+  auto print = [&](const auto& entries, auto keep, auto append) {
+    std::vector<std::size_t> shown;
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+      if (keep(entries[i])) shown.push_back(i);
+    }
+    print_records(shown.size(), [&](std::string& out, std::size_t k, bool header) {
+      append(out, entries[shown[k]], fmt, header);
     });
+  };
+  auto by_id = [&](const auto& e) { return pass.selected(e.id.flow_id); };
+  if (log == "flows") {
+    std::vector<std::uint32_t> ids;
+    for (std::uint32_t id = 1; id <= a.flows().size(); ++id) {
+      if (pass.selected(id)) ids.push_back(id);
+    }
+    print_records(ids.size(), [&](std::string& out, std::size_t k, bool header) {
+      flow::append_conn_record(out, a.flows(), ids[k], fmt, header);
+    });
+  } else if (log == "dns") {
+    print(a.dns().entries(), [&](const auto& e) { return pass.selected(e.flow_id); }, app::append_dns_record);
   } else if (log == "http") {
-    const auto& e = a.http().entries();
-    print_records(e.size(), [&](std::string& out, std::size_t i, bool header) {
-      app::append_http_record(out, e[i], fmt, header);
-    });
+    print(a.http().entries(), by_id, app::append_http_record);
   } else if (log == "tls") {
-    const auto& e = a.tls().entries();
-    print_records(e.size(), [&](std::string& out, std::size_t i, bool header) {
-      app::append_tls_record(out, e[i], fmt, header);
-    });
+    print(a.tls().entries(), by_id, app::append_tls_record);
   } else if (log == "quic") {
-    const auto& e = a.quic().entries();
-    print_records(e.size(), [&](std::string& out, std::size_t i, bool header) {
-      app::append_quic_record(out, e[i], fmt, header);
-    });
+    print(a.quic().entries(), by_id, app::append_quic_record);
   } else if (log == "dhcp") {
-    const auto& e = a.dhcp().entries();
-    print_records(e.size(), [&](std::string& out, std::size_t i, bool header) {
-      app::append_dhcp_record(out, e[i], fmt, header);
-    });
+    print(a.dhcp().entries(), [&](const auto& e) {
+      for (auto id : e.flow_ids) {
+        if (pass.selected(id)) return true;
+      }
+      return !filtering;
+    }, app::append_dhcp_record);
   } else if (log == "phs") {
     std::string out = stats::phs_text(a.stats());
     std::fwrite(out.data(), 1, out.size(), stdout);

@@ -20,9 +20,11 @@ analyze::analyzer& new_analysis();
 /// services, log record counts, reassembly and anomaly counters).
 int cmd_analyze(const std::string& path, bool json);
 
-/// `pcapscope LOG FILE [--format ndjson|tsv]` for LOG in dns, http, tls, quic, dhcp: the log's
-/// records with Zeek field names.
-int cmd_log(const std::string& log, const std::string& path, const std::string& format);
+/// `pcapscope LOG FILE [--format ndjson|tsv] [--filter EXPR]` for LOG in dns, http, tls, quic,
+/// dhcp (and `flows`): the log's records with Zeek field names; with a display filter, only the
+/// records of flows that have a packet matching it (as the web app narrows its tables).
+int cmd_log(const std::string& log, const std::string& path, const std::string& format,
+            const std::string& filter_expr = {});
 
 /// `pcapscope objects FILE [--extract DIR] [--format ndjson|tsv]`: the HTTP bodies (Export
 /// Objects → HTTP) listed, or written to DIR under the names tshark gives them.

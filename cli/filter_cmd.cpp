@@ -177,6 +177,16 @@ bool ends_with(const std::string& s, const char* suffix) {
 
 }  // namespace
 
+bool compile_filter(const char* cmd, const std::string& expr, filter::filter& out) {
+  filter::error err;
+  if (filter::filter::compile(expr, out, err)) return true;
+  std::fprintf(stderr, "pcapscope %s: %s\n  %s\n  %*s", cmd, err.to_string().c_str(), expr.c_str(),
+               static_cast<int>(err.begin), "");
+  for (std::uint32_t k = err.begin; k < std::max(err.end, err.begin + 1); ++k) std::fputc(k == err.begin ? '^' : '~', stderr);
+  std::fputc('\n', stderr);
+  return false;
+}
+
 int cmd_filter(const std::vector<std::string>& args) {
   std::string format = "ndjson", field_list, out_path;
   bool explain = false;
@@ -200,14 +210,7 @@ int cmd_filter(const std::vector<std::string>& args) {
   const std::string& path = pos[0];
   const std::string& expr = pos[1];
   filter::filter flt;
-  filter::error err;
-  if (!filter::filter::compile(expr, flt, err)) {
-    std::fprintf(stderr, "pcapscope filter: %s\n  %s\n  %*s", err.to_string().c_str(), expr.c_str(),
-                 static_cast<int>(err.begin), "");
-    for (std::uint32_t k = err.begin; k < std::max(err.end, err.begin + 1); ++k) std::fputc(k == err.begin ? '^' : '~', stderr);
-    std::fputc('\n', stderr);
-    return 2;
-  }
+  if (!compile_filter("filter", expr, flt)) return 2;
   if (explain) std::fputs(flt.describe().c_str(), stderr);
   std::vector<std::string> fields;
   if (std::string bad; !parse_field_list(field_list, fields, bad)) {

@@ -1,6 +1,6 @@
-// `pcapscope flows` and `pcapscope endpoints` (see flows_cmd.hpp and docs/flows.md): the analysis
-// pass (so services come from reassembled content, as in the wasm session); the records are
-// formatted by the core (flow/conn_log.hpp), as the wasm session does.
+// `pcapscope endpoints` (see flows_cmd.hpp and docs/flows.md): the analysis pass (as in the wasm
+// session); the records are formatted by the core (flow/conn_log.hpp). `flows` is a log command
+// (analyze_cmd.cpp), so it takes --filter like the others.
 #include "flows_cmd.hpp"
 
 #include <cstdio>
@@ -52,21 +52,6 @@ void flush_large(std::string& out) {
 }
 
 }  // namespace
-
-int cmd_flows(const std::string& path, const std::string& format) {
-  if (!check_format("flows", format)) return 2;
-  auto& a = new_analysis();
-  int rc = run(path, a);
-  const auto& tracker = a.flows();
-  auto fmt = to_format(format);
-  std::string out;
-  for (std::uint32_t id = 1; id <= tracker.size(); ++id) {
-    flow::append_conn_record(out, tracker, id, fmt, id == 1);
-    flush_large(out);
-  }
-  std::fwrite(out.data(), 1, out.size(), stdout);
-  return rc;
-}
 
 int cmd_endpoints(const std::string& path, const std::string& format) {
   if (!check_format("endpoints", format)) return 2;

@@ -1,13 +1,9 @@
-// `pcapscope flows` and `pcapscope endpoints`: Zeek conn.log-style flow records and per-address
-// totals.
+// `pcapscope endpoints`: per-address totals (`flows` is printed by cmd_log, analyze_cmd.hpp).
 #pragma once
 
 #include <string>
 
 namespace pcapscope::cli {
-
-/// Prints one record per flow (Zeek conn.log field names plus TCP metrics); returns the exit status.
-int cmd_flows(const std::string& path, const std::string& format);
 
 /// Prints one record per IP and MAC endpoint; returns the exit status.
 int cmd_endpoints(const std::string& path, const std::string& format);

@@ -40,19 +40,21 @@ constexpr const char* kUsage =
     "                          --fields list prints the known field names\n"
     "  detail FILE N [--json]  packet N's field tree (names, labels, values, byte ranges)\n"
     "                          and a hex dump\n"
-    "  flows FILE [--format ndjson|tsv]\n"
+    "  flows FILE [--format ndjson|tsv] [--filter EXPR]\n"
     "                          one record per flow with Zeek conn.log field names (ts, uid,\n"
     "                          id.orig_h, conn_state, history, community_id, ...) + TCP metrics\n"
     "  endpoints FILE [--format ndjson|tsv]\n"
     "                          per IP and MAC address: packets, bytes, flows, first/last seen\n"
     "  analyze FILE [--json]   the whole analysis in one pass: capture facts, flows and services,\n"
     "                          log record counts, reassembly and anomaly counters\n"
-    "  dns FILE [--format ndjson|tsv]\n"
+    "  dns FILE [--format ndjson|tsv] [--filter EXPR]\n"
     "                          one record per DNS query/response pair with Zeek dns.log field\n"
     "                          names (ts, uid, query, qtype_name, rcode_name, answers, TTLs, rtt...)\n"
-    "  http|tls|quic|dhcp FILE [--format ndjson|tsv]\n"
+    "  http|tls|quic|dhcp FILE [--format ndjson|tsv] [--filter EXPR]\n"
     "                          the HTTP, TLS (JA3, JA4, certificates), QUIC (SNI, ALPN, JA4 from\n"
     "                          decrypted Initials) and DHCP logs with Zeek field names\n"
+    "                          --filter: only the records of flows with a packet matching the\n"
+    "                          display filter (as the web app narrows its tables)\n"
     "  phs FILE                protocol hierarchy statistics, as tshark -q -z io,phs prints them\n"
     "  objects FILE [--extract DIR] [--format ndjson|tsv]\n"
     "                          HTTP bodies (Export Objects): listed, or written to DIR under\n"
@@ -327,11 +329,13 @@ int main(int argc, char** argv) {
   if (cmd == "follow") return cli::cmd_follow(std::vector<std::string>(args.begin() + 1, args.end()));
   if (cmd == "objects") return cli::cmd_objects(std::vector<std::string>(args.begin() + 1, args.end()));
   bool json = false;
-  std::string format = "ndjson", fields;
+  std::string format = "ndjson", fields, filter_expr;
   std::vector<std::string> files;
   for (std::size_t i = 1; i < args.size(); ++i) {
     if (args[i] == "--json") json = true;
-    else if ((args[i] == "--format" || args[i] == "--fields") && i + 1 < args.size()) {
+    else if (args[i] == "--filter" && i + 1 < args.size()) {
+      filter_expr = args[++i];
+    } else if ((args[i] == "--format" || args[i] == "--fields") && i + 1 < args.size()) {
       (args[i] == "--format" ? format : fields) = args[i + 1];
       ++i;
     } else if (args[i].rfind("--format=", 0) == 0) format = args[i].substr(9);
@@ -368,14 +372,15 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "pcapscope %s: give exactly one FILE\n%s", cmd.c_str(), kUsage);
       return 2;
     }
-    return cmd == "flows" ? cli::cmd_flows(files[0], format) : cli::cmd_endpoints(files[0], format);
+    if (cmd == "flows") return cli::cmd_log("flows", files[0], format, filter_expr);
+    return cli::cmd_endpoints(files[0], format);
   }
   if (cmd == "analyze" || cli::is_log_command(cmd)) {
     if (files.size() != 1) {
       std::fprintf(stderr, "pcapscope %s: give exactly one FILE\n%s", cmd.c_str(), kUsage);
       return 2;
     }
-    return cmd == "analyze" ? cli::cmd_analyze(files[0], json) : cli::cmd_log(cmd, files[0], format);
+    return cmd == "analyze" ? cli::cmd_analyze(files[0], json) : cli::cmd_log(cmd, files[0], format, filter_expr);
   }
   std::fprintf(stderr, "pcapscope: unknown command \"%s\"\n%s", cmd.c_str(), kUsage);
   return 2;
