@@ -36,8 +36,7 @@ constexpr std::uint32_t sines[64] = {
 
 void md5::reset() noexcept {
   h_ = {0x67452301u, 0xefcdab89u, 0x98badcfeu, 0x10325476u};
-  total_ = 0;
-  used_ = 0;
+  buf_.reset();
 }
 
 void md5::block(const std::uint8_t* p) noexcept {
@@ -72,30 +71,11 @@ void md5::block(const std::uint8_t* p) noexcept {
 }
 
 void md5::update(bytes data) noexcept {
-  total_ += data.size();
-  std::size_t i = 0;
-  if (used_ > 0) {
-    std::size_t n = std::min(data.size(), 64 - used_);
-    std::memcpy(buf_.data() + used_, data.data(), n);
-    used_ += n;
-    i = n;
-    if (used_ < 64) return;
-    block(buf_.data());
-    used_ = 0;
-  }
-  for (; i + 64 <= data.size(); i += 64) block(data.data() + i);
-  if (i < data.size()) {
-    used_ = data.size() - i;
-    std::memcpy(buf_.data(), data.data() + i, used_);
-  }
+  buf_.update(data, [this](const std::uint8_t* p) { block(p); });
 }
 
 std::array<std::uint8_t, 16> md5::finish() noexcept {
-  std::uint64_t bits = total_ * 8;
-  std::uint8_t pad[72] = {0x80};
-  std::size_t padlen = (used_ < 56) ? 56 - used_ : 120 - used_;
-  for (int k = 0; k < 8; ++k) pad[padlen + static_cast<std::size_t>(k)] = static_cast<std::uint8_t>(bits >> (8 * k));
-  update(bytes(pad, padlen + 8));
+  buf_.finish(false, [this](const std::uint8_t* p) { block(p); });
   std::array<std::uint8_t, 16> out{};
   for (std::size_t k = 0; k < 4; ++k) {
     for (std::size_t j = 0; j < 4; ++j) out[4 * k + j] = static_cast<std::uint8_t>(h_[k] >> (8 * j));

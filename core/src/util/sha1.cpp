@@ -11,8 +11,7 @@ inline std::uint32_t rol(std::uint32_t v, int n) { return (v << n) | (v >> (32 -
 
 void sha1::reset() noexcept {
   h_ = {0x67452301u, 0xEFCDAB89u, 0x98BADCFEu, 0x10325476u, 0xC3D2E1F0u};
-  total_ = 0;
-  used_ = 0;
+  buf_.reset();
 }
 
 void sha1::block(const std::uint8_t* p) noexcept {
@@ -50,32 +49,11 @@ void sha1::block(const std::uint8_t* p) noexcept {
 }
 
 void sha1::update(bytes data) noexcept {
-  total_ += data.size();
-  std::size_t i = 0;
-  if (used_ > 0) {
-    std::size_t n = std::min(data.size(), 64 - used_);
-    std::memcpy(buf_.data() + used_, data.data(), n);
-    used_ += n;
-    i = n;
-    if (used_ < 64) return;
-    block(buf_.data());
-    used_ = 0;
-  }
-  for (; i + 64 <= data.size(); i += 64) block(data.data() + i);
-  if (i < data.size()) {
-    used_ = data.size() - i;
-    std::memcpy(buf_.data(), data.data() + i, used_);
-  }
+  buf_.update(data, [this](const std::uint8_t* p) { block(p); });
 }
 
 std::array<std::uint8_t, 20> sha1::finish() noexcept {
-  std::uint64_t bits = total_ * 8;
-  std::uint8_t pad[72] = {0x80};
-  std::size_t padlen = used_ < 56 ? 56 - used_ : 120 - used_;
-  update(bytes(pad, padlen));
-  std::uint8_t len[8];
-  for (int i = 0; i < 8; ++i) len[i] = static_cast<std::uint8_t>(bits >> (56 - 8 * i));
-  update(bytes(len, 8));
+  buf_.finish(true, [this](const std::uint8_t* p) { block(p); });
   std::array<std::uint8_t, 20> out{};
   for (int i = 0; i < 5; ++i) {
     out[4 * i] = static_cast<std::uint8_t>(h_[i] >> 24);

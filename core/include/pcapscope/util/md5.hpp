@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "pcapscope/util/block_hash.hpp"
 #include "pcapscope/util/bytes.hpp"
 
 namespace pcapscope::util {
@@ -25,9 +26,7 @@ class md5 {
  private:
   void block(const std::uint8_t* p) noexcept;
   std::array<std::uint32_t, 4> h_{};
-  std::array<std::uint8_t, 64> buf_{};
-  std::uint64_t total_ = 0;
-  std::size_t used_ = 0;
+  block_buffer buf_;
 };
 
 /// One-shot MD5 of `data`.

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 
+#include "pcapscope/util/block_hash.hpp"
 #include "pcapscope/util/bytes.hpp"
 
 namespace pcapscope::util {
@@ -24,9 +25,7 @@ class sha1 {
  private:
   void block(const std::uint8_t* p) noexcept;
   std::array<std::uint32_t, 5> h_{};
-  std::array<std::uint8_t, 64> buf_{};
-  std::uint64_t total_ = 0;
-  std::size_t used_ = 0;
+  block_buffer buf_;
 };
 
 /// Appends the standard base64 encoding (RFC 4648, with padding) of `data` to `out`.

@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdint>
 
+#include "pcapscope/util/block_hash.hpp"
 #include "pcapscope/util/bytes.hpp"
 
 namespace pcapscope::util {
@@ -29,9 +30,7 @@ class sha256 {
  private:
   void block(const std::uint8_t* p) noexcept;
   std::array<std::uint32_t, 8> h_{};
-  std::array<std::uint8_t, 64> buf_{};
-  std::uint64_t total_ = 0;
-  std::size_t used_ = 0;
+  block_buffer buf_;
 };
 
 /// One-shot SHA-256 of `data`.
