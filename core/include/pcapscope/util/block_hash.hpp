@@ -24,6 +24,7 @@ class block_buffer {
   /// Feeds bytes; `block(const std::uint8_t*)` is called once per complete 64-byte block.
   template <typename Block>
   void update(bytes data, Block&& block) noexcept {
+    if (data.empty()) return;  // an empty span may have a null pointer, which memcpy must not see
     total_ += data.size();
     std::size_t i = 0;
     if (used_ > 0) {
