@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <memory>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -77,11 +78,18 @@ class dissect_filter final : public capture::handler {
 int main(int argc, char** argv) {
   std::string path = argc > 1 ? argv[1] : "bench/out/bench.pcap";
   int runs = argc > 2 ? std::atoi(argv[2]) : 5;
-  index::index_builder b;
-  auto t0 = clock_type::now();
-  stream(path, b, [] {});
-  double index_s = secs_since(t0);
-  const auto& ix = b.index();
+  // The index pass and the full pass are each timed as the best of up to three runs (the
+  // machines are shared and noisy; both read the same file from the page cache).
+  const int passes = std::max(1, std::min(runs, 3));
+  std::unique_ptr<index::index_builder> b;
+  double index_s = 1e9;
+  for (int r = 0; r < passes; ++r) {
+    b = std::make_unique<index::index_builder>();
+    auto t0 = clock_type::now();
+    stream(path, *b, [] {});
+    index_s = std::min(index_s, secs_since(t0));
+  }
+  const auto& ix = b->index();
   std::printf("{\"file\":\"%s\",\"packets\":%zu,\"index_pass_s\":%.3f", path.c_str(), ix.size(), index_s);
 
   const char* index_filters[] = {
@@ -92,28 +100,46 @@ int main(int argc, char** argv) {
   for (const char* e : index_filters) {
     auto f = compile(e);
     if (f.needs_bytes()) die(std::string(e) + " should be index-only");
-    double best = 1e9;
-    std::uint64_t selected = 0;
+    // What the CLI and the wasm session do: select_index over the whole index (block-wise),
+    // then collect the matching row numbers.
+    double best = 1e9, best_rows = 1e9;
+    std::uint64_t selected = 0, selected_rows = 0;
+    std::vector<filter::verdict> v(ix.size());
+    std::vector<std::uint32_t> rows;
+    rows.reserve(ix.size());
     for (int r = 0; r < runs; ++r) {
       f.set_time_origin(ix.ts_ns.empty() ? 0 : ix.ts_ns[0]);
-      selected = 0;
+      rows.clear();
       auto t = clock_type::now();
+      f.select_index(ix, 0, ix.size(), v.data());
       for (std::size_t i = 0; i < ix.size(); ++i) {
-        selected += f.matches_index(filter::row_from_index(ix, i)) == filter::verdict::yes;
+        if (v[i] == filter::verdict::yes) rows.push_back(static_cast<std::uint32_t>(i));
       }
       best = std::min(best, secs_since(t));
+      selected = rows.size();
+      // the same, one row at a time (matches_index)
+      selected_rows = 0;
+      t = clock_type::now();
+      for (std::size_t i = 0; i < ix.size(); ++i) {
+        selected_rows += f.matches_index(filter::row_from_index(ix, i)) == filter::verdict::yes;
+      }
+      best_rows = std::min(best_rows, secs_since(t));
     }
-    std::printf(",\n \"%s\":{\"selected\":%llu,\"best_s\":%.4f,\"ns_per_packet\":%.2f,\"mpackets_per_s\":%.1f}", e,
-                static_cast<unsigned long long>(selected), best, best * 1e9 / static_cast<double>(ix.size()),
-                static_cast<double>(ix.size()) / best / 1e6);
+    if (selected != selected_rows) die(std::string(e) + ": select_index and matches_index disagree");
+    std::printf(",\n \"%s\":{\"selected\":%llu,\"best_s\":%.4f,\"ns_per_packet\":%.2f,\"mpackets_per_s\":%.1f,"
+                "\"row_by_row_s\":%.4f}",
+                e, static_cast<unsigned long long>(selected), best, best * 1e9 / static_cast<double>(ix.size()),
+                static_cast<double>(ix.size()) / best / 1e6, best_rows);
   }
   // Partly decidable: the top protocol answers `tcp`; the rest needs the layers.
   {
     auto f = compile("tcp && frame.len > 1000");
     std::uint64_t yes = 0, no = 0, unknown = 0;
+    std::vector<filter::verdict> v(ix.size());
     auto t = clock_type::now();
+    f.select_index(ix, 0, ix.size(), v.data());
     for (std::size_t i = 0; i < ix.size(); ++i) {
-      switch (f.matches_index(filter::row_from_index(ix, i))) {
+      switch (v[i]) {
         case filter::verdict::yes: ++yes; break;
         case filter::verdict::no: ++no; break;
         default: ++unknown; break;
@@ -126,13 +152,18 @@ int main(int argc, char** argv) {
   // A filter on layer fields: a full pass (read + dissect + evaluate).
   {
     auto f = compile("tcp.port in {443, 8000..8080} && ip.addr == 10.0.0.0/8 && tcp.flags.syn == 0");
-    dissect_filter h(f);
-    auto t = clock_type::now();
-    stream(path, h, [] {});
-    double s = secs_since(t);
+    double s = 1e9;
+    std::uint64_t selected = 0;
+    for (int r = 0; r < passes; ++r) {
+      dissect_filter h(f);
+      auto t = clock_type::now();
+      stream(path, h, [] {});
+      s = std::min(s, secs_since(t));
+      selected = h.selected_;
+    }
     std::printf(",\n \"full pass: tcp.port in {443, 8000..8080} && ip.addr == 10.0.0.0/8 && tcp.flags.syn == 0\":"
                 "{\"selected\":%llu,\"s\":%.3f,\"mpackets_per_s\":%.2f}",
-                static_cast<unsigned long long>(h.selected_), s, static_cast<double>(ix.size()) / s / 1e6);
+                static_cast<unsigned long long>(selected), s, static_cast<double>(ix.size()) / s / 1e6);
   }
   std::printf("}\n");
   return 0;

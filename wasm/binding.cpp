@@ -503,12 +503,18 @@ class session {
     }
     auto start = static_cast<std::size_t>(start_d);
     auto end = start + static_cast<std::size_t>(count_d);
-    for (std::size_t i = start; i < end; ++i) {
-      switch (filter_.matches_index(pcapscope::filter::row_from_index(ix, i))) {
-        case pcapscope::filter::verdict::yes: sel_index_.push_back(static_cast<std::uint32_t>(i)); break;
-        case pcapscope::filter::verdict::no: break;
-        case pcapscope::filter::verdict::unknown: list_.push_back(static_cast<std::uint32_t>(i)); break;
+    pcapscope::filter::verdict v[4096];
+    for (std::size_t at = start; at < end;) {
+      std::size_t n = std::min(end - at, std::size(v));
+      filter_.select_index(ix, at, n, v);
+      for (std::size_t k = 0; k < n; ++k) {
+        switch (v[k]) {
+          case pcapscope::filter::verdict::yes: sel_index_.push_back(static_cast<std::uint32_t>(at + k)); break;
+          case pcapscope::filter::verdict::no: break;
+          case pcapscope::filter::verdict::unknown: list_.push_back(static_cast<std::uint32_t>(at + k)); break;
+        }
       }
+      at += n;
     }
     return static_cast<double>(list_.size());
   }

@@ -887,6 +887,8 @@ bool eval(const program& pr, int n, const context& c) noexcept {
   }
 }
 
+verdict leaf_index(const program& pr, const node& nd, const context& c, const index_row& r) noexcept;
+
 // Three-valued evaluation over an index row.
 verdict eval_index(const program& pr, int n, const context& c, const index_row& r) noexcept {
   const node& nd = pr.nodes[static_cast<std::size_t>(n)];
@@ -917,6 +919,11 @@ verdict eval_index(const program& pr, int n, const context& c, const index_row& 
     case nkind::true_: return verdict::yes;
     default: break;
   }
+  return leaf_index(pr, nd, c, r);
+}
+
+// A leaf over an index row.
+verdict leaf_index(const program& pr, const node& nd, const context& c, const index_row& r) noexcept {
   if (nd.index_ok) return eval_leaf(pr, nd, c) ? verdict::yes : verdict::no;
   if (r.reassembled) return verdict::unknown;  // `top` is the reassembled datagram's
   // Protocol presence: known true for the row's top protocol.
@@ -927,11 +934,194 @@ verdict eval_index(const program& pr, int n, const context& c, const index_row& 
   }
   // Nothing dissected: every layer field is absent, so every test on one is false.
   if (r.top == dissect::proto::none && f && !f->from_frame && !(f->kinds[0] == dissect::proto::data)) {
-    bool rhs_layer = nd.rhs.k == operand::kind::field && nd.rhs.f && !nd.rhs.f->from_frame;
-    (void)rhs_layer;
     return verdict::no;
   }
   return verdict::unknown;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Column-wise evaluation over index rows (`filter::select_index`)
+// ---------------------------------------------------------------------------------------------
+//
+// The same three-valued answers as `eval_index`, computed a block of rows at a time: each node
+// fills one byte per row, a leaf on a frame scalar is one tight loop over an index column, and
+// and/or/not/xor combine whole blocks. A verdict is a set of possible answers: bit 0 "may
+// match", bit 1 "may not match" (yes 1, no 2, unknown 3), so `and` is {y: a.y & b.y, n: a.n | b.n}.
+
+constexpr std::size_t block_rows = 512;
+constexpr std::uint8_t bit_yes = 1, bit_no = 2;
+
+std::uint8_t to_bits(verdict v) noexcept {
+  return v == verdict::yes ? bit_yes : v == verdict::no ? bit_no : bit_yes | bit_no;
+}
+
+struct block_ctx {
+  const index::packet_index& ix;
+  std::size_t start = 0, n = 0;  ///< rows [start, start + n)
+  std::int64_t origin = 0;
+  std::deque<std::array<std::uint8_t, block_rows>>& pool;  ///< right-operand buffers by depth (a deque: growing
+                                                         ///< it keeps the buffers in use in place)
+};
+
+// Compares `col[i]` (present when `ok[i]`) with the node's literals; false when the node is not
+// a frame scalar against literals of the scalar's own type (then rows go one by one).
+template <class T>
+void scalar_test(const node& nd, const T* col, const bool* ok, std::size_t n, const std::vector<T>& lits,
+                 std::uint8_t* out) noexcept {
+  if (nd.k == nkind::compare) {
+    T l = lits[0];
+    switch (nd.op) {
+      case cmp_op::eq: case cmp_op::all_eq: for (std::size_t i = 0; i < n; ++i) out[i] = col[i] == l; break;
+      case cmp_op::ne: case cmp_op::any_ne: for (std::size_t i = 0; i < n; ++i) out[i] = col[i] != l; break;
+      case cmp_op::lt: for (std::size_t i = 0; i < n; ++i) out[i] = col[i] < l; break;
+      case cmp_op::le: for (std::size_t i = 0; i < n; ++i) out[i] = col[i] <= l; break;
+      case cmp_op::gt: for (std::size_t i = 0; i < n; ++i) out[i] = col[i] > l; break;
+      case cmp_op::ge: for (std::size_t i = 0; i < n; ++i) out[i] = col[i] >= l; break;
+    }
+  } else {  // in: lits holds lo, hi pairs (hi == lo for single values)
+    for (std::size_t i = 0; i < n; ++i) out[i] = 0;
+    for (std::size_t k = 0; k + 1 < lits.size(); k += 2) {
+      T lo = lits[k], hi = lits[k + 1];
+      for (std::size_t i = 0; i < n; ++i) out[i] |= static_cast<std::uint8_t>(col[i] >= lo && col[i] <= hi);
+    }
+  }
+  // match → yes (1), otherwise no (2); a row without the value is no
+  for (std::size_t i = 0; i < n; ++i) out[i] = static_cast<std::uint8_t>(ok[i] ? 2 - out[i] : bit_no);
+}
+
+bool fast_block(const node& nd, const block_ctx& b, std::uint8_t* out) noexcept {
+  if (!nd.index_ok || !nd.fast || (nd.k != nkind::compare && nd.k != nkind::in)) return false;
+  bool is_time = nd.fast == fast_time_rel || nd.fast == fast_time_epoch;
+  // The literals, in the scalar's representation (as `order` compares them).
+  auto lits_of = [&](auto conv, auto& lits) {
+    if (nd.k == nkind::compare) {
+      lits.push_back(conv(nd.rhs.lit));
+      return true;
+    }
+    for (const auto& e : nd.set) {
+      lits.push_back(conv(e.lo));
+      lits.push_back(conv(e.range ? e.hi : e.lo));
+    }
+    return true;
+  };
+  bool ok[block_rows];
+  const auto& ix = b.ix;
+  if (is_time) {
+    std::int64_t col[block_rows];
+    std::int64_t origin = nd.fast == fast_time_rel ? b.origin : 0;
+    for (std::size_t i = 0; i < b.n; ++i) {
+      col[i] = ix.ts_ns[b.start + i] - origin;
+      ok[i] = !(ix.flags[b.start + i] & index::flag_no_timestamp);
+    }
+    std::vector<std::int64_t> lits;
+    lits_of([](const value& v) { return v.i; }, lits);
+    scalar_test(nd, col, ok, b.n, lits, out);
+    return true;
+  }
+  // Unsigned scalars: a negative (sint) literal is incomparable (only != holds); leave those to
+  // the row-by-row path.
+  if (nd.k == nkind::compare ? nd.rhs.lit.type == vtype::sint
+                             : std::any_of(nd.set.begin(), nd.set.end(), [](const set_elem& e) {
+                                 return e.lo.type == vtype::sint || (e.range && e.hi.type == vtype::sint);
+                               })) {
+    return false;
+  }
+  std::uint64_t col[block_rows];
+  switch (nd.fast) {
+    case fast_number: for (std::size_t i = 0; i < b.n; ++i) col[i] = b.start + i + 1; break;
+    case fast_len: for (std::size_t i = 0; i < b.n; ++i) col[i] = ix.origlen[b.start + i]; break;
+    default: for (std::size_t i = 0; i < b.n; ++i) col[i] = ix.caplen[b.start + i]; break;
+  }
+  for (std::size_t i = 0; i < b.n; ++i) ok[i] = true;
+  std::vector<std::uint64_t> lits;
+  lits_of([](const value& v) { return v.u; }, lits);
+  scalar_test(nd, col, ok, b.n, lits, out);
+  return true;
+}
+
+void eval_block(const program& pr, int n, const block_ctx& b, std::size_t depth, std::uint8_t* out) {
+  const node& nd = pr.nodes[static_cast<std::size_t>(n)];
+  const std::size_t rows = b.n;
+  auto right = [&](int child) -> std::uint8_t* {
+    if (b.pool.size() <= depth) b.pool.resize(depth + 1);
+    std::uint8_t* t = b.pool[depth].data();
+    eval_block(pr, child, b, depth + 1, t);
+    return t;
+  };
+  auto all = [&](std::uint8_t v) {
+    for (std::size_t i = 0; i < rows; ++i) {
+      if (out[i] != v) return false;
+    }
+    return true;
+  };
+  switch (nd.k) {
+    case nkind::and_: {
+      eval_block(pr, nd.a, b, depth, out);
+      if (all(bit_no)) return;
+      const std::uint8_t* t = right(nd.b);
+      for (std::size_t i = 0; i < rows; ++i) out[i] = static_cast<std::uint8_t>((out[i] & t[i] & bit_yes) | ((out[i] | t[i]) & bit_no));
+      return;
+    }
+    case nkind::or_: {
+      eval_block(pr, nd.a, b, depth, out);
+      if (all(bit_yes)) return;
+      const std::uint8_t* t = right(nd.b);
+      for (std::size_t i = 0; i < rows; ++i) out[i] = static_cast<std::uint8_t>(((out[i] | t[i]) & bit_yes) | (out[i] & t[i] & bit_no));
+      return;
+    }
+    case nkind::xor_: {
+      eval_block(pr, nd.a, b, depth, out);
+      const std::uint8_t* t = right(nd.b);
+      for (std::size_t i = 0; i < rows; ++i) {
+        unsigned ay = out[i] & 1u, an = out[i] >> 1, by = t[i] & 1u, bn = t[i] >> 1;
+        out[i] = static_cast<std::uint8_t>(((ay & bn) | (an & by)) | (((ay & by) | (an & bn)) << 1));
+      }
+      return;
+    }
+    case nkind::not_: {
+      eval_block(pr, nd.a, b, depth, out);
+      for (std::size_t i = 0; i < rows; ++i) out[i] = static_cast<std::uint8_t>(((out[i] & 1u) << 1) | (out[i] >> 1));
+      return;
+    }
+    case nkind::true_:
+      for (std::size_t i = 0; i < rows; ++i) out[i] = bit_yes;
+      return;
+    default: break;
+  }
+  if (fast_block(nd, b, out)) return;
+  const field_def* f = nd.lhs.f;
+  if (!nd.index_ok && nd.k == nkind::exists && nd.lhs.k == operand::kind::field && f && f->is_proto &&
+      nd.lhs.slices.empty() && nd.lhs.layer == 0) {
+    // Protocol presence from the top-protocol column, as leaf_index decides it.
+    const bool none_is_no = !f->from_frame && f->kinds[0] != dissect::proto::data;
+    const auto k0 = static_cast<std::uint8_t>(f->kinds[0]), k1 = static_cast<std::uint8_t>(f->kinds[1]);
+    constexpr auto none = static_cast<std::uint8_t>(dissect::proto::none);
+    for (std::size_t i = 0; i < rows; ++i) {
+      std::uint8_t top = b.ix.top[b.start + i];
+      std::uint8_t v = bit_yes | bit_no;
+      if (b.ix.flags[b.start + i] & index::flag_reassembled) {
+      } else if (top != none && (top == k0 || top == k1)) {
+        v = bit_yes;
+      } else if (top == none && none_is_no) {
+        v = bit_no;
+      }
+      out[i] = v;
+    }
+    return;
+  }
+  for (std::size_t i = 0; i < rows; ++i) {  // row by row
+    index_row r = row_from_index(b.ix, b.start + i);
+    dissect::frame_meta m;
+    m.number = r.number;
+    m.ts_ns = r.ts_ns;
+    m.has_timestamp = r.has_timestamp;
+    m.caplen = r.caplen;
+    m.origlen = r.origlen;
+    context c;
+    c.meta = &m;
+    c.origin = b.origin;
+    out[i] = to_bits(leaf_index(pr, nd, c, r));
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1652,6 +1842,27 @@ verdict filter::matches_index(const index_row& r) const noexcept {
   c.meta = &m;
   c.origin = pr.origin;
   return eval_index(pr, pr.root, c, r);
+}
+
+void filter::select_index(const index::packet_index& ix, std::size_t start, std::size_t count, verdict* out) const {
+  const program& pr = *prog_;
+  if (start >= ix.size()) return;
+  count = std::min(count, ix.size() - start);
+  if (!pr.has_origin && count > 0) {
+    pr.origin = ix.ts_ns[start];
+    pr.has_origin = true;
+  }
+  std::deque<std::array<std::uint8_t, block_rows>> pool;
+  std::array<std::uint8_t, block_rows> bits;
+  for (std::size_t done = 0; done < count;) {
+    std::size_t n = std::min(block_rows, count - done);
+    block_ctx b{ix, start + done, n, pr.origin, pool};
+    eval_block(pr, pr.root, b, 0, bits.data());
+    for (std::size_t i = 0; i < n; ++i) {
+      out[done + i] = bits[i] == bit_yes ? verdict::yes : bits[i] == bit_no ? verdict::no : verdict::unknown;
+    }
+    done += n;
+  }
 }
 
 bool filter::needs_bytes() const noexcept { return prog_->needs_bytes; }

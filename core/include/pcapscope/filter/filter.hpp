@@ -78,6 +78,11 @@ class filter {
   /// with ip.defragment:FALSE) and both agree.
   verdict matches_index(const index_row& r) const noexcept;
 
+  /// `matches_index` for rows `[start, start + count)` of `ix` (clamped to the index) at once,
+  /// one verdict per row into `out`: the same answers, evaluated a block of rows at a time
+  /// (tight loops over the index columns), which is what selecting over millions of rows uses.
+  void select_index(const index::packet_index& ix, std::size_t start, std::size_t count, verdict* out) const;
+
   /// False when every packet can be decided from its index row (`matches_index` never says
   /// `unknown`): the filter only uses frame.number, frame.len, frame.cap_len,
   /// frame.time_epoch, frame.time_relative and `frame`.
