@@ -130,6 +130,12 @@ const LATE_TABLES = {
 /** Which table is shown on which tab. */
 const TABLE_TAB = { conversations: 'conversations', endpoints: 'endpoints', dns: 'dns', http: 'http',
   tls: 'tls', quic: 'quic', dhcp: 'dhcp', objects: 'http' };
+/**
+ * A table with more rows than this is fetched when its tab is first shown instead of right
+ * after reading: records cross from the worker as objects, which for hundreds of thousands of
+ * rows keeps the worker (and every view waiting on it) and the page busy for seconds.
+ */
+const EAGER_TABLE_ROWS = 20000;
 
 // ---------------------------------------------------------------------------------------------
 // Tabs
@@ -185,6 +191,9 @@ function selectTab(id) {
 /** Loads the data of a lazily filled tab once per capture. */
 async function loadTab(id) {
   const c = capture;
+  for (const name of availableTables(c)) {
+    if (TABLE_TAB[name] === id) ensureTable(c, name);
+  }
   if (c.loaded.has(id)) return;
   c.loaded.add(id);
   try {
@@ -274,6 +283,9 @@ function combinedFilter() {
   return { expr: state.filter || time, shift: 0 };
 }
 
+/** The rows table `name` keeps under the current filter and time range (null: all). */
+let tablePredicate = () => null;
+
 /** Runs the filter over the packets and narrows the tables; updates the status. */
 async function applyFilters() {
   writeHash();
@@ -294,10 +306,11 @@ async function applyFilters() {
       if (Array.isArray(r.uids)) return r.uids.some((u) => uids.has(u));
       return true;
     });
-    for (const [name, table] of Object.entries(tables)) {
+    tablePredicate = (name) => {
       const f = name === 'endpoints' ? null : byFlow;
-      table.setPredicate(inRange && f ? (r) => inRange(r) && f(r) : (inRange || f || null));
-    }
+      return inRange && f ? (r) => inRange(r) && f(r) : (inRange || f || null);
+    };
+    for (const [name, table] of Object.entries(tables)) table.setPredicate(tablePredicate(name));
   };
   setPredicates(null, null);
 
@@ -361,7 +374,9 @@ async function showPacket(number) {
     if (number !== detailWanted) return;
     detail.show(packet);
     detailPacket = packet;
-    $('#follow-packet').disabled = !capture?.caps.has('follow') || !flowOfPacket(packet);
+    // Until the conversations are fetched (large captures), the button looks the flow up on click.
+    const known = capture?.tablesReady.has('conversations');
+    $('#follow-packet').disabled = !capture?.caps.has('follow') || (known && !flowOfPacket(packet));
   } catch (error) {
     if (number === detailWanted) detail.clear(`Cannot show packet ${number}: ${error.message}`);
   }
@@ -421,9 +436,13 @@ function flowOfPacket(packet) {
   return matches.filter((r) => r.ts <= time + 1e-6).at(-1) ?? matches[0];
 }
 
-$('#follow-packet').addEventListener('click', () => {
-  const record = detailPacket && flowOfPacket(detailPacket);
+$('#follow-packet').addEventListener('click', async () => {
+  const packet = detailPacket;
+  if (!packet || !capture) return;
+  await ensureTable(capture, 'conversations');
+  const record = flowOfPacket(packet);
   if (record) followRecord(record);
+  else showError(`Packet ${packet.number} belongs to no TCP or UDP conversation.`);
 });
 
 async function exportPackets(format) {
@@ -452,11 +471,12 @@ $('#export-pcapng').addEventListener('click', () => exportPackets('pcapng'));
 const flowById = (flowId) => tables.conversations.records.find((r) => r.flow_id === flowId) ?? null;
 
 /** Follows the connection of a log record (a conversation, or an HTTP/TLS record by uid). */
-function followRecord(record) {
+async function followRecord(record) {
   if (!capture?.caps.has('follow')) {
     showError('Follow stream needs a newer pcapscope package (capture.follow).');
     return;
   }
+  if (record.flow_id === undefined) await ensureTable(capture, 'conversations');
   const flow = record.flow_id !== undefined ? record
     : tables.conversations.records.find((r) => r.uid === record.uid);
   if (!flow) {
@@ -471,6 +491,8 @@ async function followFlow(flowId) {
   if (!capture?.caps.has('follow')) return;
   state.flow = flowId;
   writeHash();
+  await ensureTable(capture, 'conversations');
+  if (state.flow !== flowId) return;
   const record = flowById(flowId);
   follow.message(`Reassembling flow ${flowId}…`);
   try {
@@ -486,6 +508,30 @@ async function followFlow(flowId) {
 
 function allTables() {
   return Object.values(tables);
+}
+
+/** The tables capture `c` has (the application logs need this build of the package). */
+function availableTables(c) {
+  return ['conversations', 'endpoints', 'dns', ...['http', 'tls', 'quic', 'dhcp', 'objects'].filter((n) => c.caps.has(n))];
+}
+
+/** Rows table `name` will have, from the analysis summary; null when unknown. */
+function expectedRows(c, name) {
+  const counts = c.counts;
+  if (!counts) return null;
+  // No count of exported objects: at most one per request and one per response.
+  const n = name === 'conversations' ? counts.flows : name === 'objects' ? 2 * (counts.http ?? 0) : counts[name];
+  return typeof n === 'number' ? n : null;
+}
+
+/** Fetches table `name` of capture `c` once; resolves when it is shown (or failed). */
+function ensureTable(c, name) {
+  let load = c.tableLoads.get(name);
+  if (!load) {
+    load = loadTable(c, name).catch(() => {});
+    c.tableLoads.set(name, load);
+  }
+  return load;
 }
 
 /** Fetches one table's records and shows them ('conversations' is the package's flows()). */
@@ -506,8 +552,10 @@ async function loadTable(c, name) {
       tables[name] = new RecordTable($(spec.container), {
         name, label: spec.label, columns: columnsFor(name, records), actions, fileStem,
       });
+      tables[name].setPredicate(tablePredicate(name));
     }
     tables[name].show(records);
+    c.tablesReady.add(name);
     const tab = TABLE_TAB[name];
     if (name !== 'objects') setBadge(tab, int(records.length));
     // Rarely present logs get a tab only when the capture has some.
@@ -607,6 +655,7 @@ function onSummary(msg) {
   capture = {
     id: msg.id, file, summary: msg.summary, packetCount: msg.packetCount, caps,
     t0: Number.isFinite(first) ? first : 0, loaded: new Set(),
+    counts: msg.counts ?? null, tableLoads: new Map(), tablesReady: new Set(),
   };
   renderSummary(file, msg.summary, msg.seconds);
   for (const tab of TABS) {
@@ -615,8 +664,16 @@ function onSummary(msg) {
   setBadge('packets', int(msg.packetCount));
   show('#app', true);
   const c = capture;
-  for (const name of ['conversations', 'endpoints', 'dns', ...['http', 'tls', 'quic', 'dhcp', 'objects'].filter((n) => caps.has(n))]) {
-    loadTable(c, name).catch(() => {});
+  for (const name of availableTables(c)) {
+    const rows = expectedRows(c, name);
+    if (rows === null || rows <= EAGER_TABLE_ROWS) {
+      ensureTable(c, name);
+      continue;
+    }
+    // Fetched on the first visit of its tab; meanwhile the badge shows how many rows wait.
+    const tab = TABLE_TAB[name];
+    if (name !== 'objects') setBadge(tab, int(rows));
+    if (TABS.find((x) => x.id === tab)?.ifRows) tabButtons.get(tab).hidden = false;
   }
   applyHash();
 }

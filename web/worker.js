@@ -6,7 +6,7 @@
 // Messages in:  {type: 'open', id, file}   {type: 'cancel', id}
 //               {type: 'call', id, req, method, args}   (methods: see CALLS below)
 // Messages out: {type: 'progress', id, bytesRead, total, packets, mbPerSec}
-//               {type: 'summary', id, summary, seconds, packetCount, capabilities}
+//               {type: 'summary', id, summary, seconds, packetCount, capabilities, counts}
 //               {type: 'error', id, name, message, offset}   {type: 'cancelled', id}
 //               {type: 'part', req, result: [...]}  (pieces of a long array result)
 //               {type: 'reply', req, result, parted?} | {type: 'reply', req, error, details}
@@ -103,7 +103,9 @@ async function openFile(id, file) {
     const summary = capture.summary();
     const seconds = (performance.now() - started) / 1000;
     const capabilities = OPTIONAL.filter((m) => typeof capture[m] === 'function');
-    self.postMessage({ type: 'summary', id, summary, seconds, packetCount: capture.packetCount, capabilities });
+    self.postMessage({
+      type: 'summary', id, summary, seconds, packetCount: capture.packetCount, capabilities, counts: tableCounts(capture),
+    });
   } catch (error) {
     if (controller.signal.aborted) {
       self.postMessage({ type: 'cancelled', id });
@@ -227,6 +229,24 @@ function logStatistics(endpoints, flows, top = 10) {
   }
   const services = [...ports.values()].sort((a, b) => b.flows - a.flows || b.bytes - a.bytes).slice(0, top);
   return { talkersByBytes, talkersByPackets, services };
+}
+
+/**
+ * Rows of each table, from the analysis summary (known without building any record), so the
+ * page can show counts and decide which tables to fetch at once; null without analysis().
+ */
+function tableCounts(capture) {
+  if (typeof capture.analysis !== 'function') return null;
+  try {
+    const a = capture.analysis();
+    return {
+      ...a.records,
+      flows: a.flows?.total ?? 0,
+      endpoints: (a.endpoints?.ip ?? 0) + (a.endpoints?.mac ?? 0),
+    };
+  } catch {
+    return null;
+  }
 }
 
 /** What each call does with the open capture: returns [result, transfer?] or a parted array. */
