@@ -135,7 +135,11 @@ const TABLE_TAB = { conversations: 'conversations', endpoints: 'endpoints', dns:
  * after reading: records cross from the worker as objects, which for hundreds of thousands of
  * rows keeps the worker (and every view waiting on it) and the page busy for seconds.
  */
-const EAGER_TABLE_ROWS = 20000;
+const EAGER_TABLE_ROWS = (() => {
+  // `?eager-rows=N` in the page's URL changes the threshold (tests, very fast or slow machines).
+  const n = Number(new URLSearchParams(location.search).get('eager-rows') ?? NaN);
+  return Number.isSafeInteger(n) && n >= 0 ? n : 20000;
+})();
 
 // ---------------------------------------------------------------------------------------------
 // Tabs
@@ -528,6 +532,16 @@ function expectedRows(c, name) {
 function ensureTable(c, name) {
   let load = c.tableLoads.get(name);
   if (!load) {
+    const rows = expectedRows(c, name);
+    const text = rows === null ? 'Loading…' : `Loading ${int(rows)} records…`;
+    if (tables[name]) {
+      tables[name].loading(text);
+    } else {
+      const p = document.createElement('p');
+      p.className = 'muted';
+      p.textContent = text;
+      $(LATE_TABLES[name].container).replaceChildren(p);
+    }
     load = loadTable(c, name).catch(() => {});
     c.tableLoads.set(name, load);
   }
@@ -563,6 +577,8 @@ async function loadTable(c, name) {
     if (name === 'conversations' && follow.result) follow.render();
   } catch (error) {
     if (capture !== c) return;
+    if (tables[name]) tables[name].loading('');
+    else $(LATE_TABLES[name].container).replaceChildren();
     const tab = TABLE_TAB[name];
     setBadge(tab, '!');
     const p = document.createElement('p');

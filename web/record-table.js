@@ -31,6 +31,7 @@ export class RecordTable {
   #columns;
   #actions;
   #records = [];
+  #empty = true;        // cleared, or never shown: records still to come (the count reads "")
   #shown = [];
   #texts = null;        // lower-cased search text per record (built on first search)
   #predicate = null;    // an outside filter (time range)
@@ -159,15 +160,23 @@ export class RecordTable {
   /** Shows `records` (in their order until a header is clicked). */
   show(records) {
     this.#records = records;
+    this.#empty = false;
     this.#texts = null;
     this.#sortKey = null;
     this.#descending = false;
     this.#refresh();
   }
 
+  /** Says what is happening (e.g. "Loading 135,967 records…") until the records are shown. */
+  loading(text) {
+    this.#els.note.textContent = text;
+    this.#els.note.hidden = !text;
+  }
+
   /** Empties the table until its records arrive (the count reads "" meanwhile). */
   clear() {
     this.show([]);
+    this.#empty = true;
     this.#els.count.textContent = '';
   }
 
@@ -247,7 +256,8 @@ export class RecordTable {
     }
     const total = this.#records.length;
     const matching = this.#shown.length;
-    count.textContent = matching === total ? `(${int(total)})` : `(${int(matching)} of ${int(total)})`;
+    if (this.#empty) count.textContent = '';  // no records yet (not "(0)")
+    else count.textContent = matching === total ? `(${int(total)})` : `(${int(matching)} of ${int(total)})`;
     table.setAttribute('aria-rowcount', String(matching + 1));
     this.#sizeColumns();
     this.#window = [-1, -1];
