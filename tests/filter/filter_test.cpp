@@ -4,7 +4,6 @@
 // allocation per packet.
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <string>
 #include <vector>
 
@@ -119,16 +118,14 @@ TEST(FilterRegex, RejectsWhatItCannotDoWithAPosition) {
 TEST(FilterRegex, PathologicalPatternsFinishFast) {
   std::string as(100000, 'a');
   std::string xs(50000, 'x');
-  auto start = std::chrono::steady_clock::now();
+  // A backtracking engine needs ~2^100000 steps here (the test would never end: ctest's
+  // timeout fails it); the Pike VM needs a few million. No time is asserted (loaded CI machines).
   EXPECT_FALSE(re_search("(a*)*b", as));
   EXPECT_FALSE(re_search("(a|aa)*c", as));
   EXPECT_FALSE(re_search("(a+)+$b", as));
   EXPECT_FALSE(re_search("(x+x+)+y", xs));
   EXPECT_FALSE(re_search("^(([a-z])+.)+[A-Z]([a-z])+$", std::string(30000, 'a') + "!", false));
   EXPECT_TRUE(re_search("(a*)*$", as));
-  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  // A backtracking engine needs ~2^100000 steps; the Pike VM needs a few million (debug build).
-  EXPECT_LT(secs, 10.0);
 }
 
 TEST(FilterRegex, SearchDoesNotAllocate) {
