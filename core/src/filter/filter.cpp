@@ -889,6 +889,17 @@ bool eval(const program& pr, int n, const context& c) noexcept {
 
 verdict leaf_index(const program& pr, const node& nd, const context& c, const index_row& r) noexcept;
 
+// What a frame-level field sees of an index row.
+dissect::frame_meta meta_of(const index_row& r) noexcept {
+  dissect::frame_meta m;
+  m.number = r.number;
+  m.ts_ns = r.ts_ns;
+  m.has_timestamp = r.has_timestamp;
+  m.caplen = r.caplen;
+  m.origlen = r.origlen;
+  return m;
+}
+
 // Three-valued evaluation over an index row.
 verdict eval_index(const program& pr, int n, const context& c, const index_row& r) noexcept {
   const node& nd = pr.nodes[static_cast<std::size_t>(n)];
@@ -1111,12 +1122,7 @@ void eval_block(const program& pr, int n, const block_ctx& b, std::size_t depth,
   }
   for (std::size_t i = 0; i < rows; ++i) {  // row by row
     index_row r = row_from_index(b.ix, b.start + i);
-    dissect::frame_meta m;
-    m.number = r.number;
-    m.ts_ns = r.ts_ns;
-    m.has_timestamp = r.has_timestamp;
-    m.caplen = r.caplen;
-    m.origlen = r.origlen;
+    dissect::frame_meta m = meta_of(r);
     context c;
     c.meta = &m;
     c.origin = b.origin;
@@ -1832,12 +1838,7 @@ verdict filter::matches_index(const index_row& r) const noexcept {
     pr.origin = r.ts_ns;
     pr.has_origin = true;
   }
-  dissect::frame_meta m;
-  m.number = r.number;
-  m.ts_ns = r.ts_ns;
-  m.has_timestamp = r.has_timestamp;
-  m.caplen = r.caplen;
-  m.origlen = r.origlen;
+  dissect::frame_meta m = meta_of(r);
   context c;
   c.meta = &m;
   c.origin = pr.origin;
