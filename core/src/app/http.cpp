@@ -1197,11 +1197,19 @@ std::vector<std::string> http_object_file_names(const std::vector<http_object>& 
   std::vector<std::string> names;
   names.reserve(objects.size());
   std::unordered_map<std::string, bool> used;
-  constexpr int max_dup = 1000;  // prefs.gui_max_export_objects
+  // Wireshark tries suffixes 0, 1, … up to prefs.gui_max_export_objects for each object. Names
+  // are never released, so the suffixes an earlier object with the same file name found taken
+  // stay taken: each search starts where that one stopped (thousands of "index.html" objects
+  // would otherwise cost a thousand tries each).
+  std::unordered_map<std::string, int> next_try;
+  constexpr int max_dup = 1000;
   for (const auto& o : objects) {
-    int count = 0;
-    std::string name = eo_massage(o.filename, 0);
-    while (used.count(name) && ++count < max_dup) name = eo_massage(o.filename, count);
+    int& count = next_try[o.filename];
+    std::string name;
+    for (;; ++count) {
+      name = eo_massage(o.filename, count);
+      if (count >= max_dup - 1 || !used.count(name)) break;  // the last try is kept, taken or not
+    }
     used[name] = true;
     names.push_back(std::move(name));
   }
