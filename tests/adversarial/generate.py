@@ -378,8 +378,9 @@ def incomplete_sets(out, name, n, piece):
         p.add(eth(ip4(src, SRV, 17, udp(1, 2, b'F' * (piece - 8)), ident, 0, mf=True)))
         p.add(eth(ip4(src, SRV, 17, b'L' * piece, ident, 65528 - piece, mf=False)))
     p.close()
-    # Beyond 65,536 incomplete datagrams or 64 MiB held, the oldest are evicted (counted).
-    evicts = n > 65536 or n * 2 * piece > (64 << 20)
+    # Beyond 65,536 incomplete datagrams or 64 MiB held (each fragment charged its bytes + 64),
+    # the oldest are evicted (counted).
+    evicts = n > 65536 or n * 2 * (piece + 64) > (64 << 20)
     return meta(name, path, 2 * n, [['ip_defrag.evicted']] if evicts else [],
                 note='first and last fragment (%d bytes each) of %d different 64 KB datagrams, the middle '
                 'never sent' % (piece, n))

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstring>
 #include <list>
+#include <map>
 #include <unordered_map>
 
 namespace pcapscope::reassembly {
@@ -37,11 +38,19 @@ struct key_hash {
   }
 };
 
-using range = std::pair<std::uint32_t, std::uint32_t>;  // [first, second)
+// One run of payload bytes as a fragment brought them (only bytes no earlier fragment had).
+struct piece {
+  std::unique_ptr<std::uint8_t[]> data;
+  std::uint32_t len = 0;
+};
 
+// An incomplete datagram: its fragments' bytes as they came, not a buffer up to the highest
+// offset seen (a first fragment at offset 65,528 costs its own bytes, not 64 KB); the
+// datagram is assembled only once [0, total) is covered.
 struct entry {
-  std::vector<std::uint8_t> data;  // bytes [0, data.size()) of the payload, valid where `have`
-  std::vector<range> have;         // sorted, disjoint, merged
+  std::map<std::uint32_t, piece> pieces;  // offset -> bytes; disjoint, within [0, total) once known
+  std::uint32_t held = 0;          // payload bytes in `pieces`
+  std::size_t charged = 0;         // held bytes plus the per-piece overhead, as counted in `bytes`
   std::uint32_t total = 0;         // payload length, known once the last fragment arrived
   bool have_last = false;
   bool conflict = false;
@@ -59,9 +68,31 @@ struct ip_defragmenter::impl {
   std::size_t bytes = 0;
 
   void drop(std::unordered_map<key, entry, key_hash>::iterator it) {
-    bytes -= it->second.data.size();
+    bytes -= it->second.charged;
     order.erase(it->second.age);
     table.erase(it);
+  }
+
+  // Cuts what `e` holds at `total` (data past the end that came before the last fragment).
+  void trim(entry& e, std::uint32_t total) {
+    for (auto it = e.pieces.lower_bound(total); it != e.pieces.end();) {
+      release(e, it->second.len + lim.piece_overhead);
+      e.held -= it->second.len;
+      it = e.pieces.erase(it);
+    }
+    if (e.pieces.empty()) return;
+    auto& [off, p] = *std::prev(e.pieces.end());
+    if (off + p.len > total) {
+      std::uint32_t cut = off + p.len - total;
+      release(e, cut);
+      e.held -= cut;
+      p.len -= cut;
+    }
+  }
+
+  void release(entry& e, std::size_t n) {
+    e.charged -= n;
+    bytes -= n;
   }
 };
 
@@ -116,9 +147,10 @@ defrag_status ip_defragmenter::add(const fragment& f) {
     if (e.have_last && e.total != stop) {
       e.conflict = true;
       ++counters_.overlap_conflicts;
-    } else {
+    } else if (!e.have_last) {
       e.have_last = true;
       e.total = stop;
+      s.trim(e, stop);
     }
   }
   if (e.have_last && stop > e.total) {  // data past the end: keep what is inside
@@ -128,70 +160,74 @@ defrag_status ip_defragmenter::add(const fragment& f) {
   }
   std::uint32_t start = std::min(f.offset, stop);
 
-  // Make room, respecting the byte cap (evict the oldest other datagrams first).
-  if (e.data.size() < stop) {
-    std::size_t grow = stop - e.data.size();
-    while (s.bytes + grow > s.lim.max_bytes && s.order.size() > 1) {
+  // The parts of [start, stop) not held yet; the parts already held are compared (first data
+  // wins).
+  const std::uint8_t* src = f.payload.data();
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> fresh;  // [first, second)
+  bool overlapped = false;
+  auto compare = [&](const piece& p, std::uint32_t p_off, std::uint32_t a, std::uint32_t b) {
+    overlapped = true;
+    if (std::memcmp(p.data.get() + (a - p_off), src + (a - f.offset), b - a) != 0 && !e.conflict) {
+      e.conflict = true;
+      ++counters_.overlap_conflicts;
+    }
+  };
+  if (start < stop) {
+    std::uint32_t cur = start;
+    auto p = e.pieces.upper_bound(start);
+    if (p != e.pieces.begin()) {
+      auto prev = std::prev(p);
+      std::uint32_t pend = prev->first + prev->second.len;
+      if (pend > start) {
+        cur = std::min(pend, stop);
+        compare(prev->second, prev->first, start, cur);
+      }
+    }
+    for (; p != e.pieces.end() && p->first < stop; ++p) {
+      if (p->first > cur) fresh.emplace_back(cur, p->first);
+      std::uint32_t b = std::min(p->first + p->second.len, stop);
+      compare(p->second, p->first, p->first, b);
+      cur = std::max(cur, b);
+    }
+    if (cur < stop) fresh.emplace_back(cur, stop);
+  }
+  if (overlapped) ++counters_.overlaps;
+
+  if (!fresh.empty()) {
+    std::size_t charge = 0;
+    for (const auto& [a, b] : fresh) charge += (b - a) + s.lim.piece_overhead;
+    // Respect the byte cap: evict the oldest other datagrams first.
+    while (s.bytes + charge > s.lim.max_bytes && s.order.size() > 1) {
       auto victim = s.table.find(s.order.front());
       if (victim == it) victim = s.table.find(*std::next(s.order.begin()));
       ++counters_.evicted;
       s.drop(victim);
     }
-    if (s.bytes + grow > s.lim.max_bytes) {
+    if (s.bytes + charge > s.lim.max_bytes) {
       ++counters_.evicted;
       s.drop(it);
       return defrag_status::dropped;
     }
-    e.data.resize(stop);
-    s.bytes += grow;
+    for (const auto& [a, b] : fresh) {
+      piece np;
+      np.len = b - a;
+      np.data = std::unique_ptr<std::uint8_t[]>(new std::uint8_t[np.len]);
+      std::memcpy(np.data.get(), src + (a - f.offset), np.len);
+      e.pieces.emplace(a, std::move(np));
+      e.held += b - a;
+    }
+    e.charged += charge;
+    s.bytes += charge;
   }
 
-  // Copy the parts not yet held; compare the parts already held (first data wins).
-  const std::uint8_t* src = f.payload.data();
-  bool overlapped = false;
-  std::uint32_t pos = start;
-  std::vector<range> merged;
-  merged.reserve(e.have.size() + 1);
-  for (const auto& r : e.have) {
-    if (r.second <= pos || r.first >= stop) continue;
-    if (r.first > pos) std::memcpy(e.data.data() + pos, src + (pos - f.offset), r.first - pos);
-    std::uint32_t a = std::max(r.first, pos), b = std::min(r.second, stop);
-    overlapped = true;
-    if (std::memcmp(e.data.data() + a, src + (a - f.offset), b - a) != 0 && !e.conflict) {
-      e.conflict = true;
-      ++counters_.overlap_conflicts;
-    }
-    pos = std::max(pos, b);
-  }
-  if (pos < stop) std::memcpy(e.data.data() + pos, src + (pos - f.offset), stop - pos);
-  if (overlapped) ++counters_.overlaps;
-  // Merge [start, stop) into the held ranges.
-  if (start < stop) {
-    range add{start, stop};
-    bool placed = false;
-    for (const auto& r : e.have) {
-      if (r.second < add.first) {
-        merged.push_back(r);
-      } else if (add.second < r.first) {
-        if (!placed) merged.push_back(add), placed = true;
-        merged.push_back(r);
-      } else {
-        add = {std::min(add.first, r.first), std::max(add.second, r.second)};
-      }
-    }
-    if (!placed) merged.push_back(add);
-    e.have.swap(merged);
-  }
-
-  if (e.have_last && e.have.size() == 1 && e.have[0].first == 0 && e.have[0].second >= e.total) {
-    s.bytes -= e.data.size();
-    done_storage_ = std::move(e.data);
+  // Pieces are disjoint and inside [0, total): holding `total` bytes means complete.
+  if (e.have_last && e.total > 0 && e.held == e.total) {
     done_storage_.resize(e.total);
+    for (const auto& [off, p] : e.pieces) std::memcpy(done_storage_.data() + off, p.data.get(), p.len);
     done_ = done_storage_;
     done_proto_ = e.proto;
     done_conflict_ = e.conflict;
-    s.order.erase(e.age);
-    s.table.erase(it);
+    s.drop(it);
     ++counters_.completed;
     return defrag_status::complete;
   }

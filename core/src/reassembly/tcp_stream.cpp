@@ -26,6 +26,7 @@ void tcp_stream_counters::add(const tcp_stream_counters& o) noexcept {
   overlap_conflicts += o.overlap_conflicts;
   gaps += o.gaps;
   gap_bytes += o.gap_bytes;
+  missed_bytes += o.missed_bytes;
   cap_hits += o.cap_hits;
   global_cap_hits += o.global_cap_hits;
   after_close += o.after_close;
@@ -87,12 +88,19 @@ void tcp_stream::deliver(int dir, util::bytes data, std::uint64_t tag) {
   d.next_seq += static_cast<std::uint32_t>(data.size());
 }
 
-void tcp_stream::gap(int dir, std::uint64_t length, std::uint64_t tag) {
+// `missed`: the bytes were sent but not captured (acknowledged, or cut by the snap length).
+void tcp_stream::gap(int dir, std::uint64_t length, std::uint64_t tag, bool missed) {
   if (length == 0) return;
   direction& d = dirs_[dir];
   consumer_->on_gap(dir, length, tag);
   ++counters_.gaps;
   counters_.gap_bytes += length;
+  d.gaps.bytes += length;
+  if (missed) {
+    consumer_->on_missed(dir, length);
+    counters_.missed_bytes += length;
+    d.gaps.missed_bytes += length;
+  }
   d.next_off += length;
   d.next_seq += static_cast<std::uint32_t>(length);
   d.recent_len = 0;
@@ -133,16 +141,16 @@ void tcp_stream::drain(int dir) {
 }
 
 // Moves the delivery point forward to `target`: held bytes before it are delivered, holes
-// become gaps.
-void tcp_stream::skip_to(int dir, std::uint64_t target, std::uint64_t tag) {
+// become gaps (`missed` when the peer acknowledged them).
+void tcp_stream::skip_to(int dir, std::uint64_t target, std::uint64_t tag, bool missed) {
   direction& d = dirs_[dir];
   while (d.next_off < target) {
     if (!d.early.empty() && d.early.begin()->first < target) {
       std::uint64_t start = d.early.begin()->first;
-      if (start > d.next_off) gap(dir, start - d.next_off, d.early.begin()->second.tag);
+      if (start > d.next_off) gap(dir, start - d.next_off, d.early.begin()->second.tag, missed);
       drain(dir);
     } else {
-      gap(dir, target - d.next_off, tag);
+      gap(dir, target - d.next_off, tag, missed);
     }
   }
   drain(dir);
@@ -155,10 +163,10 @@ void tcp_stream::flush_all(int dir) {
   while (!d.early.empty()) {
     std::uint64_t start = d.early.begin()->first;
     if (d.fin_seen && start >= d.fin_off) break;
-    if (start > d.next_off) gap(dir, start - d.next_off, d.early.begin()->second.tag);
+    if (start > d.next_off) gap(dir, start - d.next_off, d.early.begin()->second.tag, false);
     drain(dir);
   }
-  if (d.fin_seen && d.next_off < d.fin_off) gap(dir, d.fin_off - d.next_off, 0);
+  if (d.fin_seen && d.next_off < d.fin_off) gap(dir, d.fin_off - d.next_off, 0, false);
 }
 
 void tcp_stream::close(int dir, stream_end reason) {
@@ -224,7 +232,7 @@ void tcp_stream::hold(int dir, std::uint64_t off, util::bytes data, std::uint64_
   if (budget_ && budget_->used + charge > limits_.max_buffered_total) {
     // Global cap: give up on this stream, handing over what it holds (with gaps).
     ++counters_.global_cap_hits;
-    skip_to(dir, off, tag);
+    skip_to(dir, off, tag, false);
     deliver(dir, data.subspan(static_cast<std::size_t>(d.next_off > off ? std::min<std::uint64_t>(d.next_off - off, data.size()) : 0)), tag);
     for (int k = 0; k < 2; ++k) {
       flush_all(k);
@@ -235,7 +243,7 @@ void tcp_stream::hold(int dir, std::uint64_t off, util::bytes data, std::uint64_
   if (d.charged + charge > limits_.max_buffered_per_direction) {
     // Per-direction cap: skip the hole (gap), deliver what was held and this segment.
     ++counters_.cap_hits;
-    skip_to(dir, off, tag);
+    skip_to(dir, off, tag, false);
     if (d.next_off == off) {
       deliver(dir, data, tag);
       drain(dir);
@@ -279,7 +287,7 @@ void tcp_stream::add(int dir, const tcp_segment_view& s) {
         // Never past what that side was seen sending: a bogus ACK cannot blind the stream.
         target = std::min(target, pd.max_end);
         if (pd.fin_seen) target = std::min(target, pd.fin_off);
-        if (target > pd.next_off) skip_to(p, target, s.tag);
+        if (target > pd.next_off) skip_to(p, target, s.tag, true);
         check_fin(p);
       }
     }
@@ -302,7 +310,7 @@ void tcp_stream::add(int dir, const tcp_segment_view& s) {
       d.max_end = std::max<std::uint64_t>(d.max_end, d.next_off + s.wire_len);
       util::bytes data = s.data.first(std::min<std::size_t>(s.data.size(), s.wire_len));
       deliver(dir, data, s.tag);
-      if (data.size() < s.wire_len) gap(dir, s.wire_len - data.size(), s.tag);  // cut by the snap length
+      if (data.size() < s.wire_len) gap(dir, s.wire_len - data.size(), s.tag, true);  // cut by the snap length
       return;
     }
   }
@@ -376,7 +384,7 @@ void tcp_stream::add(int dir, const tcp_segment_view& s) {
         }
         if (uoff == d.next_off) {
           deliver(dir, data, s.tag);  // straight from the packet: no copy
-          if (data.size() < ulen) gap(dir, ulen - data.size(), s.tag);  // cut by the snap length
+          if (data.size() < ulen) gap(dir, ulen - data.size(), s.tag, true);  // cut by the snap length
           drain(dir);
         } else if (!data.empty()) {
           hold(dir, uoff, data, s.tag);
@@ -399,20 +407,63 @@ tcp_reassembler::tcp_reassembler(stream_consumer* c, tcp_limits limits) : consum
 
 tcp_reassembler::~tcp_reassembler() = default;
 
+// Handles a segment of a flow without a stream when it can change nothing but the handshake
+// state kept for the flow; false when it needs a stream. The cases mirror tcp_stream::add: with
+// no stream, nothing was delivered, held or seen past a direction's start, so a segment
+// without payload or FIN can only start a direction (SYN), reset the attempt (RST before any
+// payload), or raise a direction's highest offset seen (sequence number past the start: that
+// one takes a stream, as the peer's next ACK may then declare a gap).
+bool tcp_reassembler::handshake_only(std::uint32_t flow_id, int dir, const tcp_segment_view& s) noexcept {
+  if (s.wire_len || (s.flags & tcp_fin)) return false;
+  std::uint8_t& bits = state_[flow_id];
+  if (s.flags & tcp_rst) {
+    bits = static_cast<std::uint8_t>((bits & ~(started_0 | started_1)) | rst_before_data);
+    return true;
+  }
+  const bool syn = (s.flags & tcp_syn) != 0;
+  const std::uint32_t data_seq = syn ? s.seq + 1 : s.seq;
+  const std::uint8_t started = dir ? started_1 : started_0;
+  if (!(bits & started)) {
+    if (syn) {  // a pure ACK does not start a direction
+      bits = static_cast<std::uint8_t>((bits | started) & ~rst_before_data);
+      next_seq_[flow_id][dir] = data_seq;
+    }
+    return true;
+  }
+  return static_cast<std::int32_t>(data_seq - next_seq_[flow_id][dir]) <= 0;
+}
+
 // Flattened: the stream's add (with its fast paths) is inlined here, which saved ~20 of the
 // ~240 instructions reassembly cost per TCP segment (callgrind, bench capture; bench/README.md).
 [[gnu::flatten]] void tcp_reassembler::add(std::uint32_t flow_id, int dir, const tcp_segment_view& s) {
   if (flow_id == 0) return;
-  if (flow_id >= streams_.size()) streams_.resize(std::max<std::size_t>(flow_id + 1, streams_.size() * 2));
+  if (flow_id >= streams_.size()) {
+    // One slot at a time: the vectors grow geometrically, and slots past the highest flow id
+    // are neither zeroed nor touched.
+    streams_.resize(flow_id + 1);
+    state_.resize(flow_id + 1);
+    next_seq_.resize(flow_id + 1);
+  }
   auto& st = streams_[flow_id];
   if (!st) {
-    if (flow_id >= finished_.size()) finished_.resize(streams_.size());
-    if (finished_[flow_id]) {
+    if (state_[flow_id] & flow_ended) {
       ++done_.segments;
       if (s.wire_len || (s.flags & tcp_fin)) ++done_.after_close;
       return;
     }
+    if (handshake_only(flow_id, dir, s)) {
+      ++done_.segments;
+      return;
+    }
     st = std::make_unique<tcp_stream>(consumer_, limits_, &budget_);
+    const std::uint8_t bits = state_[flow_id];
+    for (int k = 0; k < 2; ++k) {
+      if (bits & (k ? started_1 : started_0)) {
+        st->dirs_[k].started = true;
+        st->dirs_[k].next_seq = next_seq_[flow_id][k];
+      }
+    }
+    st->rst_before_data_ = (bits & rst_before_data) != 0;
     ++open_;
   }
   current_ = flow_id;
@@ -420,8 +471,7 @@ tcp_reassembler::~tcp_reassembler() = default;
   if (st->closed()) {
     done_.add(st->counters());
     st.reset();
-    if (flow_id >= finished_.size()) finished_.resize(streams_.size());
-    finished_[flow_id] = 1;
+    state_[flow_id] = flow_ended;
     --open_;
   }
 }

@@ -12,11 +12,14 @@
 
 namespace pcapscope::reassembly {
 
-/// Caps that bound what hostile fragment streams can make us hold.
+/// Caps that bound what hostile fragment streams can make us hold. Fragments are kept as they
+/// come (only the bytes no earlier fragment brought), each piece charged its bytes plus
+/// `piece_overhead`, so an incomplete datagram costs what it received, not its highest offset.
 struct defrag_limits {
-  std::size_t max_bytes = 64u << 20;        ///< bytes buffered over all incomplete datagrams
+  std::size_t max_bytes = 64u << 20;        ///< bytes charged over all incomplete datagrams
   std::size_t max_datagrams = 65536;        ///< incomplete datagrams held at once
   std::int64_t timeout_ns = 60'000'000'000; ///< an incomplete datagram older than this is dropped
+  std::size_t piece_overhead = 64;          ///< bookkeeping charged per held piece (as TCP's)
 };
 
 /// One fragment, as found in a packet.
@@ -57,8 +60,8 @@ struct defrag_counters {
 /// Reassembles fragments into datagrams. Policy: the first bytes received for an offset win
 /// (a later fragment's differing bytes are counted as an overlap conflict and ignored, which
 /// also neutralizes teardrop-style overlaps); the fragment with MF clear fixes the total length
-/// (a second, different one is a conflict and ignored); a datagram completes when [0, total)
-/// is covered. Incomplete datagrams expire after `timeout_ns` of capture time and the oldest
+/// (a second, different one is a conflict and ignored; bytes held past it are cut); a datagram
+/// is assembled once [0, total) is covered. Incomplete datagrams expire after `timeout_ns` of capture time and the oldest
 /// are evicted when a cap is reached.
 class ip_defragmenter {
  public:
@@ -77,7 +80,7 @@ class ip_defragmenter {
   bool datagram_had_conflict() const noexcept { return done_conflict_; }
   /// Counters so far.
   const defrag_counters& counters() const noexcept { return counters_; }
-  /// Bytes held for incomplete datagrams.
+  /// Bytes charged for incomplete datagrams (held bytes plus the per-piece overhead).
   std::size_t buffered_bytes() const noexcept;
   /// Incomplete datagrams held.
   std::size_t pending_datagrams() const noexcept;

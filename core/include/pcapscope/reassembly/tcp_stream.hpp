@@ -2,6 +2,7 @@
 // out-of-order buffering, gap markers, overlap policy and a termination reason per stream.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -33,6 +34,12 @@ class stream_consumer {
   /// `length` bytes of direction `dir` are missing (not captured, or skipped to respect a cap);
   /// the next `on_data` continues after them, so parsers can resynchronize.
   virtual void on_gap(int dir, std::uint64_t length, std::uint64_t tag) = 0;
+  /// Follows `on_gap` when its bytes were sent but not captured: the peer acknowledged past
+  /// them, or the snap length cut them off. Holes that nothing acknowledged, handed over at a
+  /// cap, a RST, a FIN or the end, do not come here. This is what Zeek counts as missed_bytes
+  /// and marks G/g in the history (reassembly cannot tell the connection state Zeek also
+  /// requires). Default: nothing.
+  virtual void on_missed([[maybe_unused]] int dir, [[maybe_unused]] std::uint64_t length) {}
   /// Direction `dir` ended; called exactly once per direction.
   virtual void on_close(int dir, stream_end reason) = 0;
 };
@@ -69,6 +76,7 @@ struct tcp_stream_counters {
   std::uint64_t overlap_conflicts = 0; ///< overlaps/retransmissions whose bytes differ (first kept)
   std::uint64_t gaps = 0;              ///< gap markers delivered
   std::uint64_t gap_bytes = 0;         ///< bytes covered by gap markers
+  std::uint64_t missed_bytes = 0;      ///< of those, bytes sent but not captured (see `on_missed`)
   std::uint64_t cap_hits = 0;          ///< per-direction cap reached (forced gap)
   std::uint64_t global_cap_hits = 0;   ///< global cap reached (stream abandoned)
   std::uint64_t after_close = 0;       ///< segments ignored because their direction had ended
@@ -76,6 +84,12 @@ struct tcp_stream_counters {
 
   /// Adds `o` to these counters.
   void add(const tcp_stream_counters& o) noexcept;
+};
+
+/// Gap bytes of one direction of a stream.
+struct gap_tally {
+  std::uint64_t bytes = 0;         ///< bytes covered by gap markers
+  std::uint64_t missed_bytes = 0;  ///< of those, sent but not captured (`stream_consumer::on_missed`)
 };
 
 /// TCP flag bits as in the header (`dissect::tcp_fields::flags`).
@@ -126,8 +140,11 @@ class tcp_stream {
   std::size_t buffered() const noexcept { return dirs_[0].charged + dirs_[1].charged; }
   /// Counters of this stream.
   const tcp_stream_counters& counters() const noexcept { return counters_; }
+  /// Gap bytes of direction `dir`.
+  const gap_tally& gaps(int dir) const noexcept { return dirs_[dir].gaps; }
 
  private:
+  friend class tcp_reassembler;  // resumes a stream from its handshake state
   struct held {
     std::unique_ptr<std::uint8_t[]> data;
     std::uint32_t len = 0;
@@ -144,14 +161,15 @@ class tcp_stream {
     std::uint64_t max_end = 0;    // highest stream offset this side was seen sending up to
     std::uint64_t recent_len = 0; // valid bytes in `recent` (ending at next_off)
     std::size_t charged = 0;      // bytes charged to the caps
+    gap_tally gaps;
     std::map<std::uint64_t, held> early;  // offset -> held segment (non-overlapping)
     std::unique_ptr<std::uint8_t[]> recent;  // ring of the last delivered bytes
   };
 
   void deliver(int dir, util::bytes data, std::uint64_t tag);
-  void gap(int dir, std::uint64_t length, std::uint64_t tag);
+  void gap(int dir, std::uint64_t length, std::uint64_t tag, bool missed);
   void drain(int dir);
-  void skip_to(int dir, std::uint64_t off, std::uint64_t tag);
+  void skip_to(int dir, std::uint64_t off, std::uint64_t tag, bool missed);
   void flush_all(int dir);
   void close(int dir, stream_end reason);
   void check_fin(int dir);
@@ -169,8 +187,12 @@ class tcp_stream {
 };
 
 /// Streams of many flows in one pass, found by flow id (as `flow::flow_tracker` assigns),
-/// sharing one consumer and one global budget. Streams are created on a flow's first TCP
-/// segment and freed when both directions end.
+/// sharing one consumer and one global budget. A flow's stream is created when a segment first
+/// needs one (payload, a FIN, or a sequence number past what its SYN announced, which may make
+/// a gap) and freed when both directions end. Until then the flow costs 17 bytes here (an
+/// empty stream slot, the next sequence number per direction, and what its SYNs and RSTs told)
+/// instead of a stream (~400 bytes): a SYN flood holds no stream at all. A flow that never
+/// needs a stream is never heard of by the consumer (no `on_close`): it has no bytes.
 class tcp_reassembler {
  public:
   /// `c` receives every stream's events (`current_flow()` tells whose); must outlive this.
@@ -186,7 +208,8 @@ class tcp_reassembler {
   void finish();
   /// The flow whose stream is calling the consumer.
   std::uint32_t current_flow() const noexcept { return current_; }
-  /// Counters summed over all streams (freed ones included).
+  /// Counters summed over all streams (freed ones included), and the segments of flows that
+  /// have none.
   tcp_stream_counters counters() const noexcept;
   /// Streams currently open.
   std::size_t open_streams() const noexcept { return open_; }
@@ -194,12 +217,17 @@ class tcp_reassembler {
   const tcp_budget& budget() const noexcept { return budget_; }
 
  private:
+  // `state_` bits of a flow.
+  enum : std::uint8_t { flow_ended = 0x1, started_0 = 0x2, started_1 = 0x4, rst_before_data = 0x8 };
+  bool handshake_only(std::uint32_t flow_id, int dir, const tcp_segment_view& s) noexcept;
+
   stream_consumer* consumer_;
   tcp_limits limits_;
   tcp_budget budget_;
   std::vector<std::unique_ptr<tcp_stream>> streams_;  // by flow id
-  std::vector<std::uint8_t> finished_;                 // 1: the flow's stream ended and was freed
-  tcp_stream_counters done_;  // counters of freed streams
+  std::vector<std::uint8_t> state_;                    // by flow id: flow_ended, or the handshake bits
+  std::vector<std::array<std::uint32_t, 2>> next_seq_; // by flow id: per direction, while it has no stream
+  tcp_stream_counters done_;  // counters of freed streams and of segments that needed none
   std::uint32_t current_ = 0;
   std::size_t open_ = 0;
 };
