@@ -244,11 +244,46 @@ void json_num(std::string& out, const char* name, std::uint64_t v) {
   out += std::to_string(v);
 }
 
-/// One capture being read: a push reader feeding the analyzer, plus the buffer JS writes chunks
-/// (while streaming) and source windows or planned ranges (afterwards) into.
+/// The packet cap of a session (openCapture's `maxPackets`): the first `max` records go to the
+/// analysis pass (index row, flows, logs, statistics); later ones are only counted, here and by
+/// the reader (summary `packets`), so a capture of tens of millions of tiny records (a gzip of
+/// zeros) ends with a warning instead of exhausting the 2 GiB of wasm memory.
+class packet_cap final : public pcapscope::capture::handler {
+ public:
+  packet_cap(pcapscope::capture::handler& next, std::uint64_t max) noexcept : next_(next), max_(max) {}
+  void on_record(const pcapscope::capture::record& r) override {
+    if (passed_ < max_) {
+      ++passed_;
+      next_.on_record(r);
+    } else if (beyond_++ == 0) {
+      first_offset_ = r.record_offset;
+    }
+  }
+  void on_interface(std::uint32_t i, const pcapscope::capture::interface_info& f) override { next_.on_interface(i, f); }
+  void on_anomaly(const pcapscope::capture::anomaly& a) override { next_.on_anomaly(a); }
+  /// The cap.
+  std::uint64_t max() const noexcept { return max_; }
+  /// Records counted but not analyzed (0 while under the cap).
+  std::uint64_t beyond() const noexcept { return beyond_; }
+  /// Record offset of the first record beyond the cap (valid when `beyond() > 0`).
+  std::uint64_t first_offset() const noexcept { return first_offset_; }
+
+ private:
+  pcapscope::capture::handler& next_;
+  std::uint64_t max_;
+  std::uint64_t passed_ = 0;
+  std::uint64_t beyond_ = 0;
+  std::uint64_t first_offset_ = 0;
+};
+
+/// One capture being read: a push reader feeding the analyzer (through the packet cap), plus
+/// the buffer JS writes chunks (while streaming) and source windows or planned ranges
+/// (afterwards) into.
 class session {
  public:
-  session() = default;
+  /// A session that analyzes at most `max_packets` records (JS passes ≥ 1, its default).
+  explicit session(double max_packets)
+      : cap_(an_, max_packets >= 1 && max_packets < 0x1p63 ? static_cast<std::uint64_t>(max_packets) : 1) {}
   session(const session&) = delete;
   session& operator=(const session&) = delete;
 
@@ -296,8 +331,17 @@ class session {
   /// Input bytes parsed so far.
   double bytes_consumed() const { return static_cast<double>(reader_.info().bytes_consumed); }
 
-  /// Rows in the index (= packets delivered).
+  /// Rows in the index (= packets delivered, up to the packet cap).
   double packet_count() const { return static_cast<double>(index().size()); }
+  /// The packet cap: `{max, beyond, firstOffset}` (records counted but not analyzed, and the
+  /// offset of the first of them).
+  val packet_cap_info() const {
+    val out = val::object();
+    out.set("max", static_cast<double>(cap_.max()));
+    out.set("beyond", static_cast<double>(cap_.beyond()));
+    out.set("firstOffset", static_cast<double>(cap_.first_offset()));
+    return out;
+  }
 
   /// The index columns as views over session memory, valid until the next call into the
   /// module: {ts, offset: Uint8Array of the little-endian int64/uint64 values (Embind 3.1.6
@@ -866,9 +910,49 @@ class session {
     return pcapscope::capture::info_text(reader_.info(), file_name, gzip, static_cast<std::uint64_t>(file_size));
   }
 
+  /// Narrows the flow table and the logs (dns, http, tls, quic, dhcp) to the flows that carry a
+  /// packet of the row list (`pcapscope flows|dns|… --filter EXPR`, with the list set to the
+  /// filter's selection); `false` shows every record again. Endpoints and objects stay whole.
+  void table_filter(bool on) {
+    shown_table_.clear();
+    shown_.clear();
+    flow_shown_.clear();
+    if (!on) return;
+    flow_shown_.assign(tracker().size() + 1, 0);
+    const auto& flow = index().flow;
+    for (auto row : list_) {
+      if (row < flow.size() && flow[row] < flow_shown_.size()) flow_shown_[flow[row]] = 1;
+    }
+    flow_shown_[0] = 0;  // packets of no flow select no record
+  }
+
   /// Records in table `flows`, `endpoints`, `dns`, `http`, `tls`, `quic`, `dhcp` or `objects`
-  /// (the HTTP bodies; -1 for another name).
-  double table_size(const std::string& table) const {
+  /// (the HTTP bodies; -1 for another name); under `table_filter`, the records shown.
+  double table_size(const std::string& table) {
+    double n = all_records(table);
+    if (n < 0 || !narrowed(table)) return n;
+    return static_cast<double>(shown(table).size());
+  }
+
+  /// Records `[start, start + count)` of a table (of the records shown under `table_filter`) as
+  /// `pcapscope flows|endpoints|dns|… FILE --format ndjson|tsv [--filter EXPR]` prints them
+  /// (TSV: the header line comes with record 0). JS asks for a table in pages, so memory holds
+  /// one page of text, not the whole table.
+  std::string table_text(const std::string& table, bool tsv, double start_d, double count_d) {
+    auto fmt = tsv ? pcapscope::util::log_format::tsv : pcapscope::util::log_format::ndjson;
+    std::string out;
+    double size = table_size(table);
+    if (!(start_d >= 0) || !(count_d >= 0) || size < 0) return out;
+    auto start = static_cast<std::size_t>(std::min(start_d, size));
+    auto end = static_cast<std::size_t>(std::min(start_d + count_d, size));
+    const std::vector<std::size_t>* map = narrowed(table) ? &shown(table) : nullptr;
+    for (std::size_t k = start; k < end; ++k) append_record(out, table, map ? (*map)[k] : k, fmt, k == 0);
+    return out;
+  }
+
+ private:
+  /// Records in a table, all of them (-1 for an unknown name).
+  double all_records(const std::string& table) const {
     if (table == "http") return static_cast<double>(an_.http().entries().size());
     if (table == "tls") return static_cast<double>(an_.tls().entries().size());
     if (table == "quic") return static_cast<double>(an_.quic().entries().size());
@@ -880,44 +964,70 @@ class session {
     return -1;
   }
 
-  /// Records `[start, start + count)` of a table as `pcapscope flows|endpoints|dns FILE
-  /// --format ndjson|tsv` prints them (TSV: the header line comes with record 0). JS asks for
-  /// a table in pages, so memory holds one page of text, not the whole table.
-  std::string table_text(const std::string& table, bool tsv, double start_d, double count_d) {
-    auto fmt = tsv ? pcapscope::util::log_format::tsv : pcapscope::util::log_format::ndjson;
-    std::string out;
-    double size = table_size(table);
-    if (!(start_d >= 0) || !(count_d >= 0) || size < 0) return out;
-    auto start = static_cast<std::size_t>(std::min(start_d, size));
-    auto end = static_cast<std::size_t>(std::min(start_d + count_d, size));
-    for (std::size_t k = start; k < end; ++k) {
-      if (table == "flows") {
-        pcapscope::flow::append_conn_record(out, tracker(), static_cast<std::uint32_t>(k + 1), fmt, k == 0);
-      } else if (table == "endpoints") {
-        const auto& ip = an_.endpoints().ip();
-        const auto& e = k < ip.size() ? ip[k] : an_.endpoints().mac()[k - ip.size()];
-        pcapscope::flow::append_endpoint_record(out, e, fmt, k == 0);
-      } else if (table == "dns") {
-        pcapscope::app::append_dns_record(out, an_.dns().entries()[k], fmt, k == 0);
-      } else if (table == "http") {
-        pcapscope::app::append_http_record(out, an_.http().entries()[k], fmt, k == 0);
-      } else if (table == "tls") {
-        pcapscope::app::append_tls_record(out, an_.tls().entries()[k], fmt, k == 0);
-      } else if (table == "quic") {
-        pcapscope::app::append_quic_record(out, an_.quic().entries()[k], fmt, k == 0);
-      } else if (table == "dhcp") {
-        pcapscope::app::append_dhcp_record(out, an_.dhcp().entries()[k], fmt, k == 0);
-      } else if (table == "objects") {
-        const auto& objects = an_.http().objects();
-        if (object_names_.size() != objects.size()) object_names_ = pcapscope::app::http_object_file_names(objects);
-        pcapscope::app::append_http_object_record(out, k, objects[k], object_names_[k], fmt, k == 0);
+  /// True when `table_filter` narrows `table`.
+  bool narrowed(const std::string& table) const {
+    return !flow_shown_.empty() && table != "endpoints" && table != "objects";
+  }
+  /// True when flow `id` carries a packet of the `table_filter` list.
+  bool flow_shown(std::uint32_t id) const { return id < flow_shown_.size() && flow_shown_[id]; }
+
+  /// The records of `table` under `table_filter` (computed once per table).
+  const std::vector<std::size_t>& shown(const std::string& table) {
+    if (shown_table_ == table) return shown_;
+    shown_table_ = table;
+    shown_.clear();
+    auto add = [&](const auto& entries, auto keep) {
+      for (std::size_t i = 0; i < entries.size(); ++i) {
+        if (keep(entries[i])) shown_.push_back(i);
       }
+    };
+    auto by_id = [&](const auto& e) { return flow_shown(e.id.flow_id); };
+    if (table == "flows") {
+      for (std::uint32_t id = 1; id <= tracker().size(); ++id) {
+        if (flow_shown(id)) shown_.push_back(id - 1);
+      }
+    } else if (table == "dns") {
+      add(an_.dns().entries(), [&](const auto& e) { return flow_shown(e.flow_id); });
+    } else if (table == "http") {
+      add(an_.http().entries(), by_id);
+    } else if (table == "tls") {
+      add(an_.tls().entries(), by_id);
+    } else if (table == "quic") {
+      add(an_.quic().entries(), by_id);
+    } else if (table == "dhcp") {
+      add(an_.dhcp().entries(), [&](const auto& e) {
+        return std::any_of(e.flow_ids.begin(), e.flow_ids.end(), [&](std::uint32_t id) { return flow_shown(id); });
+      });
     }
-    return out;
+    return shown_;
   }
 
+  /// Appends record `k` of `table` (`header`: with the TSV header line).
+  void append_record(std::string& out, const std::string& table, std::size_t k, pcapscope::util::log_format fmt,
+                   bool header) {
+    if (table == "flows") {
+      pcapscope::flow::append_conn_record(out, tracker(), static_cast<std::uint32_t>(k + 1), fmt, header);
+    } else if (table == "endpoints") {
+      const auto& ip = an_.endpoints().ip();
+      const auto& e = k < ip.size() ? ip[k] : an_.endpoints().mac()[k - ip.size()];
+      pcapscope::flow::append_endpoint_record(out, e, fmt, header);
+    } else if (table == "dns") {
+      pcapscope::app::append_dns_record(out, an_.dns().entries()[k], fmt, header);
+    } else if (table == "http") {
+      pcapscope::app::append_http_record(out, an_.http().entries()[k], fmt, header);
+    } else if (table == "tls") {
+      pcapscope::app::append_tls_record(out, an_.tls().entries()[k], fmt, header);
+    } else if (table == "quic") {
+      pcapscope::app::append_quic_record(out, an_.quic().entries()[k], fmt, header);
+    } else if (table == "dhcp") {
+      pcapscope::app::append_dhcp_record(out, an_.dhcp().entries()[k], fmt, header);
+    } else if (table == "objects") {
+      const auto& objects = an_.http().objects();
+      if (object_names_.size() != objects.size()) object_names_ = pcapscope::app::http_object_file_names(objects);
+      pcapscope::app::append_http_object_record(out, k, objects[k], object_names_[k], fmt, header);
+    }
+  }
 
- private:
   /// The index (from the pass).
   const pcapscope::index::packet_index& index() const noexcept { return an_.index(); }
   /// The flow table (from the pass).
@@ -1139,7 +1249,8 @@ class session {
   // The pass: reader_ -> an_ (the analyzer: index, flows, endpoints, TCP reassembly, the
   // application logs and statistics; the CLI's `analyze` pass).
   pcapscope::analyze::analyzer an_;
-  reader reader_{&an_};
+  packet_cap cap_;
+  reader reader_{&cap_};
   std::vector<std::string> object_names_;  // tshark's file names of the HTTP objects (lazily)
   std::vector<std::uint8_t> object_bytes_;  // the last extracted object
   std::vector<std::uint8_t> buffer_;
@@ -1167,6 +1278,12 @@ class session {
   std::vector<std::uint32_t> sel_bytes_;
   std::vector<std::uint32_t> sel_result_;
   std::uint64_t sel_unreadable_ = 0;
+
+  // Tables narrowed to flows (table_filter): flows shown by id, and the records of the last
+  // table asked for.
+  std::vector<std::uint8_t> flow_shown_;
+  std::string shown_table_;
+  std::vector<std::size_t> shown_;
 
   // Export.
   pcapscope::writer::vector_sink exp_sink_;
@@ -1448,7 +1565,7 @@ EMSCRIPTEN_BINDINGS(pcapscope) {
       .field("length", &window_span::length)
       .field("count", &window_span::count);
   class_<session>("Session")
-      .constructor<>()
+      .constructor<double>()
       .function("alloc", &session::alloc)
       .function("feed", &session::feed)
       .function("finish", &session::finish)
@@ -1459,6 +1576,7 @@ EMSCRIPTEN_BINDINGS(pcapscope) {
       .function("packets", &session::packets)
       .function("bytesConsumed", &session::bytes_consumed)
       .function("packetCount", &session::packet_count)
+      .function("packetCap", &session::packet_cap_info)
       .function("indexColumns", &session::index_columns)
       .function("protocolNames", &session::protocol_names)
       .function("span", &session::span)
@@ -1494,6 +1612,7 @@ EMSCRIPTEN_BINDINGS(pcapscope) {
       .function("objectRun", &session::object_run)
       .function("objectBytes", &session::object_bytes)
       .function("objectClear", &session::object_clear)
+      .function("tableFilter", &session::table_filter)
       .function("tableSize", &session::table_size)
       .function("tableText", &session::table_text);
   class_<packet_stream>("PacketStream")

@@ -1,11 +1,11 @@
 // Browser (and Web Worker) entry point of the pcapscope package. The wasm file is located next
 // to the glue module via import.meta.url, which bundlers such as Vite rewrite to an asset URL.
 import createPcapscopeModule from '../dist/pcapscope_wasm.mjs';
-import { openCaptureWith, Capture, DEFAULT_CHUNK_SIZE } from './capture.js';
+import { openCaptureWith, Capture, DEFAULT_CHUNK_SIZE, DEFAULT_MAX_PACKETS } from './capture.js';
 import { readPacketsWith, PacketView } from './packets.js';
 
 export { CaptureFormatError, FilterError } from './errors.js';
-export { Capture, DEFAULT_CHUNK_SIZE, PacketView };
+export { Capture, DEFAULT_CHUNK_SIZE, DEFAULT_MAX_PACKETS, PacketView };
 export { openCaptureInWorker, WorkerCapture } from './worker-host.js';
 
 let modulePromise = null;

@@ -8,6 +8,13 @@ import { blobKeeper, openCommonSource, prefetching } from './sources.js';
 /** Bytes read from the source per step unless `chunkSize` says otherwise. */
 export const DEFAULT_CHUNK_SIZE = 1 << 20;
 
+/**
+ * Packets analyzed (indexed, tracked, logged) unless `maxPackets` says otherwise: 512 MiB of
+ * index at 32 bytes per packet, well inside the 2 GiB the wasm memory can grow to. Later
+ * packets are counted, not analyzed (a warning in the summary names where the cap was hit).
+ */
+export const DEFAULT_MAX_PACKETS = 1 << 24;
+
 /** Largest source window read at once for a page of rows (a page takes several if needed). */
 const MAX_WINDOW = 4 << 20;
 
@@ -75,6 +82,31 @@ export function toTree(flat) {
   return roots;
 }
 
+/**
+ * The summary JSON with the packet cap's outcome when it was reached (else unchanged, as the
+ * native CLI prints it): `packets_indexed` after `packets`, and a `wasm.packet_cap` warning.
+ */
+function withPacketCap(json, cap, indexed) {
+  if (cap.beyond === 0) return json;
+  const summary = JSON.parse(json);
+  const out = {};
+  for (const [key, value] of Object.entries(summary)) {
+    out[key] = value;
+    if (key === 'packets') out.packets_indexed = indexed;
+  }
+  const code = 'wasm.packet_cap';
+  out.anomaly_total += 1;
+  out.anomaly_counts[code] = 1;
+  out.anomalies.push({
+    code,
+    severity: 'warning',
+    offset: cap.firstOffset,
+    message: `packet cap reached at packet ${cap.max + 1} (offset ${cap.firstOffset}): ` +
+      `${cap.beyond} packets counted, not indexed (openCapture option maxPackets: ${cap.max})`,
+  });
+  return JSON.stringify(out);
+}
+
 /** A capture that has been read: its summary, its packet index, and queries by packet. */
 export class Capture {
   #module;
@@ -92,7 +124,7 @@ export class Capture {
     this.#compression = compression;
     this.#readError = readError;
     this.#store = store;
-    this.#json = session.summaryJson(compression);
+    this.#json = withPacketCap(session.summaryJson(compression), session.packetCap(), session.packetCount());
   }
 
   /**
@@ -282,6 +314,24 @@ export class Capture {
     const size = this.#live().tableSize(table);
     if (size < 0) throw new TypeError(`no table ${table}`);
     return size;
+  }
+
+  /**
+   * Narrows flows(), dns(), http(), tls(), quic(), dhcp() and tableText/tableSize of those
+   * tables to the flows that carry a packet of `selection` (a select() result or packet
+   * numbers), as `pcapscope flows|dns|… FILE --filter EXPR` prints them; null shows every
+   * record again. Endpoints and objects are not narrowed.
+   * @param {import('./index.js').SelectionLike | null} selection
+   */
+  filterTables(selection) {
+    return this.#serial(() => {
+      if (selection === null) {
+        this.#live().tableFilter(false);
+        return;
+      }
+      this.#setList(selectionNumbers(selection));
+      this.#live().tableFilter(true);
+    });
   }
 
   /** A whole table parsed, read from wasm in pages of TABLE_PAGE records. */
@@ -797,6 +847,10 @@ export async function openCaptureWith(getModule, source, options = {}, openPlatf
   if (!Number.isSafeInteger(chunkSize) || chunkSize < 1) {
     throw new RangeError(`chunkSize must be a positive integer, got ${chunkSize}`);
   }
+  const maxPackets = options.maxPackets ?? DEFAULT_MAX_PACKETS;
+  if (!Number.isSafeInteger(maxPackets) || maxPackets < 1) {
+    throw new RangeError(`maxPackets must be a positive integer, got ${maxPackets}`);
+  }
   signal?.throwIfAborted();
 
   let src = openCommonSource(source, chunkSize);
@@ -818,7 +872,7 @@ export async function openCaptureWith(getModule, source, options = {}, openPlatf
   try {
     signal?.throwIfAborted();
     const module = await abortable(getModule(), signal);
-    session = new module.Session();
+    session = new module.Session(maxPackets);
 
     let bytesRead = 0;
     const total = src.total;

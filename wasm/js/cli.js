@@ -2,7 +2,9 @@
 // `npx pcapscope info|packets|flows|endpoints|dns FILE …`: the native CLI's commands over the
 // wasm module, printing the same bytes (and exit status: 0 ok, 1 a file could not be read,
 // 2 usage error). FILE is a .pcap/.pcapng file, optionally gzip-compressed, or - for stdin.
-import { stat } from 'node:fs/promises';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import zlib from 'node:zlib';
 
 import { openCaptureWith } from './capture.js';
 import { getModule, openNodeSource } from './node-platform.js';
@@ -17,14 +19,18 @@ const USAGE =
   '  packets FILE [--format ndjson|tsv] [--fields f1,f2,...]\n' +
   '                          one record per packet; keys are Wireshark field names\n' +
   '                          --fields list prints the known field names\n' +
-  '  flows FILE [--format ndjson|tsv]      one Zeek conn.log record per flow\n' +
+  '  flows FILE [--format ndjson|tsv] [--filter EXPR]\n' +
+  '                          one Zeek conn.log record per flow\n' +
   '  endpoints FILE [--format ndjson|tsv]  per IP and MAC address\n' +
-  '  dns FILE [--format ndjson|tsv]        one Zeek dns.log record per query/response\n' +
-  '  http|tls|quic|dhcp FILE [--format ndjson|tsv]\n' +
+  '  dns FILE [--format ndjson|tsv] [--filter EXPR]\n' +
+  '                          one Zeek dns.log record per query/response\n' +
+  '  http|tls|quic|dhcp FILE [--format ndjson|tsv] [--filter EXPR]\n' +
   '                          one record per transaction / handshake / connection / lease\n' +
+  '                          --filter: only the records of flows with a packet matching the\n' +
+  '                          display filter (as the web app narrows its tables)\n' +
   '  phs FILE                protocol hierarchy, as tshark -q -z io,phs\n' +
-  '  objects FILE [--format ndjson|tsv]    the HTTP bodies that can be extracted (listed; the\n' +
-  '                          native CLI\'s --extract DIR is not in the npm package: use object(i))\n' +
+  '  objects FILE [--extract DIR] [--format ndjson|tsv]\n' +
+  '                          the HTTP bodies (Export Objects): listed, or written to DIR\n' +
   '  analyze FILE [--json]   the whole analysis in one pass: counts, logs, reassembly\n' +
   '\n' +
   'FILE may be a .pcap or .pcapng file, optionally gzip-compressed, or - for stdin.\n' +
@@ -106,16 +112,38 @@ async function cmdInfo(files, json) {
   return rc;
 }
 
-async function cmdTable(table, path, format) {
+/**
+ * Compiles a display filter as the native CLI does before reading: true when it compiles, else
+ * its error with a caret line under the offending text on stderr (the caller exits with 2).
+ */
+async function compileFilter(cmd, expr) {
+  const module = await getModule();
+  const session = new module.Session(1);
+  try {
+    const c = session.selectCompile(expr);
+    if (c.ok) return true;
+    const marks = '^' + '~'.repeat(Math.max(c.end, c.start + 1) - c.start - 1);
+    process.stderr.write(`pcapscope ${cmd}: ${c.message}\n  ${expr}\n  ${' '.repeat(c.start)}${marks}\n`);
+    return false;
+  } finally {
+    session.delete();
+  }
+}
+
+async function cmdTable(table, path, format, filterExpr = '') {
   if (format !== 'ndjson' && format !== 'tsv') {
     process.stderr.write(`pcapscope ${table}: unknown format "${format}" (ndjson or tsv)\n`);
     return 2;
   }
-  const capture = await open(path);
+  // As the native CLI: --filter narrows flows and the logs; endpoints and objects ignore it.
+  const filtering = filterExpr !== '' && table !== 'endpoints' && table !== 'objects';
+  if (filtering && !(await compileFilter(table, filterExpr))) return 2;
+  const capture = await open(path, filtering);
   if (!capture) return 1;
   try {
     const failure = failureOf(capture);
     if (failure) warn(`${path}: ${failure}`);
+    if (filtering) await capture.filterTables(await capture.select(filterExpr));
     const size = capture.tableSize(table);
     for (let k = 0; k < size; k += 4096) await out(capture.tableText(table, format, { start: k, count: 4096 }));
     return failure ? 1 : 0;
@@ -124,7 +152,121 @@ async function cmdTable(table, path, format) {
   }
 }
 
-async function cmdAnalyze(cmd, path, json) {
+/** The largest decoded HTTP body written (`http_limits::max_decoded_bytes`, bomb protection). */
+const MAX_DECODED_BYTES = 256 << 20;
+
+/**
+ * An HTTP body decoded by its Content-Encoding as the native CLI writes it (zlib, as
+ * `app::http_decode_body`): gzip/x-gzip (a zlib stream too), deflate (zlib, else raw deflate);
+ * whatever decodes before an error or the end of the data is kept; the body as sent when
+ * nothing decodes or the encoding is another; at most MAX_DECODED_BYTES.
+ */
+async function decodeBody(body, contentEncoding = '') {
+  const enc = contentEncoding.replace(/^[ \t]+|[ \t]+$/g, '').toLowerCase();
+  if (enc === '' || enc === 'identity') return body;
+  const inflate = (make) => new Promise((ok) => {
+    const parts = [];
+    let size = 0;
+    const z = make({ finishFlush: zlib.constants.Z_SYNC_FLUSH });
+    const done = () => {
+      const out = Buffer.concat(parts);
+      ok(out.subarray(0, Math.min(out.length, MAX_DECODED_BYTES)));
+    };
+    z.on('data', (chunk) => {
+      parts.push(chunk);
+      size += chunk.length;
+      if (size > MAX_DECODED_BYTES) {
+        z.removeAllListeners('data');
+        z.destroy();
+        done();
+      }
+    });
+    z.on('end', done);
+    z.on('error', done);
+    z.end(body);
+  });
+  let out;
+  if (enc === 'gzip' || enc === 'x-gzip') {
+    out = await inflate(zlib.createUnzip);  // gzip, or a zlib stream mislabelled
+  } else if (enc === 'deflate') {
+    out = await inflate(zlib.createInflate);  // zlib wrapper, as RFC 9110 says
+    if (out.length === 0) out = await inflate(zlib.createInflateRaw);  // raw deflate, as IIS sends
+  } else {
+    return body;
+  }
+  return out.length > 0 ? out : body;
+}
+
+/** `pcapscope objects FILE [--extract DIR] [--format ndjson|tsv]` (its own options, as natively). */
+async function cmdObjects(args) {
+  let path = '';
+  let dir = '';
+  let format = 'ndjson';
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--extract' && i + 1 < args.length) dir = args[++i];
+    else if (a === '--format' && i + 1 < args.length) format = args[++i];
+    else if (a !== '' && a[0] === '-' && a !== '-') {
+      process.stderr.write(`pcapscope objects: unknown option ${a}\n`);
+      return 2;
+    } else if (path === '') path = a;
+    else {
+      process.stderr.write('pcapscope objects: give one FILE\n');
+      return 2;
+    }
+  }
+  if (path === '' || (format !== 'ndjson' && format !== 'tsv')) {
+    process.stderr.write('usage: pcapscope objects FILE [--extract DIR] [--format ndjson|tsv]\n');
+    return 2;
+  }
+  if (dir === '') return cmdTable('objects', path, format);
+  const capture = await open(path, true);
+  if (!capture) return 1;
+  try {
+    const failure = failureOf(capture);
+    if (failure) warn(`${path}: ${failure}`);
+    try {
+      await mkdir(dir, { recursive: true });
+    } catch (error) {
+      process.stderr.write(`pcapscope objects: cannot create ${dir}: ${ERRNO_TEXT[error?.code] ?? error?.message}\n`);
+      return 1;
+    }
+    let rc = failure ? 1 : 0;
+    const objects = await capture.objects();
+    for (const [i, o] of objects.entries()) {
+      let body;
+      try {
+        body = (await capture.object(i)).bytes;
+      } catch (error) {
+        process.stderr.write(`pcapscope objects: ${o.filename}: ${error?.message ?? error}\n`);
+        rc = 1;
+        continue;
+      }
+      const outPath = join(dir, o.filename);
+      try {
+        await writeFile(outPath, await decodeBody(body, o.content_encoding));
+      } catch {
+        process.stderr.write(`pcapscope objects: cannot write ${outPath}\n`);
+        rc = 1;
+      }
+    }
+    process.stderr.write(`pcapscope objects: ${objects.length} objects written to ${dir}\n`);
+    return rc;
+  } finally {
+    await capture.close();
+  }
+}
+
+async function cmdAnalyze(cmd, path, json, format, filterExpr = '') {
+  // phs is one of the native CLI's log commands: the same checks first.
+  if (cmd === 'phs' && format !== 'ndjson' && format !== 'tsv') {
+    process.stderr.write(`pcapscope phs: unknown format "${format}" (ndjson or tsv)\n`);
+    return 2;
+  }
+  if (cmd === 'phs' && filterExpr !== '') {
+    process.stderr.write('pcapscope phs: --filter applies to the flow and log tables\n');
+    return 2;
+  }
   const capture = await open(path);
   if (!capture) return 1;
   try {
@@ -215,13 +357,16 @@ export async function main(args) {
     return args.length === 0 ? 2 : 0;
   }
   const cmd = args[0];
+  if (cmd === 'objects') return cmdObjects(args.slice(1));
   let json = false;
   let format = 'ndjson';
   let fields = '';
+  let filterExpr = '';
   const files = [];
   for (let i = 1; i < args.length; i++) {
     const a = args[i];
     if (a === '--json') json = true;
+    else if (a === '--filter' && i + 1 < args.length) filterExpr = args[++i];
     else if ((a === '--format' || a === '--fields') && i + 1 < args.length) {
       if (a === '--format') format = args[++i];
       else fields = args[++i];
@@ -252,14 +397,14 @@ export async function main(args) {
       process.stderr.write(`pcapscope ${cmd}: give exactly one FILE\n${USAGE}`);
       return 2;
     }
-    return cmdAnalyze(cmd, files[0], json);
+    return cmdAnalyze(cmd, files[0], json, format, filterExpr);
   }
-  if (['flows', 'endpoints', 'dns', 'http', 'tls', 'quic', 'dhcp', 'objects'].includes(cmd)) {
+  if (['flows', 'endpoints', 'dns', 'http', 'tls', 'quic', 'dhcp'].includes(cmd)) {
     if (files.length !== 1) {
       process.stderr.write(`pcapscope ${cmd}: give exactly one FILE\n${USAGE}`);
       return 2;
     }
-    return cmdTable(cmd, files[0], format);
+    return cmdTable(cmd, files[0], format, filterExpr);
   }
   process.stderr.write(`pcapscope: unknown command "${cmd}"\n${USAGE}`);
   return 2;

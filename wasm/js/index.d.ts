@@ -25,6 +25,13 @@ export interface OpenOptions {
    * Blobs, paths and byte arrays are re-read in place and never copied. false: summary only.
    */
   keepBytes?: boolean;
+  /**
+   * Packets analyzed (indexed, assigned to flows, logged, counted in statistics); default
+   * 16,777,216 (2^24: 512 MiB of index). Later packets are still read and counted in
+   * `summary().packets`; the summary then has `packets_indexed` and a `wasm.packet_cap`
+   * warning ("packet cap reached at packet N (offset X): M packets counted, not indexed").
+   */
+  maxPackets?: number;
 }
 
 /** One page of the packet list, as columns (row k is packet number[k]). */
@@ -226,7 +233,10 @@ export interface CaptureSummary {
   version: string;
   /** Classic pcap only. */
   snaplen?: number;
+  /** Packets read (all of them, also those beyond the packet cap). */
   packets: number;
+  /** Only when the packet cap (`maxPackets`) was reached: the packets analyzed and indexed. */
+  packets_indexed?: number;
   bytes_captured: number;
   bytes_original: number;
   max_caplen: number;
@@ -546,6 +556,12 @@ export declare class Capture {
   tableText(table: TableName, format?: 'ndjson' | 'tsv', range?: { start?: number; count?: number }): string;
   /** Records in a table (for printing it page by page with tableText's range). */
   tableSize(table: TableName): number;
+  /**
+   * Narrows flows(), dns(), http(), tls(), quic(), dhcp() and tableText/tableSize of those
+   * tables to the flows that carry a packet of `selection`, as `pcapscope flows|dns|… FILE
+   * --filter EXPR` prints them; null shows every record again (endpoints, objects: never narrowed).
+   */
+  filterTables(selection: SelectionLike | null): Promise<void>;
   /** Packet `number` (1-based) in full: field tree and bytes. RangeError outside 1…packetCount. */
   packet(number: number): Promise<PacketDetail>;
   /** Every flow (conn.log records, flow-id order), as `pcapscope flows FILE` prints them. */
@@ -698,3 +714,6 @@ export declare function preload(): Promise<void>;
 
 /** The default chunk size: 1 MiB. */
 export declare const DEFAULT_CHUNK_SIZE: number;
+
+/** The default packet cap of openCapture (`maxPackets`): 2^24 = 16,777,216 packets. */
+export declare const DEFAULT_MAX_PACKETS: number;

@@ -1,12 +1,12 @@
 // Node entry point of the pcapscope package: openCapture over paths, FileHandles and every
 // source browsers have. The wasm module is loaded once, on first use. Packet queries re-read
 // files by position; gzip and stream input is kept in a temporary file while the capture is open.
-import { openCaptureWith, Capture, DEFAULT_CHUNK_SIZE } from './capture.js';
+import { openCaptureWith, Capture, DEFAULT_CHUNK_SIZE, DEFAULT_MAX_PACKETS } from './capture.js';
 import { readPacketsWith, PacketView } from './packets.js';
 import { getModule, openNodeSource, tempFileKeeper } from './node-platform.js';
 
 export { CaptureFormatError, FilterError } from './errors.js';
-export { Capture, DEFAULT_CHUNK_SIZE, PacketView };
+export { Capture, DEFAULT_CHUNK_SIZE, DEFAULT_MAX_PACKETS, PacketView };
 export { openCaptureInWorker, WorkerCapture } from './worker-host.js';
 
 /** Starts loading the wasm module ahead of the first openCapture. */

@@ -3,7 +3,7 @@
 // worker answers each with {id, ok, result | error} and may send {id, progress} before. Typed
 // arrays in results are fresh copies, so their buffers are transferred, never cloned.
 //
-//   page → worker: {id, op: 'open', source, options: {chunkSize, keepBytes}}
+//   page → worker: {id, op: 'open', source, options: {chunkSize, keepBytes, maxPackets}}
 //                  {id, op: 'call', capture, method, args}   (args: plain data; no signals)
 //                  {op: 'abort', target}                     (aborts request `target`)
 //                  {id, op: 'close', capture}
@@ -13,7 +13,7 @@
 export const CAPTURE_METHODS = [
   'index', 'packets', 'packet', 'select', 'follow', 'exportCapture', 'flows', 'endpoints', 'dns',
   'http', 'tls', 'quic', 'dhcp', 'timeSeries', 'statistics', 'protocolHierarchy', 'objects', 'object',
-  'protocolHierarchyText', 'analysis',
+  'protocolHierarchyText', 'analysis', 'filterTables',
 ];
 
 /** Methods whose options accept {signal, onProgress}, as their last argument. */
