@@ -168,10 +168,60 @@ TEST(HttpTest, LogRecordFields) {
   EXPECT_NE(line.find("\"request_frame\":1"), std::string::npos) << line;
   EXPECT_NE(line.find("\"response_frame\":2"), std::string::npos) << line;
   EXPECT_NE(line.find("\"tags\":[]"), std::string::npos) << line;
+  EXPECT_NE(line.find("\"proto\":\"tcp\""), std::string::npos) << line;
   std::string tsv;
   app::append_http_record(tsv, r.entries[0], util::log_format::tsv, true);
   EXPECT_EQ(tsv.rfind("ts\tuid\tid.orig_h", 0), 0u) << tsv;
   EXPECT_NE(tsv.find("\tstatus_code\t"), std::string::npos);
+}
+
+// SSDP (UPnP Device Architecture 2.0, section 1.3): HTTPU/HTTPMU messages, one per datagram,
+// with an empty body. Each is an entry of its own; a response without Content-Length ends with
+// its datagram; nothing is paired, exported or counted as unmatched.
+TEST(HttpTest, DatagramsAreWholeMessages) {
+  app::http_logger log;
+  auto send = [&](int dir, std::uint64_t frame, std::string_view text) {
+    app::stream_ctx c;
+    c.flow_id = 3;
+    c.frame = frame;
+    c.ts_ns = static_cast<std::int64_t>(frame) * 1'000'000'000;
+    log.on_datagram(c, dir, util::bytes(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
+  };
+  send(0, 1, "M-SEARCH * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\nMAN: \"ssdp:discover\"\r\nMX: 2\r\n"
+             "ST: ssdp:all\r\nUSER-AGENT: Linux/5.10 UPnP/2.0 test/1.0\r\n\r\n");
+  send(1, 2, "HTTP/1.1 200 OK\r\nCACHE-CONTROL: max-age=1800\r\nEXT:\r\nLOCATION: http://192.0.2.7:49152/d.xml\r\n"
+             "ST: upnp:rootdevice\r\nUSN: uuid:1::upnp:rootdevice\r\n\r\n");
+  send(0, 3, "NOTIFY * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\nNT: upnp:rootdevice\r\nNTS: ssdp:alive\r\n\r\n");
+  send(0, 4, "M-SEARCH * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\nMAN: \"ssdp:disc");  // cut short
+  log.finish();
+  const auto& e = log.entries();
+  ASSERT_EQ(e.size(), 4u);
+  EXPECT_EQ(e[0].method, "M-SEARCH");
+  EXPECT_EQ(e[0].uri, "*");
+  EXPECT_EQ(e[0].host_header, "239.255.255.250:1900");
+  EXPECT_EQ(e[0].user_agent, "Linux/5.10 UPnP/2.0 test/1.0");
+  EXPECT_EQ(e[0].request_frame, 1u);
+  EXPECT_FALSE(e[0].has_response);
+  EXPECT_FALSE(e[1].has_request);
+  EXPECT_EQ(e[1].status_code, 200);
+  EXPECT_EQ(e[1].response_frame, 2u);
+  EXPECT_TRUE(e[1].anomalies.empty());
+  EXPECT_EQ(e[2].method, "NOTIFY");
+  EXPECT_EQ(e[2].request_frame, 3u);
+  EXPECT_EQ(e[3].request_frame, 0u);  // never complete
+  EXPECT_TRUE(has(e[3], http_anomaly::truncated_message));
+  for (const auto& x : e) {
+    EXPECT_TRUE(x.udp);
+    EXPECT_EQ(x.trans_depth, 1u);
+  }
+  EXPECT_EQ(log.counters().datagrams, 4u);
+  EXPECT_EQ(log.counters().unmatched, 0u);
+  EXPECT_EQ(log.counters().connections, 0u);
+  EXPECT_TRUE(log.objects().empty());
+  EXPECT_EQ(log.buffered(), 0u);
+  std::string line;
+  app::append_http_record(line, e[2], util::log_format::ndjson, false);
+  EXPECT_NE(line.find("\"proto\":\"udp\""), std::string::npos) << line;
 }
 
 TEST(HttpTest, KeepAliveAndPipelining) {
@@ -582,6 +632,21 @@ TEST(HttpTest, ExportFileNamesLikeTshark) {
   std::vector<app::http_object> dup(3);
   for (auto& o : dup) o.filename = "1.1";
   EXPECT_EQ(app::http_object_file_names(dup), (std::vector<std::string>{"1.1", "1(1).1", "1(2).1"}));
+  // A suffixed name another object already took is skipped.
+  std::vector<app::http_object> taken(3);
+  taken[0].filename = "a(1).html";
+  taken[1].filename = taken[2].filename = "a.html";
+  EXPECT_EQ(app::http_object_file_names(taken), (std::vector<std::string>{"a(1).html", "a.html", "a(2).html"}));
+  // Past 1,000 tries (Wireshark's gui_max_export_objects) the last one is used again.
+  std::vector<app::http_object> many(1200);
+  for (auto& o : many) o.filename = "index.html";
+  auto mn = app::http_object_file_names(many);
+  EXPECT_EQ(mn[0], "index.html");
+  EXPECT_EQ(mn[1], "index(1).html");
+  EXPECT_EQ(mn[998], "index(998).html");
+  EXPECT_EQ(mn[999], "index(999).html");
+  EXPECT_EQ(mn[1000], "index(999).html");
+  EXPECT_EQ(mn[1199], "index(999).html");
   std::vector<app::http_object> longname(1);
   longname[0].filename = std::string(300, 'n') + ".txt";
   auto ln = app::http_object_file_names(longname);

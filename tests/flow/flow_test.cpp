@@ -410,6 +410,49 @@ TEST(FlowTest, Ipv6AddressText) {
   EXPECT_EQ(flow::format_address(z, true), "::");
 }
 
+// RFC 5952 section 4 (recommended text form) and 2.1 (IPv4 dotted decimal), then agreement with
+// the dissector's formatter (the packet fields tshark is compared with) on words mixing zero
+// runs, small and large values.
+TEST(FormatAddress, MatchesDissectFormatting) {
+  auto v6 = [](std::initializer_list<std::uint16_t> words) {
+    std::array<std::uint8_t, 16> a{};
+    std::size_t i = 0;
+    for (auto w : words) {
+      a[i++] = static_cast<std::uint8_t>(w >> 8);
+      a[i++] = static_cast<std::uint8_t>(w);
+    }
+    return a;
+  };
+  EXPECT_EQ(flow::format_address(v6({0x2001, 0xdb8, 0, 1, 1, 1, 1, 1}), true), "2001:db8:0:1:1:1:1:1");
+  EXPECT_EQ(flow::format_address(v6({0x2001, 0, 0, 1, 0, 0, 0, 1}), true), "2001:0:0:1::1");
+  EXPECT_EQ(flow::format_address(v6({0x2001, 0xdb8, 0, 0, 1, 0, 0, 1}), true), "2001:db8::1:0:0:1");
+  EXPECT_EQ(flow::format_address(v6({0x2001, 0xdb8, 0xaaaa, 0xbbbb, 0xcccc, 0xdddd, 0xeeee, 0xaaaa}), true),
+            "2001:db8:aaaa:bbbb:cccc:dddd:eeee:aaaa");
+  EXPECT_EQ(flow::format_address(v6({0, 0, 0, 0, 0, 0xffff, 0xc000, 0x0280}), true), "::ffff:192.0.2.128");
+  EXPECT_EQ(flow::format_address(v6({0xfe80, 0, 0, 0, 0, 0, 0, 0}), true), "fe80::");
+  std::array<std::uint8_t, 16> v4{};
+  v4[0] = 255, v4[1] = 255, v4[2] = 255, v4[3] = 255;
+  EXPECT_EQ(flow::format_address(v4, false), "255.255.255.255");
+  v4[0] = 10, v4[1] = 0, v4[2] = 100, v4[3] = 9;
+  EXPECT_EQ(flow::format_address(v4, false), "10.0.100.9");
+
+  const std::uint16_t pool[] = {0, 0, 0, 1, 0xf, 0x10, 0xff, 0x100, 0xfff, 0x1000, 0xffff, 0xdb8};
+  std::uint64_t x = 0x9E3779B97F4A7C15ull;
+  for (int n = 0; n < 20000; ++n) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    std::array<std::uint8_t, 16> a{};
+    for (int w = 0; w < 8; ++w) {
+      std::uint16_t v = pool[(x >> (w * 4)) % std::size(pool)];
+      if (n % 7 == 0 && w < 5) v = 0;
+      if (n % 7 == 0 && w == 5) v = 0xffff;  // IPv4-mapped
+      a[2 * w] = static_cast<std::uint8_t>(v >> 8);
+      a[2 * w + 1] = static_cast<std::uint8_t>(v);
+    }
+    ASSERT_EQ(flow::format_address(a, true), dissect::format_ipv6(a));
+    ASSERT_EQ(flow::format_address(a, false), dissect::format_ipv4({a[0], a[1], a[2], a[3]}));
+  }
+}
+
 TEST(FlowTest, NonIpPacketsHaveNoFlow) {
   feeder f;
   std::vector<std::uint8_t> arp = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 1, 2, 3, 4, 5, 0x08, 0x06};

@@ -39,6 +39,18 @@ bool is_http_request_start(util::bytes b) noexcept {
 
 bool either(std::uint16_t a, std::uint16_t b, std::uint16_t port) noexcept { return a == port || b == port; }
 
+// The start of an SSDP datagram: a status line, or a request line of any method token
+// ("M-SEARCH * HTTP/1.1", "NOTIFY * HTTP/1.1") that names an HTTP version.
+bool is_ssdp_start(util::bytes b) noexcept {
+  if (starts_with(b, "HTTP/1.")) return true;
+  std::string_view s(reinterpret_cast<const char*>(b.data()), std::min<std::size_t>(b.size(), 1024));
+  auto line = s.substr(0, s.find('\n'));
+  if (line.size() == s.size()) return false;  // no complete line
+  std::size_t i = 0;
+  while (i < line.size() && ((line[i] >= 'A' && line[i] <= 'Z') || line[i] == '-' || line[i] == '_')) ++i;
+  return i > 0 && i < line.size() && line[i] == ' ' && line.find(" HTTP/1.", i) != std::string_view::npos;
+}
+
 }  // namespace
 
 std::string_view kind_name(stream_kind k) noexcept {
@@ -284,6 +296,9 @@ std::string_view analyzer::route_udp(const app::stream_ctx& c, int dir, util::by
     } else if (opts_.dhcp && (sport == 67 || sport == 68 || dport == 67 || dport == 68) && app::looks_like_dhcp(payload)) {
       kind = static_cast<std::uint8_t>(stream_kind::dhcp);
       tracker_.set_service(c.flow_id, flow::service::dhcp);
+    } else if (opts_.http && (sport == 1900 || dport == 1900) && is_ssdp_start(payload)) {
+      // SSDP: HTTP messages in UDP datagrams (tshark shows them with its http.* fields).
+      kind = static_cast<std::uint8_t>(stream_kind::http);
     } else if (opts_.quic && app::looks_like_quic(payload)) {
       kind = static_cast<std::uint8_t>(stream_kind::quic);
       tracker_.set_service(c.flow_id, flow::service::quic);
@@ -296,6 +311,9 @@ std::string_view analyzer::route_udp(const app::stream_ctx& c, int dir, util::by
   switch (k) {
     case stream_kind::dhcp: dhcp_.on_datagram(c, dir, payload); break;
     case stream_kind::quic: quic_.on_datagram(c, dir, payload); break;
+    case stream_kind::http:
+      http_.on_datagram(c, dir, payload);
+      return "ssdp";  // tshark's protocol hierarchy names HTTP over UDP so
     default: break;
   }
   return kind_name(k);

@@ -114,7 +114,9 @@ bool looks_like_request_prefix(std::string_view s) noexcept {
          (s[m + 1] == '/' || s[m + 1] == '*' || s[m + 1] == 'h' || s[m + 1] == 'H');
 }
 
-std::string clip(std::string_view s, std::size_t max) { return std::string(s.substr(0, max)); }
+// Sets `out` to the first `max` bytes of `s`, in the storage `out` already has (message fields
+// are reused from message to message: assigning a fresh string would allocate each time).
+void clip(std::string& out, std::string_view s, std::size_t max) { out.assign(s.substr(0, max)); }
 
 // Zeek: the Host header without a port.
 std::string host_without_port(std::string_view h) {
@@ -393,6 +395,7 @@ struct http_logger::connection {
   dir_parser d[2];
   std::deque<std::size_t> pending[2];  // entries of requests sent in direction i awaiting a response
   std::uint32_t depth = 0;
+  bool udp = false;  // one datagram (SSDP): no pairing, no export objects
   bool tunnel = false;
   bool connect_pending[2] = {false, false};  // a CONNECT from direction i awaits its answer
 };
@@ -447,13 +450,15 @@ struct http_parse_access {
     e.ts_ns = ts;
     e.id = C.id;
     e.trans_depth = ++C.depth;
+    e.udp = C.udp;
     L.entries_.push_back(std::move(e));
     return L.entries_.size() - 1;
   }
 
   // -- message life cycle -------------------------------------------------------------------
 
-  void begin_message(const start_line& s) {
+  // `line_len`: bytes of the start line without its '\n'.
+  void begin_message(const start_line& s, std::size_t line_len) {
     auto& p = P();
     p.in_message = true;
     p.m.reset();
@@ -461,12 +466,12 @@ struct http_parse_access {
     m.request = s.request;
     m.ordinal = ++p.messages;
     m.ts_ns = p.line_ts;
-    m.header_bytes = p.line.size() + 1;
-    m.version = clip(s.version, lim().max_value);
+    m.header_bytes = line_len + 1;
+    clip(m.version, s.version, lim().max_value);
     if (s.request) {
       ++L.counters_.requests;
-      m.method = clip(s.method, lim().max_value);
-      m.uri = clip(s.uri, lim().max_value);
+      clip(m.method, s.method, lim().max_value);
+      clip(m.uri, s.uri, lim().max_value);
       m.entry = new_entry(m.ts_ns);
       auto& e = L.entries_[m.entry];
       e.has_request = true;
@@ -476,7 +481,7 @@ struct http_parse_access {
       e.version = m.version;
     } else {
       m.status = s.status;
-      m.reason = clip(s.reason, lim().max_value);
+      clip(m.reason, s.reason, lim().max_value);
     }
     p.state = pstate::headers;
   }
@@ -499,7 +504,7 @@ struct http_parse_access {
     auto value = trim(line.substr(colon + 1));
     auto keep = [&](std::string& out, bool& has) {
       if (has) return;  // the first one counts
-      out = clip(value, lim().max_value);
+      clip(out, value, lim().max_value);
       has = true;
     };
     if (p.state == pstate::trailers) return;  // trailers are checked for limits only
@@ -507,8 +512,8 @@ struct http_parse_access {
     else if (ieq(name, "referer")) keep(m.referrer, m.has_referrer);
     else if (ieq(name, "user-agent")) keep(m.user_agent, m.has_user_agent);
     else if (ieq(name, "origin")) keep(m.origin, m.has_origin);
-    else if (ieq(name, "content-type")) { if (m.content_type.empty()) m.content_type = clip(value, lim().max_value); }
-    else if (ieq(name, "content-encoding")) { if (m.content_encoding.empty()) m.content_encoding = clip(value, lim().max_value); }
+    else if (ieq(name, "content-type")) { if (m.content_type.empty()) clip(m.content_type, value, lim().max_value); }
+    else if (ieq(name, "content-encoding")) { if (m.content_encoding.empty()) clip(m.content_encoding, value, lim().max_value); }
     else if (ieq(name, "content-disposition")) { if (m.disposition.empty()) m.disposition = disposition_filename(value); }
     else if (ieq(name, "content-length")) {
       std::uint64_t v = 0;
@@ -600,10 +605,14 @@ struct http_parse_access {
       m.entry = q.front();
       q.pop_front();
     } else {
-      ++L.counters_.unmatched;
       m.entry = new_entry(m.ts_ns);
-      add_to_entry(m.entry, http_anomaly::unmatched_response);
-      count(http_anomaly::unmatched_response);
+      // Over UDP a response is expected alone: answers to a multicast M-SEARCH come from each
+      // device on a flow of its own.
+      if (!C.udp) {
+        ++L.counters_.unmatched;
+        add_to_entry(m.entry, http_anomaly::unmatched_response);
+        count(http_anomaly::unmatched_response);
+      }
     }
     flush_early_anomalies(m);
     auto& e = L.entries_[m.entry];
@@ -683,8 +692,9 @@ struct http_parse_access {
         e.response_complete = complete;
         if (!mime.empty()) e.resp_mime_types = {mime};
       }
-      if (m.body_len > 0) {
-        ++L.counters_.bodies;
+      if (m.body_len > 0) ++L.counters_.bodies;
+      // Export objects are re-read through TCP stream following; a datagram's body is not one.
+      if (m.body_len > 0 && !C.udp) {
         http_object o;
         o.entry = m.entry;
         o.flow_id = C.flow_id;
@@ -749,9 +759,11 @@ struct http_parse_access {
 
   // -- lines --------------------------------------------------------------------------------
 
-  void line_complete() {
+  // `raw`: the line without its '\n', either in `p.line` or (when it arrived whole in one
+  // delivery) straight in the delivered bytes.
+  void line_complete(std::string_view raw) {
     auto& p = P();
-    std::string_view line(p.line);
+    std::string_view line = raw;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (p.state == pstate::start || p.state == pstate::resync) {
       // Control bytes before a start line (a TCP keep-alive probe's NUL delivered as data).
@@ -761,18 +773,18 @@ struct http_parse_access {
       case pstate::start: {
         if (p.line_over) {
           anomaly(http_anomaly::bad_start_line);
-          L.counters_.skipped_bytes += p.line.size() + 1;
+          L.counters_.skipped_bytes += raw.size() + 1;
           p.state = pstate::resync;
           break;
         }
         if (line.empty()) break;  // CRLF between messages
         start_line s;
         if (parse_start_line(line, false, s)) {
-          begin_message(s);
+          begin_message(s, raw.size());
           break;
         }
         if (!p.quiet_resync) anomaly(http_anomaly::bad_start_line);
-        L.counters_.skipped_bytes += p.line.size() + 1;
+        L.counters_.skipped_bytes += raw.size() + 1;
         p.state = pstate::resync;
         break;
       }
@@ -781,9 +793,9 @@ struct http_parse_access {
         if (!p.line_over && !p.line_skip && parse_start_line(line, true, s)) {
           ++L.counters_.resyncs;
           p.quiet_resync = false;
-          begin_message(s);
+          begin_message(s, raw.size());
         } else {
-          L.counters_.skipped_bytes += p.line.size() + 1;
+          L.counters_.skipped_bytes += raw.size() + 1;
         }
         break;
       }
@@ -821,7 +833,7 @@ struct http_parse_access {
         }
         anomaly(http_anomaly::bad_chunk_end);
         p.state = pstate::chunk_size;  // read the line as the next chunk size
-        line_complete();
+        line_complete(raw);
         return;
       }
       default: break;
@@ -856,6 +868,16 @@ struct http_parse_access {
       }
     }
     if (p.state == pstate::expect_decide) return take_expect(data, len, nl != nullptr);
+    // A whole line in this delivery, nothing held: parse it in place (no copy into the line
+    // buffer, whose storage is released while a body is read and would be allocated again for
+    // the next message). Only when the copy would have fit the line and budget limits, so the
+    // outcome is the same.
+    if (nl && p.line.empty() && !p.line_skip && !p.line_over && len <= lim().max_line &&
+        (len == 0 || L.buffered_ + len <= lim().max_buffered_total)) {
+      if (!header_budget(used)) return used;
+      line_complete(std::string_view(reinterpret_cast<const char*>(data.data()), len));
+      return used;
+    }
     if (!p.line_skip && !p.line_over && len > 0) {
       std::size_t room = lim().max_line > p.line.size() ? lim().max_line - p.line.size() : 0;
       std::size_t n = std::min(len, room);
@@ -888,7 +910,7 @@ struct http_parse_access {
         L.counters_.skipped_bytes += 1;
         release_line();
       } else {
-        line_complete();
+        line_complete(p.line);
       }
     }
     return used;
@@ -1093,6 +1115,20 @@ void http_logger::on_close(const stream_ctx& c, int dir) {
   auto& cn = *it->second;
   http_parse_access{*this, cn, dir, c}.close();
   if (cn.d[0].state == pstate::closed && cn.d[1].state == pstate::closed) drop_conn(c.flow_id);
+}
+
+void http_logger::on_datagram(const stream_ctx& c, int dir, util::bytes data) {
+  if (finished_ || data.empty() || (dir != 0 && dir != 1)) return;
+  if (!datagram_) datagram_ = std::make_unique<connection>();
+  auto& cn = *datagram_;
+  cn = connection{};
+  cn.flow_id = c.flow_id;
+  cn.id = make_conn_id(flows_, c.flow_id);
+  cn.udp = true;
+  ++counters_.datagrams;
+  http_parse_access a{*this, cn, dir, c};
+  a.feed(data);
+  a.close();  // the datagram's end ends its message (a body without a length completes here)
 }
 
 void http_logger::finish() {

@@ -37,6 +37,7 @@ void append_http_record(std::string& out, const http_log_entry& e, util::log_for
   std::vector<std::string> anomalies;
   for (auto a : e.anomalies) anomalies.emplace_back(http_anomaly_name(a));
   r.str_list("anomalies", std::move(anomalies));
+  r.str("proto", e.udp ? "udp" : "tcp");  // not in Zeek's http.log (Zeek parses no HTTP over UDP)
   r.write(out, fmt, header);
 }
 

@@ -191,4 +191,10 @@ std::string ja4_r(const tls_client_hello& ch, char transport) {
   return p.a + '_' + p.ciphers + '_' + p.exts;
 }
 
+void ja4_both(const tls_client_hello& ch, char transport, std::string& ja4_out, std::string& ja4_r_out) {
+  auto p = ja4_build(ch, transport);
+  ja4_out = p.a + '_' + hash12(p.ciphers) + '_' + hash12(p.exts);
+  ja4_r_out = p.a + '_' + p.ciphers + '_' + p.exts;
+}
+
 }  // namespace pcapscope::app

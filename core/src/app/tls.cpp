@@ -835,8 +835,7 @@ void tls_flow_state::client_hello(const stream_ctx& c, int dir, const tls_client
     e.client_hello_frame = c.frame;
     if (!ch.sslv2) {
       e.ja3 = ja3(ch);
-      e.ja4 = ja4(ch, 't');
-      e.ja4_r = ja4_r(ch, 't');
+      ja4_both(ch, 't', e.ja4, e.ja4_r);
     }
   }
   if (e.client_hellos.size() < 8) {
@@ -844,9 +843,14 @@ void tls_flow_state::client_hello(const stream_ctx& c, int dir, const tls_client
     h.frame = c.frame;
     h.sni = ch.sni;
     if (!ch.sslv2) {
-      h.ja3 = e.client_hellos.empty() ? e.ja3 : ja3(ch);
-      h.ja4 = e.client_hellos.empty() ? e.ja4 : ja4(ch, 't');
-      h.ja4_r = e.client_hellos.empty() ? e.ja4_r : ja4_r(ch, 't');
+      if (e.client_hellos.empty()) {
+        h.ja3 = e.ja3;
+        h.ja4 = e.ja4;
+        h.ja4_r = e.ja4_r;
+      } else {
+        h.ja3 = ja3(ch);
+        ja4_both(ch, 't', h.ja4, h.ja4_r);
+      }
     }
     e.client_hellos.push_back(std::move(h));
   }

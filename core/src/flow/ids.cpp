@@ -1,9 +1,8 @@
 // Flow identifiers and formatting: Community ID v1, deterministic uids, address text, and the
 // IP/MAC endpoint tables (see flow/flow.hpp).
-#include <cstdio>
+#include <algorithm>
 #include <cstring>
 
-#include "pcapscope/dissect/fields.hpp"
 #include "pcapscope/flow/flow.hpp"
 #include "pcapscope/util/sha1.hpp"
 
@@ -74,9 +73,79 @@ std::string uid(const flow_record& f) {
   return out;
 }
 
+namespace {
+
+// Decimal digits of one byte (no snprintf: the logs format two addresses per record, and
+// snprintf's format parsing cost more than the rest of a DNS record).
+char* put_u8(char* o, unsigned v) noexcept {
+  if (v >= 100) *o++ = static_cast<char>('0' + v / 100);
+  if (v >= 10) *o++ = static_cast<char>('0' + v / 10 % 10);
+  *o++ = static_cast<char>('0' + v % 10);
+  return o;
+}
+
+char* put_ipv4(char* o, const std::uint8_t* a) noexcept {
+  for (int i = 0; i < 4; ++i) {
+    if (i) *o++ = '.';
+    o = put_u8(o, a[i]);
+  }
+  return o;
+}
+
+// Lowercase hex without leading zeros ("%x").
+char* put_hex16(char* o, unsigned v) noexcept {
+  static constexpr char hex[] = "0123456789abcdef";
+  int shift = 12;
+  while (shift > 0 && (v >> shift) == 0) shift -= 4;
+  for (; shift >= 0; shift -= 4) *o++ = hex[(v >> shift) & 0xF];
+  return o;
+}
+
+}  // namespace
+
+// Byte for byte what dissect::format_ipv4 and dissect::format_ipv6 print (RFC 5952 "::" for
+// the longest run of two or more zero words, the first of equal runs; Wireshark's
+// "::ffff:a.b.c.d" for IPv4-mapped addresses); FormatAddress.MatchesDissectFormatting checks it.
 std::string format_address(const std::array<std::uint8_t, 16>& a, bool ipv6) {
-  if (ipv6) return dissect::format_ipv6(a);
-  return dissect::format_ipv4({a[0], a[1], a[2], a[3]});
+  char buf[48];
+  char* o = buf;
+  if (!ipv6) {
+    o = put_ipv4(o, a.data());
+    return std::string(buf, o);
+  }
+  unsigned w[8];
+  for (int i = 0; i < 8; ++i) w[i] = (unsigned{a[2 * i]} << 8) | a[2 * i + 1];
+  if (w[0] == 0 && w[1] == 0 && w[2] == 0 && w[3] == 0 && w[4] == 0 && w[5] == 0xffff) {
+    static constexpr char prefix[] = "::ffff:";
+    std::memcpy(o, prefix, 7);
+    o = put_ipv4(o + 7, a.data() + 12);
+    return std::string(buf, o);
+  }
+  int best = -1, best_len = 0;
+  for (int i = 0; i < 8;) {
+    if (w[i] != 0) {
+      ++i;
+      continue;
+    }
+    int j = i;
+    while (j < 8 && w[j] == 0) ++j;
+    if (j - i > best_len && j - i >= 2) {
+      best = i;
+      best_len = j - i;
+    }
+    i = j;
+  }
+  for (int i = 0; i < 8; ++i) {
+    if (i == best) {
+      *o++ = ':';
+      *o++ = ':';
+      i += best_len - 1;
+      continue;
+    }
+    if (o != buf && o[-1] != ':') *o++ = ':';
+    o = put_hex16(o, w[i]);
+  }
+  return std::string(buf, o);
 }
 
 // ---- endpoints ---------------------------------------------------------------------------
@@ -124,6 +193,18 @@ endpoint_stats& endpoint_table::find(std::vector<endpoint_stats>& v, std::vector
   return v.back();
 }
 
+endpoint_stats& endpoint_table::find_hinted(std::vector<endpoint_stats>& v, std::vector<std::uint32_t>& slots,
+                                            std::uint32_t& hint, const std::uint8_t* a, std::size_t len,
+                                            std::uint8_t kind) {
+  if (hint != 0) {
+    auto& e = v[hint - 1];
+    if (e.kind == kind && std::memcmp(e.addr.data(), a, len) == 0) return e;
+  }
+  auto& e = find(v, slots, a, len, kind);
+  hint = static_cast<std::uint32_t>(&e - v.data()) + 1;
+  return e;
+}
+
 void endpoint_table::add(const capture::record& r, const dissect::packet& p, const track_result& t) {
   auto touch = [&](endpoint_stats& e, bool tx) {
     if (e.tx_packets + e.rx_packets == 0) e.first_ns = r.ts_ns;
@@ -145,17 +226,32 @@ void endpoint_table::add(const capture::record& r, const dissect::packet& p, con
     if (l.kind == dissect::proto::eth && !eth && l.captured >= 12) eth = &l;
     if (l.kind == dissect::proto::ip || l.kind == dissect::proto::ipv6) ipl = &l;
   }
+  // The flow's previous packets found its endpoints at these indices: checking the address
+  // there replaces hashing and probing (four lookups per packet otherwise). Slots 0-1 are the
+  // MAC source and destination, 2-3 the IP ones, of a packet sent by the originator.
+  std::uint32_t scratch[4] = {0, 0, 0, 0};
+  std::uint32_t* hint = scratch;
+  if (t.id != 0) {
+    if (t.id >= hints_.size()) {
+      // Flow ids are dense: growing by an eighth keeps the table within ~12 % of the flow count
+      // (doubling left up to half of it unused, which showed in the pass's peak RSS).
+      if (t.id >= hints_.capacity()) hints_.reserve(std::size_t{t.id} + t.id / 8 + 64);
+      hints_.resize(std::size_t{t.id} + 1);
+    }
+    hint = hints_[t.id].data();
+  }
+  const int src = t.from_orig ? 0 : 1;
   if (eth) {
-    touch(find(mac_, mac_slots_, eth->eth.src.data(), 6, 0), true);
-    touch(find(mac_, mac_slots_, eth->eth.dst.data(), 6, 0), false);
+    touch(find_hinted(mac_, mac_slots_, hint[src], eth->eth.src.data(), 6, 0), true);
+    touch(find_hinted(mac_, mac_slots_, hint[src ^ 1], eth->eth.dst.data(), 6, 0), false);
   }
   if (ipl && t.id) {
     if (ipl->kind == dissect::proto::ip) {
-      touch(find(ip_, ip_slots_, ipl->ip.src.data(), 4, 4), true);
-      touch(find(ip_, ip_slots_, ipl->ip.dst.data(), 4, 4), false);
+      touch(find_hinted(ip_, ip_slots_, hint[2 + src], ipl->ip.src.data(), 4, 4), true);
+      touch(find_hinted(ip_, ip_slots_, hint[3 - src], ipl->ip.dst.data(), 4, 4), false);
     } else {
-      touch(find(ip_, ip_slots_, ipl->ipv6.src.data(), 16, 6), true);
-      touch(find(ip_, ip_slots_, ipl->ipv6.dst.data(), 16, 6), false);
+      touch(find_hinted(ip_, ip_slots_, hint[2 + src], ipl->ipv6.src.data(), 16, 6), true);
+      touch(find_hinted(ip_, ip_slots_, hint[3 - src], ipl->ipv6.dst.data(), 16, 6), false);
     }
   }
 }

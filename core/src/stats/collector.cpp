@@ -253,9 +253,14 @@ void collector::on_packet(const capture::record& r, const dissect::packet& p, co
   if (!shared_endpoints_) endpoints_.add(r, p, t);
   if (t.id != 0) {
     if (t.id >= flow_bytes_.size()) {
-      std::size_t n = std::max<std::size_t>(std::size_t{t.id} + 1, flow_bytes_.size() * 2);
-      flow_bytes_.resize(n, 0);
-      flow_pkts_.resize(n, 0);
+      // Flow ids are dense: growing by an eighth keeps these within ~12 % of the flow count
+      // (doubling left up to half unused, which showed in the analysis pass's peak RSS).
+      if (t.id >= flow_bytes_.capacity()) {
+        flow_bytes_.reserve(std::size_t{t.id} + t.id / 8 + 64);
+        flow_pkts_.reserve(std::size_t{t.id} + t.id / 8 + 64);
+      }
+      flow_bytes_.resize(std::size_t{t.id} + 1, 0);
+      flow_pkts_.resize(std::size_t{t.id} + 1, 0);
     }
     flow_bytes_[t.id] += r.origlen;
     ++flow_pkts_[t.id];

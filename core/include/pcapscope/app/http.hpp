@@ -82,7 +82,8 @@ std::string_view http_sniff_mime(util::bytes start) noexcept;
 struct http_log_entry {
   std::int64_t ts_ns = 0;            ///< ts: time of the packet that began the request (or response)
   conn_id id;                        ///< uid, id.orig_h/p, id.resp_h/p
-  std::uint32_t trans_depth = 0;     ///< 1-based position of the transaction in its connection
+  std::uint32_t trans_depth = 0;     ///< 1-based position of the transaction in its connection (1 over UDP)
+  bool udp = false;                  ///< carried by a UDP datagram (SSDP), not a TCP stream (log field proto)
   bool has_request = false;          ///< a request was seen
   bool has_response = false;         ///< a final (non-1xx) response was seen
   std::uint8_t request_dir = 0;      ///< stream direction that carried the request (0 originator)
@@ -145,6 +146,7 @@ struct http_interim {
 /// Counters of the logger.
 struct http_counters {
   std::uint64_t connections = 0;    ///< connections that carried data
+  std::uint64_t datagrams = 0;      ///< UDP datagrams parsed (SSDP)
   std::uint64_t requests = 0;       ///< requests parsed (start line seen)
   std::uint64_t responses = 0;      ///< final responses parsed
   std::uint64_t interim = 0;        ///< 1xx responses (101 excluded: it ends HTTP)
@@ -183,6 +185,10 @@ class http_logger {
   void on_gap(const stream_ctx& c, int dir, std::uint64_t length);
   /// Direction `dir` ended (FIN, RST or end of capture): a close-delimited body completes here.
   void on_close(const stream_ctx& c, int dir);
+  /// One UDP datagram of direction `dir` holding one whole message (SSDP: M-SEARCH and NOTIFY
+  /// requests, `HTTP/1.1 200 OK` answers): parsed on its own, its end ends the message, and it
+  /// is an entry of its own (requests and responses are not paired, see docs/http.md).
+  void on_datagram(const stream_ctx& c, int dir, util::bytes data);
   /// End of the capture: every open message is finished (close-delimited bodies complete, the
   /// rest truncated). Idempotent.
   void finish();
@@ -217,6 +223,7 @@ class http_logger {
   http_counters counters_;
   std::unordered_map<std::uint32_t, std::unique_ptr<connection>> conns_;
   connection* last_conn_ = nullptr;  // the connection of the previous call (most calls repeat it)
+  std::unique_ptr<connection> datagram_;  // parser state of the datagram being parsed (reused)
   std::size_t buffered_ = 0;
   bool finished_ = false;
   // collect mode

@@ -146,6 +146,8 @@ std::string ja3s(const tls_server_hello& sh);
 std::string ja4(const tls_client_hello& ch, char transport);
 /// JA4_r: JA4 with the sorted cipher and extension lists and the signature algorithms unhashed.
 std::string ja4_r(const tls_client_hello& ch, char transport);
+/// `ja4` and `ja4_r` of one ClientHello from one pass over its lists (what the logs keep).
+void ja4_both(const tls_client_hello& ch, char transport, std::string& ja4_out, std::string& ja4_r_out);
 
 /// Zeek's name of a TLS version: "SSLv2", "SSLv3", "TLSv10", "TLSv11", "TLSv12", "TLSv13",
 /// "DTLSv10", "DTLSv12", "DTLSv13"; drafts "TLSv13-draft23"; else "unknown-0x1234".

@@ -310,8 +310,12 @@ class endpoint_table {
  private:
   endpoint_stats& find(std::vector<endpoint_stats>& v, std::vector<std::uint32_t>& slots,
                        const std::uint8_t* a, std::size_t len, std::uint8_t kind);
+  endpoint_stats& find_hinted(std::vector<endpoint_stats>& v, std::vector<std::uint32_t>& slots, std::uint32_t& hint,
+                              const std::uint8_t* a, std::size_t len, std::uint8_t kind);
   std::vector<endpoint_stats> ip_, mac_;
   std::vector<std::uint32_t> ip_slots_, mac_slots_;
+  // By flow id: 1-based indices of the endpoints its last packet touched (0: none yet).
+  std::vector<std::array<std::uint32_t, 4>> hints_;
 };
 
 /// Extracts the flow key of a packet; false when it has no (non-quoted) IP header. `from_side0`
