@@ -4,6 +4,7 @@
 // TCP messages and the service given to flows carrying TLS ClientHellos and HTTP requests.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <sstream>
@@ -145,6 +146,45 @@ TEST(AnalyzerHttp, ContentDecidesOnAnyPort) {
   std::string j = analyze::analysis_json(a, info);
   EXPECT_NE(j.find("\"http\":1"), std::string::npos) << j;
   EXPECT_NE(j.find("\"statistics\":{"), std::string::npos);
+}
+
+// Bytes the peer acknowledged that the capture lacks are Zeek's missed_bytes and history G:
+// Zeek sums the content_gap lengths (base/protocols/conn/main.zeek) and marks 'G'/'g' per
+// gap (TCP_Endpoint::Gap), only while both sides are established (TCP_Reassembler::Gap). A
+// hole nothing acknowledged, or one in a connection picked up mid-way, is not counted.
+TEST(AnalyzerConn, MissedBytesComeFromAcknowledgedGaps) {
+  using test::tcp_ack;
+  using test::tcp_fin;
+  using test::tcp_segment;
+  using test::tcp_syn;
+  std::vector<std::vector<std::uint8_t>> pk;
+  for (int port : {40001, 40002, 40003}) {
+    host c{1, static_cast<std::uint16_t>(port)}, s{2, 8080};
+    const bool acked = port != 40002, handshake = port != 40003;
+    if (handshake) {
+      pk.push_back(tcp_segment(c, s, tcp_syn, 1000, 0, ""));
+      pk.push_back(tcp_segment(s, c, tcp_syn | tcp_ack, 5000, 1001, ""));
+      pk.push_back(tcp_segment(c, s, tcp_ack, 1001, 5001, ""));
+    }
+    pk.push_back(tcp_segment(c, s, tcp_ack, 1001, 5001, "aaaa"));
+    // 1005..1009 ("bbbbb") sent but not captured.
+    pk.push_back(tcp_segment(c, s, tcp_ack, 1010, 5001, "cccc"));
+    pk.push_back(tcp_segment(s, c, tcp_ack, 5001, acked ? 1014 : 1005, ""));
+    pk.push_back(tcp_segment(c, s, tcp_fin | tcp_ack, 1014, 5001, ""));
+    pk.push_back(tcp_segment(s, c, tcp_fin | tcp_ack, 5001, acked ? 1015 : 1005, ""));
+  }
+  analyze::analyzer a;
+  analyze_bytes(a, test::pcap_of(pk));
+  ASSERT_EQ(a.flows().size(), 3u);
+  const std::string h1(a.flows().get(1).history_view()), h2(a.flows().get(2).history_view()),
+      h3(a.flows().get(3).history_view());
+  EXPECT_EQ(a.flows().missed_bytes(1), 5u);
+  EXPECT_EQ(std::count(h1.begin(), h1.end(), 'G'), 1) << h1;
+  EXPECT_EQ(a.flows().missed_bytes(2), 0u);  // never acknowledged
+  EXPECT_EQ(h2.find_first_of("Gg"), std::string::npos) << h2;
+  EXPECT_EQ(a.flows().missed_bytes(3), 0u);  // partial connection
+  EXPECT_EQ(h3.find_first_of("Gg"), std::string::npos) << h3;
+  EXPECT_EQ(a.tcp_counters().missed_bytes, 10u);  // reassembly itself sees both acknowledged holes
 }
 
 TEST(AnalyzerOptions, LoggersCanBeTurnedOff) {

@@ -160,6 +160,11 @@ class analyzer::stream_router final : public reassembly::stream_consumer {
     }
   }
 
+  // Bytes sent but not captured: the flow table counts them as Zeek does (missed_bytes, G/g).
+  void on_missed(int dir, std::uint64_t length) override {
+    a_.tracker_.note_gap(a_.reasm_.current_flow(), dir, length);
+  }
+
   void on_close(int dir, reassembly::stream_end) override {
     const std::uint32_t id = a_.reasm_.current_flow();
     if (!probes_.empty()) flush_probe(static_cast<stream_kind>(a_.kinds_[id]), id, dir);

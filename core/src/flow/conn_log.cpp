@@ -90,7 +90,7 @@ void append_conn_record(std::string& out, const flow_tracker& t, std::uint32_t i
   r.num("orig_bytes", f.payload_bytes(0), has_dur);
   r.num("resp_bytes", f.payload_bytes(1), has_dur);
   r.str("conn_state", std::string(conn_state_name(f.state())));
-  r.num("missed_bytes", std::uint64_t{0});
+  r.num("missed_bytes", t.missed_bytes(id));
   r.str("history", std::string(f.history_view()), f.history_len > 0);
   r.num("orig_pkts", f.pkts[0]);
   r.num("orig_ip_bytes", f.ip_bytes[0]);

@@ -158,6 +158,12 @@ void scaled_history(flow_record& f, int d, std::uint32_t count, char upper) noex
   if (t == count) add_history(f, letter(d, upper));
 }
 
+// Zeek's is_clean (TCP_Reassembler.cc): content gaps count only while both sides are like this.
+bool is_clean(const tcp_endpoint& ep) noexcept {
+  return ep.current() == tcp_state::established ||
+         (ep.current() == tcp_state::closed && ep.previous() == tcp_state::established);
+}
+
 std::uint32_t sat32(std::int64_t ns) noexcept {
   if (ns <= 0) return 1;
   return ns >= 0xFFFFFFFFll ? 0xFFFFFFFFu : static_cast<std::uint32_t>(ns);
@@ -405,6 +411,20 @@ flow_tracker::flow_tracker(tracker_options opts) : opts_(opts) {
 }
 
 flow_tracker::~flow_tracker() = default;
+
+void flow_tracker::note_gap(std::uint32_t id, int d, std::uint64_t length) noexcept {
+  if (id == 0 || id > count_) return;
+  flow_record& f = at(id);
+  if (!is_clean(f.tcp[0]) || !is_clean(f.tcp[1])) return;
+  gap_count& g = gaps_[id];
+  g.bytes += length;
+  scaled_history(f, d, ++g.gaps[d], 'G');
+}
+
+std::uint64_t flow_tracker::missed_bytes(std::uint32_t id) const noexcept {
+  auto it = gaps_.find(id);
+  return it == gaps_.end() ? 0 : it->second.bytes;
+}
 
 std::size_t flow_tracker::memory_bytes() const noexcept {
   return blocks_.size() * block_size * sizeof(flow_record) + slots_.capacity() * sizeof(std::uint64_t) +

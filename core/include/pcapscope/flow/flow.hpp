@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "pcapscope/capture/types.hpp"
@@ -257,6 +258,14 @@ class flow_tracker {
   void set_service(std::uint32_t id, service s) noexcept {
     if (id != 0 && id <= count_) at(id).svc = static_cast<std::uint8_t>(s);
   }
+  /// A content gap of `length` bytes in direction `d` (0 originator) of flow `id`: bytes the
+  /// peer acknowledged, or the snap length cut, that the capture lacks, as TCP reassembly
+  /// reports them (`reassembly::stream_consumer::on_missed`). As in Zeek, counted in
+  /// missed_bytes and marked `G`/`g` (at the 1st, 10th, 100th, … gap of that side) only while
+  /// both sides are established, or closed after being established.
+  void note_gap(std::uint32_t id, int d, std::uint64_t length) noexcept;
+  /// Zeek's missed_bytes of flow `id`: the content-gap bytes `note_gap` counted.
+  std::uint64_t missed_bytes(std::uint32_t id) const noexcept;
 
   /// Records per block (allocation unit).
   static constexpr std::size_t block_bits = 12;
@@ -281,6 +290,11 @@ class flow_tracker {
   std::size_t count_ = 0;
   static constexpr std::size_t recent_size = 256;
   std::array<std::uint64_t, recent_size> recent_{};  // (tag << 32) | id of recently seen flows
+  struct gap_count {
+    std::uint64_t bytes = 0;     // missed_bytes
+    std::uint32_t gaps[2] = {};  // content gaps per direction (for the scaled G/g)
+  };
+  std::unordered_map<std::uint32_t, gap_count> gaps_;  // only flows with content gaps: no per-flow cost
 };
 
 /// Per-address statistics (IP and MAC endpoints).
