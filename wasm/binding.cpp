@@ -550,7 +550,7 @@ class session {
     pcapscope::filter::verdict v[4096];
     for (std::size_t at = start; at < end;) {
       std::size_t n = std::min(end - at, std::size(v));
-      filter_.select_index(ix, at, n, v);
+      filter_.select_index(ix, at, n, v, &tracker());
       for (std::size_t k = 0; k < n; ++k) {
         switch (v[k]) {
           case pcapscope::filter::verdict::yes: sel_index_.push_back(static_cast<std::uint32_t>(at + k)); break;

@@ -16,33 +16,10 @@ bool has(const layer& l, std::uint32_t off, std::uint32_t size) { return l.captu
 bool tcp_ok(const layer& l) { return l.tcp.hdr_len >= 20; }
 bool arp_ipv4(const layer& l) { return (l.arp.ptype == 0x0800 || l.arp.ptype == 0x00cc) && l.arp.plen == 4; }
 
-std::uint32_t put_uint(value* out, std::uint64_t v) {
-  out->type = vtype::uint;
-  out->p = nullptr;
-  out->u = v;
-  return 1;
-}
 std::uint32_t put_bool(value* out, bool b) {
   out->type = vtype::boolean;
   out->p = nullptr;
   out->u = b ? 1 : 0;
-  return 1;
-}
-std::uint32_t put_ipv4(value* out, const std::array<std::uint8_t, 4>& a) {
-  out->type = vtype::ipv4;
-  out->prefix = 32;
-  out->n = 4;
-  out->p = nullptr;
-  std::copy(a.begin(), a.end(), out->a.begin());
-  out->u = (std::uint32_t{a[0]} << 24) | (std::uint32_t{a[1]} << 16) | (std::uint32_t{a[2]} << 8) | a[3];
-  return 1;
-}
-std::uint32_t put_ipv6(value* out, const std::array<std::uint8_t, 16>& a) {
-  out->type = vtype::ipv6;
-  out->prefix = 128;
-  out->n = 16;
-  out->p = nullptr;
-  out->a = a;
   return 1;
 }
 std::uint32_t put_ether(value* out, const std::array<std::uint8_t, 6>& a) {

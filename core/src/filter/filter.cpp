@@ -8,6 +8,7 @@
 #include <deque>
 
 #include "internal.hpp"
+#include "pcapscope/flow/flow.hpp"
 #include "pcapscope/filter/regex.hpp"
 
 namespace pcapscope::filter {
@@ -819,6 +820,36 @@ bool fast_leaf(const node& nd, const context& c) noexcept {
   return false;
 }
 
+// `l op r` over every pair of values (Wireshark 4: `!=` and `===` need all pairs, the others
+// one); false when either side has none.
+bool compare_values(cmp_op op, const value* l, std::uint32_t nl, const value* r, std::uint32_t nr) noexcept {
+  if (nl == 0 || nr == 0) return false;
+  bool all = op == cmp_op::ne || op == cmp_op::all_eq;
+  for (std::uint32_t i = 0; i < nl; ++i) {
+    for (std::uint32_t j = 0; j < nr; ++j) {
+      bool t = test(op, order(l[i], r[j]));
+      if (all && !t) return false;
+      if (!all && t) return true;
+    }
+  }
+  return all;
+}
+
+// True when one of the values is in the set.
+bool in_set(const std::vector<set_elem>& set, const value* l, std::uint32_t nl) noexcept {
+  for (std::uint32_t i = 0; i < nl; ++i) {
+    for (const auto& e : set) {
+      if (e.range) {
+        int lo = order(l[i], e.lo), hi = order(l[i], e.hi);
+        if (lo != 2 && hi != 2 && lo >= 0 && hi <= 0) return true;
+      } else if (order(l[i], e.lo) == 0) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
 // Leaf tests get their own frame so the value buffers are not on the recursion path.
 [[gnu::noinline]] bool eval_leaf(const program& pr, const node& nd, const context& c) noexcept {
   if (nd.fast) return fast_leaf(nd, c);
@@ -830,30 +861,11 @@ bool fast_leaf(const node& nd, const context& c) noexcept {
       if (nl == 0) return false;
       value r[max_values];
       std::uint32_t nr = load(nd.rhs, c, r);
-      if (nr == 0) return false;
-      bool all = nd.op == cmp_op::ne || nd.op == cmp_op::all_eq;
-      for (std::uint32_t i = 0; i < nl; ++i) {
-        for (std::uint32_t j = 0; j < nr; ++j) {
-          bool t = test(nd.op, order(l[i], r[j]));
-          if (all && !t) return false;
-          if (!all && t) return true;
-        }
-      }
-      return all;
+      return compare_values(nd.op, l, nl, r, nr);
     }
     case nkind::in: {
       std::uint32_t nl = load(nd.lhs, c, l);
-      for (std::uint32_t i = 0; i < nl; ++i) {
-        for (const auto& e : nd.set) {
-          if (e.range) {
-            int lo = order(l[i], e.lo), hi = order(l[i], e.hi);
-            if (lo != 2 && hi != 2 && lo >= 0 && hi <= 0) return true;
-          } else if (order(l[i], e.lo) == 0) {
-            return true;
-          }
-        }
-      }
-      return false;
+      return in_set(nd.set, l, nl);
     }
     case nkind::contains: {
       std::uint32_t nl = load(nd.lhs, c, l);
@@ -970,6 +982,7 @@ struct block_ctx {
   const index::packet_index& ix;
   std::size_t start = 0, n = 0;  ///< rows [start, start + n)
   std::int64_t origin = 0;
+  const flow::flow_tracker* flows = nullptr;  ///< the index's flow table (addresses and ports)
   std::deque<std::array<std::uint8_t, block_rows>>& pool;  ///< right-operand buffers by depth (a deque: growing
                                                          ///< it keeps the buffers in use in place)
 };
@@ -1050,6 +1063,65 @@ bool fast_block(const node& nd, const block_ctx& b, std::uint8_t* out) noexcept 
   return true;
 }
 
+// The either-side address and port fields a flow key answers.
+enum class key_field : std::uint8_t { none, ip_addr, ipv6_addr, tcp_port, udp_port };
+
+key_field key_field_of(const node& nd) noexcept {
+  const operand& o = nd.lhs;
+  if ((nd.k != nkind::compare && nd.k != nkind::in) || o.k != operand::kind::field || !o.f || !o.slices.empty() ||
+      o.layer != 0 || (nd.k == nkind::compare && nd.rhs.k != operand::kind::literal)) {
+    return key_field::none;
+  }
+  if (o.f->name == "ip.addr") return key_field::ip_addr;
+  if (o.f->name == "ipv6.addr") return key_field::ipv6_addr;
+  if (o.f->name == "tcp.port") return key_field::tcp_port;
+  if (o.f->name == "udp.port") return key_field::udp_port;
+  return key_field::none;
+}
+
+// A leaf on ip.addr, ipv6.addr, tcp.port or udp.port for a row whose flow has only plain
+// packets (one IP header, no fragment, whole headers: flow::flow_layered unset): the packet's
+// occurrences of the field are its flow key's two sides, or the field is absent (a UDP flow
+// has no tcp.port; an IPv6 flow no ip.addr; an ARP packet none). Unknown for every other row.
+verdict key_leaf(const node& nd, key_field kf, const block_ctx& b, std::size_t row) noexcept {
+  if (!b.flows || (b.ix.flags[row] & index::flag_reassembled)) return verdict::unknown;
+  std::uint32_t id = b.ix.flow[row];
+  // An ARP packet has no IP, TCP or UDP header at all.
+  if (id == 0 && b.ix.top[row] == static_cast<std::uint8_t>(dissect::proto::arp)) {
+    value none[1];
+    bool match = nd.k == nkind::compare ? compare_values(nd.op, none, 0, &nd.rhs.lit, 1) : in_set(nd.set, none, 0);
+    return match ? verdict::yes : verdict::no;
+  }
+  if (id == 0 || id > b.flows->size()) return verdict::unknown;
+  const flow::flow_record& f = b.flows->get(id);
+  if (f.flags & flow::flow_layered) return verdict::unknown;
+  value v[2];
+  std::uint32_t nv = 0;
+  switch (kf) {
+    case key_field::ip_addr:
+      if (!f.key.ipv6()) {
+        for (int s = 0; s < 2; ++s) {
+          std::array<std::uint8_t, 4> a;
+          std::copy_n(f.key.addr[s].begin(), 4, a.begin());
+          nv += put_ipv4(&v[nv], a);
+        }
+      }
+      break;
+    case key_field::ipv6_addr:
+      if (f.key.ipv6()) {
+        for (int s = 0; s < 2; ++s) nv += put_ipv6(&v[nv], f.key.addr[s]);
+      }
+      break;
+    default:
+      if (f.key.proto() == (kf == key_field::tcp_port ? 6 : 17)) {
+        for (int s = 0; s < 2; ++s) nv += put_uint(&v[nv], f.key.port[s]);
+      }
+      break;
+  }
+  bool match = nd.k == nkind::compare ? compare_values(nd.op, v, nv, &nd.rhs.lit, 1) : in_set(nd.set, v, nv);
+  return match ? verdict::yes : verdict::no;
+}
+
 void eval_block(const program& pr, int n, const block_ctx& b, std::size_t depth, std::uint8_t* out) {
   const node& nd = pr.nodes[static_cast<std::size_t>(n)];
   const std::size_t rows = b.n;
@@ -1100,6 +1172,21 @@ void eval_block(const program& pr, int n, const block_ctx& b, std::size_t depth,
     default: break;
   }
   if (fast_block(nd, b, out)) return;
+  if (key_field kf = b.flows ? key_field_of(nd) : key_field::none; kf != key_field::none) {
+    for (std::size_t i = 0; i < rows; ++i) {
+      verdict v = key_leaf(nd, kf, b, b.start + i);
+      if (v == verdict::unknown) {  // as the row alone decides it
+        index_row r = row_from_index(b.ix, b.start + i);
+        dissect::frame_meta m = meta_of(r);
+        context c;
+        c.meta = &m;
+        c.origin = b.origin;
+        v = leaf_index(pr, nd, c, r);
+      }
+      out[i] = to_bits(v);
+    }
+    return;
+  }
   const field_def* f = nd.lhs.f;
   if (!nd.index_ok && nd.k == nkind::exists && nd.lhs.k == operand::kind::field && f && f->is_proto &&
       nd.lhs.slices.empty() && nd.lhs.layer == 0) {
@@ -1845,7 +1932,8 @@ verdict filter::matches_index(const index_row& r) const noexcept {
   return eval_index(pr, pr.root, c, r);
 }
 
-void filter::select_index(const index::packet_index& ix, std::size_t start, std::size_t count, verdict* out) const {
+void filter::select_index(const index::packet_index& ix, std::size_t start, std::size_t count, verdict* out,
+                          const flow::flow_tracker* flows) const {
   const program& pr = *prog_;
   if (start >= ix.size()) return;
   count = std::min(count, ix.size() - start);
@@ -1857,7 +1945,7 @@ void filter::select_index(const index::packet_index& ix, std::size_t start, std:
   std::array<std::uint8_t, block_rows> bits;
   for (std::size_t done = 0; done < count;) {
     std::size_t n = std::min(block_rows, count - done);
-    block_ctx b{ix, start + done, n, pr.origin, pool};
+    block_ctx b{ix, start + done, n, pr.origin, flows, pool};
     eval_block(pr, pr.root, b, 0, bits.data());
     for (std::size_t i = 0; i < n; ++i) {
       out[done + i] = bits[i] == bit_yes ? verdict::yes : bits[i] == bit_no ? verdict::no : verdict::unknown;

@@ -1,6 +1,7 @@
 // Internals shared by the filter compiler, evaluator and field table: typed values and fields.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <string>
@@ -50,6 +51,31 @@ struct value {
 inline util::bytes bytes_of(const value& v) noexcept {
   if (v.p) return {v.p, v.len};
   return {v.a.data(), v.n};
+}
+
+/// Values of the common kinds (field extractors, and the filter's answers from flow keys).
+inline std::uint32_t put_uint(value* out, std::uint64_t v) {
+  out->type = vtype::uint;
+  out->p = nullptr;
+  out->u = v;
+  return 1;
+}
+inline std::uint32_t put_ipv4(value* out, const std::array<std::uint8_t, 4>& a) {
+  out->type = vtype::ipv4;
+  out->prefix = 32;
+  out->n = 4;
+  out->p = nullptr;
+  std::copy(a.begin(), a.end(), out->a.begin());
+  out->u = (std::uint32_t{a[0]} << 24) | (std::uint32_t{a[1]} << 16) | (std::uint32_t{a[2]} << 8) | a[3];
+  return 1;
+}
+inline std::uint32_t put_ipv6(value* out, const std::array<std::uint8_t, 16>& a) {
+  out->type = vtype::ipv6;
+  out->prefix = 128;
+  out->n = 16;
+  out->p = nullptr;
+  out->a = a;
+  return 1;
 }
 
 /// Most values one operand can have in one packet (two per layer for either-side fields).

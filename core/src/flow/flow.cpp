@@ -459,6 +459,32 @@ util::bytes flow_tracker::payload_of(const capture::record& r, const dissect::pa
   return r.data.subspan(p.payload_offset, std::min<std::size_t>(p.payload_length, r.data.size() - p.payload_offset));
 }
 
+bool plain_ip_packet(const dissect::packet& p) noexcept {
+  constexpr std::uint8_t cut = dissect::layer_partial | dissect::layer_malformed | dissect::layer_fragment;
+  int ips = 0;
+  for (int i = 0; i < p.count; ++i) {
+    const layer& l = p.layers[i];
+    switch (l.kind) {
+      case proto::ip:
+        if (++ips > 1 || (l.flags & cut) || (l.ip.flags & 0x1) || l.ip.frag_offset) return false;
+        break;
+      case proto::ipv6:
+        if (++ips > 1 || (l.flags & cut)) return false;
+        break;
+      case proto::ipv6_ext:
+        if (l.ipv6_ext.type == 44) return false;  // a fragment header
+        break;
+      case proto::tcp:
+      case proto::udp:
+      case proto::sctp:
+        if (l.flags & cut) return false;
+        break;
+      default: break;
+    }
+  }
+  return ips == 1;
+}
+
 bool flow_tracker::extract(const capture::record& r, const dissect::packet& p, pending_packet& out) const noexcept {
   const layer* ipl = nullptr;
   const layer* tl = nullptr;
@@ -508,6 +534,7 @@ bool flow_tracker::extract(const capture::record& r, const dissect::packet& p, p
   pending_packet& x = raw.x;
   if (!extract(r, p, x)) return {};
   track_result res = commit(x);
+  if (!plain_ip_packet(p)) at(res.id).flags |= flow_layered;
   // Service detection only while the flow has none, on its first few payload packets.
   if (opts_.detect_service && (x.kind == pending_packet::tcp || x.kind == pending_packet::udp)) {
     flow_record& f = at(res.id);

@@ -13,6 +13,10 @@
 #include "pcapscope/index/index.hpp"
 #include "pcapscope/util/bytes.hpp"
 
+namespace pcapscope::flow {
+class flow_tracker;
+}
+
 namespace pcapscope::filter {
 
 /// A compile error: what, where (byte range in the expression) and an optional hint.
@@ -81,7 +85,11 @@ class filter {
   /// `matches_index` for rows `[start, start + count)` of `ix` (clamped to the index) at once,
   /// one verdict per row into `out`: the same answers, evaluated a block of rows at a time
   /// (tight loops over the index columns), which is what selecting over millions of rows uses.
-  void select_index(const index::packet_index& ix, std::size_t start, std::size_t count, verdict* out) const;
+  /// With `flows` (the table that filled the index's flow column), tests of ip.addr,
+  /// ipv6.addr, tcp.port and udp.port against values are also decided for rows whose flow has
+  /// only plain packets (flow::flow_layered unset), from the flow key.
+  void select_index(const index::packet_index& ix, std::size_t start, std::size_t count, verdict* out,
+                    const flow::flow_tracker* flows = nullptr) const;
 
   /// False when every packet can be decided from its index row (`matches_index` never says
   /// `unknown`): the filter only uses frame.number, frame.len, frame.cap_len,

@@ -117,7 +117,14 @@ enum flow_flag : std::uint8_t {
   flow_orig_is_side1 = 0x1,  ///< the originator is key side 1
   flow_flipped = 0x2,        ///< roles were swapped by the server-port heuristic ('^')
   flow_one_way = 0x4,        ///< ICMP message without a counterpart (Community ID ordering)
+  /// Some packet of the flow had more than one IP header (a tunnel, an ICMP error's quote), was
+  /// a fragment, or had its IP or transport header cut short. Without it, every packet's
+  /// addresses and ports are the key's, so filters answer ip.addr, tcp.port, … from the index.
+  flow_layered = 0x8,
 };
+
+/// False when packet `p` gives its flow `flow_layered` (see there).
+bool plain_ip_packet(const dissect::packet& p) noexcept;
 
 /// Everything kept about one flow (176 bytes). Direction index 0 is the originator, 1 the
 /// responder.
