@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstring>
 #include <deque>
+#include <unordered_map>
 
 #include "internal.hpp"
 #include "pcapscope/flow/flow.hpp"
@@ -78,6 +79,11 @@ struct program {
   std::vector<std::unique_ptr<regex>> regexes;
   mutable std::int64_t origin = 0;
   mutable bool has_origin = false;
+  /// select_index with a flow table: per key leaf (by node index), its verdict per flow id, 0
+  /// until computed (the same for every row of a flow); kept across calls for one table.
+  mutable std::unordered_map<int, std::vector<std::uint8_t>> per_flow;
+  mutable const void* per_flow_table = nullptr;
+  mutable std::size_t per_flow_size = 0;
   bool needs_bytes = false;
 };
 
@@ -983,6 +989,7 @@ struct block_ctx {
   std::size_t start = 0, n = 0;  ///< rows [start, start + n)
   std::int64_t origin = 0;
   const flow::flow_tracker* flows = nullptr;  ///< the index's flow table (addresses and ports)
+  std::unordered_map<int, std::vector<std::uint8_t>>* per_flow = nullptr;  ///< program::per_flow
   std::deque<std::array<std::uint8_t, block_rows>>& pool;  ///< right-operand buffers by depth (a deque: growing
                                                          ///< it keeps the buffers in use in place)
 };
@@ -1173,8 +1180,18 @@ void eval_block(const program& pr, int n, const block_ctx& b, std::size_t depth,
   }
   if (fast_block(nd, b, out)) return;
   if (key_field kf = b.flows ? key_field_of(nd) : key_field::none; kf != key_field::none) {
+    auto& memo = (*b.per_flow)[n];
+    if (memo.empty()) memo.assign(b.flows->size() + 1, 0);
     for (std::size_t i = 0; i < rows; ++i) {
-      verdict v = key_leaf(nd, kf, b, b.start + i);
+      const std::size_t row = b.start + i;
+      const std::uint32_t id = b.ix.flow[row];
+      verdict v;
+      if (id != 0 && id < memo.size() && !(b.ix.flags[row] & index::flag_reassembled)) {
+        if (!memo[id]) memo[id] = static_cast<std::uint8_t>(1 + static_cast<int>(key_leaf(nd, kf, b, row)));
+        v = static_cast<verdict>(memo[id] - 1);
+      } else {
+        v = key_leaf(nd, kf, b, row);
+      }
       if (v == verdict::unknown) {  // as the row alone decides it
         index_row r = row_from_index(b.ix, b.start + i);
         dissect::frame_meta m = meta_of(r);
@@ -1942,10 +1959,15 @@ void filter::select_index(const index::packet_index& ix, std::size_t start, std:
     pr.has_origin = true;
   }
   std::deque<std::array<std::uint8_t, block_rows>> pool;
+  if (flows && (pr.per_flow_table != flows || pr.per_flow_size != flows->size())) {
+    pr.per_flow.clear();
+    pr.per_flow_table = flows;
+    pr.per_flow_size = flows->size();
+  }
   std::array<std::uint8_t, block_rows> bits;
   for (std::size_t done = 0; done < count;) {
     std::size_t n = std::min(block_rows, count - done);
-    block_ctx b{ix, start + done, n, pr.origin, flows, pool};
+    block_ctx b{ix, start + done, n, pr.origin, flows, &pr.per_flow, pool};
     eval_block(pr, pr.root, b, 0, bits.data());
     for (std::size_t i = 0; i < n; ++i) {
       out[done + i] = bits[i] == bit_yes ? verdict::yes : bits[i] == bit_no ? verdict::no : verdict::unknown;
