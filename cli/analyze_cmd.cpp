@@ -154,7 +154,7 @@ int cmd_log(const std::string& log, const std::string& path, const std::string& 
   } else if (log == "dns") {
     print(a.dns().entries(), [&](const auto& e) { return pass.selected(e.flow_id); }, app::append_dns_record);
   } else if (log == "http") {
-    print(a.http().entries(), by_id, app::append_http_record);
+    print(a.http().entries(), [&](const auto& e) { return pass.selected(e.flow_id); }, app::append_http_record);
   } else if (log == "tls") {
     print(a.tls().entries(), by_id, app::append_tls_record);
   } else if (log == "quic") {
@@ -199,7 +199,8 @@ int cmd_objects(const std::vector<std::string>& args) {
   bool ok = true;
   if (!run(path, a, f, ok)) return 1;
   // tshark lists (and names, de-duplicating) objects in the order of their completing frames.
-  std::vector<app::http_object> objs = a.http().objects();
+  const auto all = a.http().objects();
+  std::vector<app::http_object> objs(all.begin(), all.end());
   std::stable_sort(objs.begin(), objs.end(), [](const auto& x, const auto& y) { return x.frame < y.frame; });
   auto names = app::http_object_file_names(objs);
   if (dir.empty()) {

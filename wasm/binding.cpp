@@ -861,7 +861,7 @@ class session {
   /// The flow id carrying HTTP object `i` (0-based), 0 when there is none: JS plans that flow
   /// (`followPlan`) and reads its ranges for `objectRun`.
   double object_flow(double i_d) const {
-    const auto& objects = an_.http().objects();
+    const auto objects = an_.http().objects();
     if (!(i_d >= 0) || i_d >= static_cast<double>(objects.size())) return 0;
     return objects[static_cast<std::size_t>(i_d)].flow_id;
   }
@@ -871,13 +871,13 @@ class session {
   val object_run(double i_d, std::uintptr_t ptr, std::size_t len, double source_size) {
     val out = val::object();
     pcapscope::util::bytes data;
-    const auto& objects = an_.http().objects();
+    const auto objects = an_.http().objects();
     if (!finished_ || !(i_d >= 0) || i_d >= static_cast<double>(objects.size()) || !in_buffer(ptr, len, data)) {
       out.set("ok", false);
       out.set("message", std::string("objectRun(): bad arguments"));
       return out;
     }
-    const auto& obj = objects[static_cast<std::size_t>(i_d)];
+    const auto obj = objects[static_cast<std::size_t>(i_d)];
     if (plan_id_ != obj.flow_id) {
       out.set("ok", false);
       out.set("message", std::string("objectRun(): plan the object's flow first"));
@@ -989,7 +989,7 @@ class session {
     } else if (table == "dns") {
       add(an_.dns().entries(), [&](const auto& e) { return flow_shown(e.flow_id); });
     } else if (table == "http") {
-      add(an_.http().entries(), by_id);
+      add(an_.http().entries(), [&](const auto& e) { return flow_shown(e.flow_id); });
     } else if (table == "tls") {
       add(an_.tls().entries(), by_id);
     } else if (table == "quic") {
@@ -1022,7 +1022,7 @@ class session {
     } else if (table == "dhcp") {
       pcapscope::app::append_dhcp_record(out, an_.dhcp().entries()[k], fmt, header);
     } else if (table == "objects") {
-      const auto& objects = an_.http().objects();
+      const auto objects = an_.http().objects();
       if (object_names_.size() != objects.size()) object_names_ = pcapscope::app::http_object_file_names(objects);
       pcapscope::app::append_http_object_record(out, k, objects[k], object_names_[k], fmt, header);
     }

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <memory>
 #include <set>
 #include <random>
 #include <string>
@@ -40,6 +41,7 @@ step gap_in(int dir, std::uint64_t n) { return {dir, step::gap, {}, n}; }
 step close_of(int dir) { return {dir, step::close, {}, 0}; }
 
 struct run_result {
+  std::shared_ptr<app::http_logger> log;  // owns what entries and objects view
   std::vector<app::http_log_entry> entries;
   std::vector<app::http_object> objects;
   app::http_counters counters;
@@ -53,7 +55,8 @@ struct run_result {
 run_result run(const std::vector<step>& steps, std::uint32_t split, app::http_limits lim = {},
                int collect_dir = -1, std::uint32_t collect_message = 0, bool finish = true) {
   run_result out;
-  app::http_logger log(nullptr, lim);
+  out.log = std::make_shared<app::http_logger>(nullptr, lim);
+  auto& log = *out.log;
   if (collect_dir >= 0) {
     log.collect_body(7, collect_dir, collect_message,
                      [&](util::bytes b) { out.collected.append(reinterpret_cast<const char*>(b.data()), b.size()); });
@@ -83,8 +86,10 @@ run_result run(const std::vector<step>& steps, std::uint32_t split, app::http_li
     }
   }
   if (finish) log.finish();
-  out.entries = log.entries();
-  out.objects = log.objects();
+  const auto entries = log.entries();
+  const auto objects = log.objects();
+  out.entries.assign(entries.begin(), entries.end());
+  out.objects.assign(objects.begin(), objects.end());
   out.counters = log.counters();
   out.text = app::http_log_ndjson(log) + app::http_objects_ndjson(log);
   for (auto v : out.counters.anomalies) out.text += std::to_string(v) + " ";
@@ -142,8 +147,8 @@ TEST(HttpTest, SimpleRequestAndResponse) {
   EXPECT_EQ(e.response_frame, 2u);
   EXPECT_EQ(e.ts_ns, 1'000'000'000);
   EXPECT_EQ(e.resp_content_type, "text/html; charset=utf-8");
-  ASSERT_EQ(e.resp_mime_types.size(), 1u);
-  EXPECT_EQ(e.resp_mime_types[0], "text/html");
+  EXPECT_EQ(e.resp_mime_type, "text/html");
+  EXPECT_EQ(e.orig_mime_type, "");
   EXPECT_TRUE(e.response_complete);
   EXPECT_TRUE(e.anomalies.empty());
   ASSERT_EQ(r.objects.size(), 1u);
@@ -243,7 +248,7 @@ TEST(HttpTest, KeepAliveAndPipelining) {
     EXPECT_EQ(r.entries[i].response_frame, resp_frames[i]);
   }
   EXPECT_EQ(r.entries[2].request_body_len, 5u);
-  EXPECT_EQ(r.entries[2].orig_mime_types, std::vector<std::string>{"text/plain"});
+  EXPECT_EQ(r.entries[2].orig_mime_type, "text/plain");
   EXPECT_EQ(r.counters.requests, 4u);
   EXPECT_EQ(r.counters.responses, 4u);
   // Bodies: "aa", "hello" (request), "ccc", "d".
@@ -266,7 +271,7 @@ TEST(HttpTest, ChunkedWithExtensionsAndTrailers) {
   ASSERT_EQ(r.entries.size(), 3u);
   EXPECT_EQ(r.entries[0].response_body_len, 16u);
   EXPECT_TRUE(r.entries[0].response_complete);
-  EXPECT_EQ(r.entries[0].resp_mime_types, std::vector<std::string>{"application/json"});
+  EXPECT_EQ(r.entries[0].resp_mime_type, "application/json");
   EXPECT_EQ(r.collected, "{\"a\": 1, \"b\": 2}");
   // The second response came before its request: unmatched, then the request waits.
   EXPECT_EQ(r.entries[1].status_code, 200);
@@ -299,7 +304,7 @@ TEST(HttpTest, CloseDelimitedBodyEndsAtClose) {
   EXPECT_EQ(r.entries[0].response_body_len, 27u);
   EXPECT_EQ(r.entries[0].response_frame, 5u);  // the close
   EXPECT_TRUE(r.entries[0].response_complete);
-  EXPECT_EQ(r.entries[0].resp_mime_types, std::vector<std::string>{"image/png"});
+  EXPECT_EQ(r.entries[0].resp_mime_type, "image/png");
   EXPECT_EQ(r.collected.size(), 27u);
   EXPECT_EQ(anomaly_total(r), 0u);
   // Without a close, the end of the capture completes it in the last data packet.
@@ -347,7 +352,8 @@ TEST(HttpTest, ExpectContinueRefusedBodyNeverSent) {
   ASSERT_EQ(r.entries.size(), 2u);
   EXPECT_EQ(r.entries[0].status_code, 417);
   EXPECT_EQ(r.entries[0].request_body_len, 0u);
-  EXPECT_EQ(r.entries[0].tags, std::vector<std::string>{"expect_continue_no_body"});
+  EXPECT_EQ(r.entries[0].tags, app::http_tag_expect_continue_no_body);
+  EXPECT_EQ(app::http_tag_names(r.entries[0].tags), std::vector<std::string>{"expect_continue_no_body"});
   EXPECT_EQ(r.entries[1].uri, "/small");
   EXPECT_EQ(r.entries[1].status_code, 200);
   // The body does come after a final answer (servers that ignore Expect): it is a body.
@@ -369,7 +375,8 @@ TEST(HttpTest, ConnectTunnelStopsParsing) {
   EXPECT_EQ(r.entries[0].method, "CONNECT");
   EXPECT_EQ(r.entries[0].uri, "example.com:443");
   EXPECT_EQ(r.entries[0].status_code, 200);
-  EXPECT_EQ(r.entries[0].tags, std::vector<std::string>{"tunnel"});
+  EXPECT_EQ(r.entries[0].tags, app::http_tag_tunnel);
+  EXPECT_EQ(app::http_tag_names(r.entries[0].tags), std::vector<std::string>{"tunnel"});
   EXPECT_EQ(r.counters.tunnels, 1u);
   EXPECT_EQ(r.counters.requests, 1u);  // the "GET" inside the TLS bytes is not a request
   EXPECT_EQ(anomaly_total(r), 0u);
@@ -652,6 +659,47 @@ TEST(HttpTest, ExportFileNamesLikeTshark) {
   auto ln = app::http_object_file_names(longname);
   EXPECT_EQ(ln[0].size(), 255u);
   EXPECT_EQ(ln[0].substr(251), ".txt");
+}
+
+// The log keeps each distinct value once and an entry in a few hundred bytes (issue 6: at most
+// 400 per entry all-in); views of repeated values share their bytes.
+TEST(HttpTest, LogStorageIsCompact) {
+  const std::string ua(120, 'u');
+  std::vector<step> steps;
+  constexpr int n = 3000;
+  for (int i = 0; i < n; ++i) {
+    steps.push_back(to_server("GET /item/" + std::to_string(i) + " HTTP/1.1\r\nHost: shop.example:8080\r\nUser-Agent: " + ua +
+                              "\r\nReferer: http://shop.example/list\r\n\r\n"));
+    steps.push_back(to_client("HTTP/1.1 200 OK\r\nContent-Type: Text/HTML; charset=utf-8\r\nContent-Length: 5\r\n\r\nhello"));
+  }
+  auto r = run(steps, 0);
+  ASSERT_EQ(r.entries.size(), static_cast<std::size_t>(n));
+  const auto& first = r.entries.front();
+  const auto& last = r.entries.back();
+  EXPECT_EQ(last.uri, "/item/" + std::to_string(n - 1));
+  EXPECT_EQ(last.user_agent, ua);
+  EXPECT_EQ(last.host, "shop.example");
+  EXPECT_EQ(last.resp_mime_type, "text/plain");  // sniffed; the Content-Type's media type is lowercased for objects
+  EXPECT_EQ(r.objects.back().content_type, "text/html");
+  EXPECT_EQ(first.user_agent.data(), last.user_agent.data());
+  EXPECT_EQ(first.referrer.data(), last.referrer.data());
+  EXPECT_EQ(first.resp_content_type.data(), last.resp_content_type.data());
+  EXPECT_LE(r.log->memory_bytes() / n, 400u);
+}
+
+// A value longer than the text store's 64 KiB blocks is kept whole, and values after it too.
+TEST(HttpTest, LongValuesAreKeptWhole) {
+  app::http_limits lim;
+  lim.max_line = lim.max_value = 300u << 10;
+  lim.max_header_bytes = 1u << 20;
+  const std::string uri = "/" + std::string(150000, 'a');
+  const std::string agent(70000, 'b');
+  auto r = run_all({to_server("GET " + uri + " HTTP/1.1\r\nUser-Agent: " + agent + "\r\n\r\nGET /short HTTP/1.1\r\n\r\n")},
+                   lim);
+  ASSERT_EQ(r.entries.size(), 2u);
+  EXPECT_EQ(r.entries[0].uri, uri);
+  EXPECT_EQ(r.entries[0].user_agent, agent);
+  EXPECT_EQ(r.entries[1].uri, "/short");
 }
 
 TEST(HttpTest, CollectModeSelectsOneBody) {

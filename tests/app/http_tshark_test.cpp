@@ -86,9 +86,9 @@ observed ours_observed(const app::http_logger& log, bool udp) {
     if (e.udp != udp) continue;
     // tshark shows a message only once its PDU is complete (headers and body).
     if (e.has_request && e.request_frame != 0) {
-      ++o.f[f_method][e.method];
-      ++o.f[f_uri][e.uri];
-      if (e.has_host) ++o.f[f_host][e.host_header];
+      ++o.f[f_method][std::string(e.method)];
+      ++o.f[f_uri][std::string(e.uri)];
+      if (e.has_host) ++o.f[f_host][std::string(e.host_header)];
     }
     if (e.has_response && e.response_frame != 0) ++o.f[f_code][std::to_string(e.status_code)];
   }

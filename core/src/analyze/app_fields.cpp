@@ -52,12 +52,12 @@ void app_fields::collect(const analyzer& a) {
   auto add = [&](std::uint64_t frame, field f, std::string v) {
     if (frame != 0) by_frame_[frame].emplace_back(static_cast<std::uint8_t>(f), std::move(v));
   };
-  for (const auto& e : a.http().entries()) {
+  for (const auto e : a.http().entries()) {
     if (e.has_request) {
-      add(e.request_frame, http_request_method, e.method);
-      add(e.request_frame, http_request_uri, e.uri);
-      if (e.has_host) add(e.request_frame, http_host, e.host_header);
-      if (e.has_user_agent) add(e.request_frame, http_user_agent, e.user_agent);
+      add(e.request_frame, http_request_method, std::string(e.method));
+      add(e.request_frame, http_request_uri, std::string(e.uri));
+      if (e.has_host) add(e.request_frame, http_host, std::string(e.host_header));
+      if (e.has_user_agent) add(e.request_frame, http_user_agent, std::string(e.user_agent));
     }
     if (e.has_response) add(e.response_frame, http_response_code, std::to_string(e.status_code));
   }

@@ -6,11 +6,18 @@
 // counted and passed through without copying, except the first `sniff_bytes` for the MIME
 // sniffer. Because every decision depends on complete lines or on byte counts, never on how the
 // bytes were split into calls, a stream fed whole or one byte at a time gives the same result.
+//
+// The log itself is compact: fixed-size entry and object records in blocks, their strings as
+// (offset, length) references into one text store per logger where each distinct value is kept
+// once, anomalies in a side table. The public entries and objects are views built on access.
 #include "pcapscope/app/http.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
-#include <deque>
+#include <iterator>
+#include <new>
+#include <type_traits>
 
 #include "pcapscope/flow/flow.hpp"
 
@@ -30,6 +37,69 @@ bool ieq(std::string_view a, std::string_view b) noexcept {
     if (x != y) return false;
   }
   return true;
+}
+
+// Eight bytes with 'A'-'Z' lowercased (each byte on its own: no carry crosses a byte).
+std::uint64_t fold_upper(std::uint64_t x) noexcept {
+  constexpr std::uint64_t low7 = 0x7F7F7F7F7F7F7F7Full, high = 0x8080808080808080ull;
+  const std::uint64_t h = x & low7;
+  const std::uint64_t at_least_a = h + 0x3F3F3F3F3F3F3F3Full;     // high bit set: h >= 'A'
+  const std::uint64_t past_z = h + 0x2525252525252525ull;         // high bit set: h > 'Z'
+  const std::uint64_t upper = at_least_a & ~past_z & ~x & high;   // (bytes >= 0x80 excluded)
+  return x | (upper >> 2);
+}
+
+// `a` equals `lower` (lowercase, same length) ignoring the case of a's ASCII letters; eight
+// bytes at a time from 8 bytes on (header names are compared for every header line).
+bool ieq_lower(std::string_view a, std::string_view lower) noexcept {
+  const std::size_t n = a.size();
+  if (n < 8) {
+    for (std::size_t i = 0; i < n; ++i) {
+      char x = a[i];
+      if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+      if (x != lower[i]) return false;
+    }
+    return true;
+  }
+  auto same = [&](std::size_t at) {
+    std::uint64_t x, y;
+    std::memcpy(&x, a.data() + at, 8);
+    std::memcpy(&y, lower.data() + at, 8);
+    return fold_upper(x) == y;
+  };
+  for (std::size_t i = 0; i + 8 <= n; i += 8) {
+    if (!same(i)) return false;
+  }
+  return n % 8 == 0 || same(n - 8);
+}
+
+// The header fields the parser looks at.
+enum class header_name : std::uint8_t {
+  other, host, referer, user_agent, origin, content_type, content_encoding, content_disposition,
+  content_length, transfer_encoding, expect,
+};
+
+// Which one `n` is (case-insensitive): by length and first letter first (every name the parser
+// looks at starts with a letter, for which `| 0x20` lowercases exactly), so that most header
+// lines cost a comparison or two.
+header_name header_of(std::string_view n) noexcept {
+  if (n.empty()) return header_name::other;
+  const char c = static_cast<char>(n[0] | 0x20);
+  auto is = [&](std::string_view lower, header_name h) {
+    return c == lower[0] && ieq_lower(n, lower) ? h : header_name::other;
+  };
+  switch (n.size()) {
+    case 4: return is("host", header_name::host);
+    case 6: return c == 'o' ? is("origin", header_name::origin) : is("expect", header_name::expect);
+    case 7: return is("referer", header_name::referer);
+    case 10: return is("user-agent", header_name::user_agent);
+    case 12: return is("content-type", header_name::content_type);
+    case 14: return is("content-length", header_name::content_length);
+    case 16: return is("content-encoding", header_name::content_encoding);
+    case 17: return is("transfer-encoding", header_name::transfer_encoding);
+    case 19: return is("content-disposition", header_name::content_disposition);
+    default: return header_name::other;
+  }
 }
 
 bool is_space(char c) noexcept { return c == ' ' || c == '\t'; }
@@ -114,42 +184,36 @@ bool looks_like_request_prefix(std::string_view s) noexcept {
          (s[m + 1] == '/' || s[m + 1] == '*' || s[m + 1] == 'h' || s[m + 1] == 'H');
 }
 
-// Sets `out` to the first `max` bytes of `s`, in the storage `out` already has (message fields
-// are reused from message to message: assigning a fresh string would allocate each time).
-void clip(std::string& out, std::string_view s, std::size_t max) { out.assign(s.substr(0, max)); }
-
-// Zeek: the Host header without a port.
-std::string host_without_port(std::string_view h) {
+// Zeek's host: the length of the Host header without its port.
+std::size_t host_without_port_length(std::string_view h) noexcept {
   if (!h.empty() && h[0] == '[') {
     auto close = h.find(']');
-    return std::string(close == std::string_view::npos ? h : h.substr(0, close + 1));
+    return close == std::string_view::npos ? h.size() : close + 1;
   }
   auto colon = h.find(':');
-  return std::string(h.substr(0, colon));
+  return colon == std::string_view::npos ? h.size() : colon;
 }
 
-// Media type of a Content-Type value as tshark keeps it: lowercased, up to ';' or whitespace.
-std::string media_type(std::string_view v) {
-  std::string out;
-  for (char c : v) {
-    if (c == ';' || c == ' ' || c == '\t') break;
-    out += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-  }
-  return out;
+// Length of the media type of a Content-Type value as tshark keeps it (up to ';' or
+// whitespace; lowercased by the caller).
+std::size_t media_type_length(std::string_view v) noexcept {
+  std::size_t i = 0;
+  while (i < v.size() && v[i] != ';' && v[i] != ' ' && v[i] != '\t') ++i;
+  return i;
 }
 
-// filename="x" / filename=x from a Content-Disposition value.
-std::string disposition_filename(std::string_view v) {
+// filename="x" / filename=x from a Content-Disposition value (a part of `v`).
+std::string_view disposition_filename(std::string_view v) noexcept {
   for (std::size_t i = 0; i + 9 <= v.size(); ++i) {
     if (!ieq(v.substr(i, 9), "filename=")) continue;
     if (i > 0 && v[i - 1] != ';' && v[i - 1] != ' ' && v[i - 1] != '\t') continue;
     auto rest = v.substr(i + 9);
     if (!rest.empty() && rest[0] == '"') {
       auto end = rest.find('"', 1);
-      return std::string(rest.substr(1, end == std::string_view::npos ? std::string_view::npos : end - 1));
+      return rest.substr(1, end == std::string_view::npos ? std::string_view::npos : end - 1);
     }
     auto end = rest.find(';');
-    return std::string(trim(rest.substr(0, end)));
+    return trim(rest.substr(0, end));
   }
   return {};
 }
@@ -205,8 +269,112 @@ bool starts_with_ci(std::string_view s, std::string_view p) noexcept {
   return s.size() >= p.size() && ieq(s.substr(0, p.size()), p);
 }
 
+// (The first byte is compared inline: most signatures fail there, without a memcmp call.)
 bool has_prefix(util::bytes b, std::string_view p) noexcept {
-  return b.size() >= p.size() && std::memcmp(b.data(), p.data(), p.size()) == 0;
+  return b.size() >= p.size() && b[0] == static_cast<std::uint8_t>(p[0]) &&
+         std::memcmp(b.data(), p.data(), p.size()) == 0;
+}
+
+// Does `b` hold a control byte other than tab, LF, CR, FF and ESC (a binary body)? Eight
+// bytes at a time: only words holding a byte below 0x20 are looked at byte by byte.
+bool has_binary_byte(util::bytes b) noexcept {
+  constexpr std::uint32_t text_controls = (1u << '\t') | (1u << '\n') | (1u << '\r') | (1u << '\f') | (1u << 0x1B);
+  auto binary = [](std::uint8_t c) { return c < 0x20 && !((text_controls >> c) & 1u); };
+  std::size_t k = 0;
+  for (; k + 8 <= b.size(); k += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, b.data() + k, 8);
+    // Some byte < 0x20 (exact for this test: bytes >= 0x80 never set their high bit here).
+    if (((w - 0x2020202020202020ull) & ~w & 0x8080808080808080ull) == 0) continue;
+    for (std::size_t j = k; j < k + 8; ++j) {
+      if (binary(b[j])) return true;
+    }
+  }
+  for (; k < b.size(); ++k) {
+    if (binary(b[k])) return true;
+  }
+  return false;
+}
+
+// What http_sniff_mime answers, as an index into `sniff_names`, so that a log entry keeps one
+// stored copy of each name.
+enum class sniffed : std::uint8_t {
+  none, png, jpeg, gif, pdf, zip, gzip, webp, mp4, bmp, icon, elf, dosexec, wasm, ogg, mpeg, cab, rar, sevenz,
+  woff, woff2, x509, svg, xml, html, rss, octet_stream, json, plain, count_
+};
+
+constexpr std::string_view sniff_names[] = {
+    "", "image/png", "image/jpeg", "image/gif", "application/pdf", "application/zip", "application/x-gzip",
+    "image/webp", "video/mp4", "image/bmp", "image/x-icon", "application/x-executable", "application/x-dosexec",
+    "application/wasm", "application/ogg", "audio/mpeg", "application/vnd.ms-cab-compressed", "application/x-rar",
+    "application/x-7z-compressed", "font/woff", "font/woff2", "application/x-x509-ca-cert", "image/svg+xml",
+    "application/xml", "text/html", "application/rss+xml", "application/octet-stream", "application/json",
+    "text/plain",
+};
+static_assert(std::size(sniff_names) == static_cast<std::size_t>(sniffed::count_));
+
+sniffed sniff(util::bytes b) noexcept {
+  using m = sniffed;
+  if (b.empty()) return m::none;
+  // Binary signatures first.
+  if (has_prefix(b, "\x89PNG\r\n\x1a\n")) return m::png;
+  if (b.size() >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF) return m::jpeg;
+  if (has_prefix(b, "GIF87a") || has_prefix(b, "GIF89a")) return m::gif;
+  if (has_prefix(b, "%PDF-")) return m::pdf;
+  if (has_prefix(b, "PK\x03\x04") || has_prefix(b, "PK\x05\x06")) return m::zip;
+  if (b.size() >= 2 && b[0] == 0x1F && b[1] == 0x8B) return m::gzip;
+  if (b.size() >= 12 && has_prefix(b, "RIFF") && std::memcmp(b.data() + 8, "WEBP", 4) == 0) return m::webp;
+  if (b.size() >= 8 && std::memcmp(b.data() + 4, "ftyp", 4) == 0) return m::mp4;
+  if (has_prefix(b, "BM") && b.size() >= 14 && b[6] == 0 && b[7] == 0 && b[8] == 0 && b[9] == 0) return m::bmp;
+  if (b.size() >= 4 && b[0] == 0 && b[1] == 0 && b[2] == 1 && b[3] == 0) return m::icon;
+  if (has_prefix(b, "\x7F" "ELF")) return m::elf;
+  if (has_prefix(b, "MZ")) return m::dosexec;
+  if (has_prefix(b, std::string_view("\0asm", 4))) return m::wasm;
+  if (has_prefix(b, "OggS")) return m::ogg;
+  if (has_prefix(b, "ID3")) return m::mpeg;
+  if (has_prefix(b, "MSCF")) return m::cab;
+  if (has_prefix(b, "Rar!")) return m::rar;
+  if (has_prefix(b, "7z\xBC\xAF\x27\x1C")) return m::sevenz;
+  if (has_prefix(b, "wOFF")) return m::woff;
+  if (has_prefix(b, "wOF2")) return m::woff2;
+  // X.509 certificate in DER: SEQUENCE (long form) holding a SEQUENCE (tbsCertificate).
+  if (b.size() >= 8 && b[0] == 0x30 && b[1] == 0x82 && b[4] == 0x30 && b[5] == 0x82) return m::x509;
+  if (has_prefix(b, "-----BEGIN CERTIFICATE-----")) return m::x509;
+  // Text: skip a UTF-8 BOM and leading whitespace.
+  std::size_t i = 0;
+  if (has_prefix(b, "\xEF\xBB\xBF")) i = 3;
+  while (i < b.size() && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n')) ++i;
+  std::string_view t(reinterpret_cast<const char*>(b.data()) + i, b.size() - i);
+  if (!t.empty() && t[0] == '<') {  // every markup signature starts with '<'
+    if (starts_with_ci(t, "<?xml")) {
+      if (t.find("<svg") != std::string_view::npos) return m::svg;
+      return m::xml;
+    }
+    if (starts_with_ci(t, "<!doctype html") || starts_with_ci(t, "<html") || starts_with_ci(t, "<head") ||
+        starts_with_ci(t, "<body") || starts_with_ci(t, "<script") || starts_with_ci(t, "<title") ||
+        starts_with_ci(t, "<iframe") || starts_with_ci(t, "<!--") || starts_with_ci(t, "<div") ||
+        starts_with_ci(t, "<meta") || starts_with_ci(t, "<table") || starts_with_ci(t, "<p>") ||
+        starts_with_ci(t, "<br") || starts_with_ci(t, "<a ") || starts_with_ci(t, "<h1")) {
+      return m::html;
+    }
+    if (starts_with_ci(t, "<svg")) return m::svg;
+    if (starts_with_ci(t, "<rss")) return m::rss;
+  }
+  // Printable text (UTF-8 allowed) or binary?
+  if (has_binary_byte(b)) return m::octet_stream;
+  if (!t.empty() && (t[0] == '{' || t[0] == '[')) {
+    // JSON: an object starting with a key or closing, an array starting with a value.
+    std::size_t j = 1;
+    while (j < t.size() && (t[j] == ' ' || t[j] == '\t' || t[j] == '\r' || t[j] == '\n')) ++j;
+    if (j == t.size()) return m::json;
+    char c = t[j];
+    if (t[0] == '{' && (c == '"' || c == '}')) return m::json;
+    if (t[0] == '[' && (c == '"' || c == '{' || c == '[' || c == ']' || c == '-' || is_digit(c) || c == 't' ||
+                        c == 'f' || c == 'n')) {
+      return m::json;
+    }
+  }
+  return m::plain;
 }
 
 }  // namespace
@@ -232,79 +400,13 @@ std::string_view http_anomaly_name(http_anomaly a) noexcept {
     case http_anomaly::buffer_budget: return "http.buffer_budget";
     case http_anomaly::decoded_too_large: return "http.decoded_too_large";
     case http_anomaly::decode_failed: return "http.decode_failed";
+    case http_anomaly::text_budget: return "http.text_budget";
     case http_anomaly::count_: break;
   }
   return "http.unknown";
 }
 
-std::string_view http_sniff_mime(util::bytes b) noexcept {
-  if (b.empty()) return {};
-  // Binary signatures first.
-  if (has_prefix(b, "\x89PNG\r\n\x1a\n")) return "image/png";
-  if (b.size() >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF) return "image/jpeg";
-  if (has_prefix(b, "GIF87a") || has_prefix(b, "GIF89a")) return "image/gif";
-  if (has_prefix(b, "%PDF-")) return "application/pdf";
-  if (has_prefix(b, "PK\x03\x04") || has_prefix(b, "PK\x05\x06")) return "application/zip";
-  if (b.size() >= 2 && b[0] == 0x1F && b[1] == 0x8B) return "application/x-gzip";
-  if (b.size() >= 12 && has_prefix(b, "RIFF") && std::memcmp(b.data() + 8, "WEBP", 4) == 0) return "image/webp";
-  if (b.size() >= 8 && std::memcmp(b.data() + 4, "ftyp", 4) == 0) return "video/mp4";
-  if (has_prefix(b, "BM") && b.size() >= 14 && b[6] == 0 && b[7] == 0 && b[8] == 0 && b[9] == 0) return "image/bmp";
-  if (b.size() >= 4 && b[0] == 0 && b[1] == 0 && b[2] == 1 && b[3] == 0) return "image/x-icon";
-  if (has_prefix(b, "\x7F" "ELF")) return "application/x-executable";
-  if (has_prefix(b, "MZ")) return "application/x-dosexec";
-  if (has_prefix(b, std::string_view("\0asm", 4))) return "application/wasm";
-  if (has_prefix(b, "OggS")) return "application/ogg";
-  if (has_prefix(b, "ID3")) return "audio/mpeg";
-  if (has_prefix(b, "MSCF")) return "application/vnd.ms-cab-compressed";
-  if (has_prefix(b, "Rar!")) return "application/x-rar";
-  if (has_prefix(b, "7z\xBC\xAF\x27\x1C")) return "application/x-7z-compressed";
-  if (has_prefix(b, "wOFF")) return "font/woff";
-  if (has_prefix(b, "wOF2")) return "font/woff2";
-  // X.509 certificate in DER: SEQUENCE (long form) holding a SEQUENCE (tbsCertificate).
-  if (b.size() >= 8 && b[0] == 0x30 && b[1] == 0x82 && b[4] == 0x30 && b[5] == 0x82) return "application/x-x509-ca-cert";
-  if (has_prefix(b, "-----BEGIN CERTIFICATE-----")) return "application/x-x509-ca-cert";
-  // Text: skip a UTF-8 BOM and leading whitespace.
-  std::size_t i = 0;
-  if (has_prefix(b, "\xEF\xBB\xBF")) i = 3;
-  while (i < b.size() && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n')) ++i;
-  std::string_view t(reinterpret_cast<const char*>(b.data()) + i, b.size() - i);
-  if (starts_with_ci(t, "<?xml")) {
-    if (t.find("<svg") != std::string_view::npos) return "image/svg+xml";
-    return "application/xml";
-  }
-  if (starts_with_ci(t, "<!doctype html") || starts_with_ci(t, "<html") || starts_with_ci(t, "<head") ||
-      starts_with_ci(t, "<body") || starts_with_ci(t, "<script") || starts_with_ci(t, "<title") ||
-      starts_with_ci(t, "<iframe") || starts_with_ci(t, "<!--") || starts_with_ci(t, "<div") ||
-      starts_with_ci(t, "<meta") || starts_with_ci(t, "<table") || starts_with_ci(t, "<p>") ||
-      starts_with_ci(t, "<br") || starts_with_ci(t, "<a ") || starts_with_ci(t, "<h1")) {
-    return "text/html";
-  }
-  if (starts_with_ci(t, "<svg")) return "image/svg+xml";
-  if (starts_with_ci(t, "<rss")) return "application/rss+xml";
-  // Printable text (UTF-8 allowed) or binary?
-  bool binary = false;
-  for (std::size_t k = 0; k < b.size(); ++k) {
-    std::uint8_t c = b[k];
-    if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != 0x1B) {
-      binary = true;
-      break;
-    }
-  }
-  if (binary) return "application/octet-stream";
-  if (!t.empty() && (t[0] == '{' || t[0] == '[')) {
-    // JSON: an object starting with a key or closing, an array starting with a value.
-    std::size_t j = 1;
-    while (j < t.size() && (t[j] == ' ' || t[j] == '\t' || t[j] == '\r' || t[j] == '\n')) ++j;
-    if (j == t.size()) return "application/json";
-    char c = t[j];
-    if (t[0] == '{' && (c == '"' || c == '}')) return "application/json";
-    if (t[0] == '[' && (c == '"' || c == '{' || c == '[' || c == ']' || c == '-' || is_digit(c) || c == 't' ||
-                        c == 'f' || c == 'n')) {
-      return "application/json";
-    }
-  }
-  return "text/plain";
-}
+std::string_view http_sniff_mime(util::bytes b) noexcept { return sniff_names[static_cast<std::size_t>(sniff(b))]; }
 
 // ---------------------------------------------------------------------------------------------
 // Parser state
@@ -331,36 +433,262 @@ bool line_state(pstate s) noexcept {
          s == pstate::trailers || s == pstate::resync || s == pstate::expect_decide;
 }
 
+// memcmp(a, b, n) == 0 for n > 0, inline: the values compared are short.
+bool same_bytes(const char* a, const char* b, std::size_t n) noexcept {
+  if (n < 8) {
+    for (std::size_t i = 0; i < n; ++i) {
+      if (a[i] != b[i]) return false;
+    }
+    return true;
+  }
+  std::uint64_t x, y;
+  for (std::size_t i = 0; i + 8 <= n; i += 8) {
+    std::memcpy(&x, a + i, 8);
+    std::memcpy(&y, b + i, 8);
+    if (x != y) return false;
+  }
+  std::memcpy(&x, a + n - 8, 8);
+  std::memcpy(&y, b + n - 8, 8);
+  return x == y;
+}
+
+// A string of the log: `len` bytes at offset `off` of the logger's text store.
+struct text_ref {
+  std::uint32_t off = 0, len = 0;
+};
+
+// The log's strings. They live in buffers that never move (views stay valid, no reallocation
+// peak), addressed through 64 KiB virtual blocks so that a reference is two 32-bit numbers, and
+// each distinct value is stored once (an open-addressing hash set over the stored values):
+// User-Agent, Host, Content-Type and most URIs repeat across a capture.
+class text_store {
+ public:
+  text_store() = default;
+  text_store(const text_store&) = delete;
+  text_store& operator=(const text_store&) = delete;
+
+  // `out` refers to a stored copy of `s`; false when the store is full (offsets are 32-bit:
+  // 4 GiB of distinct text).
+  bool put(std::string_view s, text_ref& out) {
+    out = {};
+    if (s.empty()) return true;
+    if (table_.empty()) table_.resize(1024);
+    const std::uint32_t h = hash(s);
+    std::size_t mask = table_.size() - 1;
+    std::size_t i = h & mask;
+    for (; table_[i].len != 0; i = (i + 1) & mask) {
+      const auto& sl = table_[i];
+      if (sl.hash == h && sl.len == s.size() && same_bytes(view({sl.off, sl.len}).data(), s.data(), s.size())) {
+        out = {sl.off, sl.len};
+        return true;
+      }
+    }
+    if (!append(s, out)) return false;
+    table_[i] = {out.off, out.len, h};
+    if (++count_ * 10 > table_.size() * 7) grow();
+    return true;
+  }
+
+  std::string_view view(text_ref r) const noexcept {
+    if (r.len == 0) return {};
+    return {bases_[r.off >> block_shift] + (r.off & (block_size - 1)), r.len};
+  }
+
+  std::size_t memory_bytes() const noexcept {
+    return allocated_ + table_.capacity() * sizeof(slot) + bases_.capacity() * sizeof(char*) +
+           buffers_.capacity() * sizeof(buffers_[0]);
+  }
+
+ private:
+  static constexpr unsigned block_shift = 16;
+  static constexpr std::size_t block_size = std::size_t{1} << block_shift;
+  static constexpr std::size_t max_blocks = std::size_t{1} << (32 - block_shift);
+  struct slot {
+    std::uint32_t off = 0, len = 0, hash = 0;  // len 0: free
+  };
+
+  static std::uint32_t hash(std::string_view s) noexcept {
+    std::uint64_t h = 0x9E3779B97F4A7C15ull ^ s.size();
+    const char* p = s.data();
+    std::size_t n = s.size();
+    for (; n >= 8; p += 8, n -= 8) {
+      std::uint64_t w;
+      std::memcpy(&w, p, 8);
+      h = (h ^ w) * 0xFF51AFD7ED558CCDull;
+      h ^= h >> 32;
+    }
+    if (n > 0) {
+      // The last 1-7 bytes without a variable-length copy: overlapping fixed-size loads (the
+      // same bytes always give the same word).
+      std::uint64_t w;
+      if (s.size() >= 8) {
+        std::memcpy(&w, s.data() + s.size() - 8, 8);
+      } else if (n >= 4) {
+        std::uint32_t a, z;
+        std::memcpy(&a, p, 4);
+        std::memcpy(&z, p + n - 4, 4);
+        w = (static_cast<std::uint64_t>(a) << 32) | z;
+      } else {
+        w = (static_cast<std::uint64_t>(static_cast<unsigned char>(p[0])) << 16) |
+            (static_cast<std::uint64_t>(static_cast<unsigned char>(p[n / 2])) << 8) | static_cast<unsigned char>(p[n - 1]);
+      }
+      h = (h ^ w) * 0xC4CEB9FE1A85EC53ull;
+    }
+    h ^= h >> 29;
+    h *= 0x9E3779B97F4A7C15ull;
+    return static_cast<std::uint32_t>(h >> 32);
+  }
+
+  bool append(std::string_view s, text_ref& out) {
+    if (s.size() > cap_ - used_) {
+      // A new buffer of whole blocks (one, or as many as a long value needs); the rest of
+      // the current one stays unused.
+      std::size_t blocks = (s.size() + block_size - 1) >> block_shift;
+      // (Strictly less: the very last block stays unused, so that the buffer size below fits
+      // a 32-bit size_t too.)
+      if (blocks >= max_blocks - bases_.size()) return false;
+      std::unique_ptr<char[]> buf(new char[blocks * block_size]);
+      cur_base_ = static_cast<std::uint64_t>(bases_.size()) << block_shift;
+      for (std::size_t k = 0; k < blocks; ++k) bases_.push_back(buf.get() + k * block_size);
+      cur_ = buf.get();
+      used_ = 0;
+      cap_ = blocks * block_size;
+      allocated_ += cap_;
+      buffers_.push_back(std::move(buf));
+    }
+    std::memcpy(cur_ + used_, s.data(), s.size());
+    out = {static_cast<std::uint32_t>(cur_base_ + used_), static_cast<std::uint32_t>(s.size())};
+    used_ += s.size();
+    return true;
+  }
+
+  void grow() {
+    std::vector<slot> t(table_.size() * 2);
+    const std::size_t mask = t.size() - 1;
+    for (const auto& sl : table_) {
+      if (sl.len == 0) continue;
+      std::size_t i = sl.hash & mask;
+      while (t[i].len != 0) i = (i + 1) & mask;
+      t[i] = sl;
+    }
+    table_.swap(t);
+  }
+
+  std::vector<const char*> bases_;  // start of each virtual block
+  std::vector<std::unique_ptr<char[]>> buffers_;
+  char* cur_ = nullptr;             // buffer being filled
+  std::uint64_t cur_base_ = 0;      // its virtual offset
+  std::size_t used_ = 0, cap_ = 0;
+  std::size_t allocated_ = 0;
+  std::vector<slot> table_;
+  std::size_t count_ = 0;
+};
+
+// Fixed-size records in blocks of 2^shift: appending never moves a record (no reallocation
+// peak, references stay valid). Records are trivially destructible.
+template <class T, unsigned shift>
+class record_blocks {
+  static_assert(std::is_trivially_destructible_v<T>);
+  static constexpr std::size_t block = std::size_t{1} << shift;
+
+ public:
+  record_blocks() = default;
+  record_blocks(const record_blocks&) = delete;
+  record_blocks& operator=(const record_blocks&) = delete;
+  ~record_blocks() {
+    for (T* b : blocks_) ::operator delete(b);
+  }
+  std::size_t size() const noexcept { return size_; }
+  T& operator[](std::size_t i) noexcept { return blocks_[i >> shift][i & (block - 1)]; }
+  const T& operator[](std::size_t i) const noexcept { return blocks_[i >> shift][i & (block - 1)]; }
+  // A new default record at the end.
+  T& push() {
+    if ((size_ >> shift) == blocks_.size()) blocks_.push_back(static_cast<T*>(::operator new(block * sizeof(T))));
+    T* r = new (&blocks_[size_ >> shift][size_ & (block - 1)]) T{};
+    ++size_;
+    return *r;
+  }
+  std::size_t memory_bytes() const noexcept { return blocks_.size() * block * sizeof(T) + blocks_.capacity() * sizeof(T*); }
+
+ private:
+  std::vector<T*> blocks_;
+  std::size_t size_ = 0;
+};
+
+// One http.log entry as kept (http_log_entry is built from it on access).
+struct entry_record {
+  std::int64_t ts_ns = 0;
+  std::uint64_t request_body_len = 0, response_body_len = 0;
+  std::uint64_t request_frame = 0, response_frame = 0;
+  std::uint32_t flow_id = 0, trans_depth = 0;
+  text_ref method, host_header, uri, referrer, version, user_agent, origin, status_msg, info_msg;
+  text_ref orig_content_type, resp_content_type, orig_content_encoding, resp_content_encoding;
+  text_ref orig_mime, resp_mime;
+  std::uint32_t host_len = 0;   // host: the first host_len bytes of host_header
+  std::uint32_t anomalies = 0;  // 1 + index of the entry's list in store::anomalies (0: none)
+  std::uint16_t status_code = 0, info_code = 0;
+  std::uint8_t request_dir = 0, tags = 0;
+  bool udp = false, has_request = false, has_response = false;
+  bool has_host = false, has_referrer = false, has_user_agent = false, has_origin = false;
+  bool request_complete = false, response_complete = false;
+};
+
+// One export object as kept; hostname, encoding and file name come from its entry.
+struct object_record {
+  std::uint64_t frame = 0, size = 0;
+  std::uint32_t entry = 0, flow_id = 0, message = 0;
+  text_ref content_type, disposition;
+  std::uint8_t dir = 0;
+  bool response = false, complete = false;
+};
+
+}  // namespace
+
+struct http_logger::store {
+  record_blocks<entry_record, 8> entries;
+  record_blocks<object_record, 10> objects;
+  text_store text;
+  std::vector<std::vector<http_anomaly>> anomalies;  // per entry that has any (few do)
+  std::array<text_ref, static_cast<std::size_t>(sniffed::count_)> sniffed_text{};  // stored sniffed names
+  std::string scratch;  // a lowercased media type being stored
+};
+
+namespace {
+
 struct message {
   bool request = false;
   std::size_t entry = npos;      // log entry (requests: from the start line; responses: from the headers)
   std::uint32_t ordinal = 0;     // 1-based among the direction's messages
   std::int64_t ts_ns = 0;        // time of the packet with the start line's first byte
-  std::string method, uri, version, reason;
+  text_ref method, uri, version, reason;
   std::uint16_t status = 0;
-  std::string host, referrer, user_agent, origin;
+  text_ref host, referrer, user_agent, origin;
   bool has_host = false, has_referrer = false, has_user_agent = false, has_origin = false;
-  std::string content_type, content_encoding, disposition;
+  text_ref content_type, content_encoding, disposition;
   bool have_length = false, length_bad = false;
   std::uint64_t length = 0;
   bool te = false, chunked = false, expect_continue = false, expect_decided = false;
   std::size_t header_bytes = 0, header_count = 0;
   std::uint64_t body_len = 0;
   bool body_gap = false, truncated = false, skipped_body = false;
+  // MIME sniffing: the first body bytes while they arrive in pieces, until `sniff_bytes` are
+  // there (or the body ends); then the verdict.
   std::string sniff;
+  bool sniff_done = false;
+  sniffed sniff_result = sniffed::none;
   std::vector<http_anomaly> anomalies;  // found before the entry was known
 
-  // Back to a fresh message, keeping string capacity (no allocation per message).
+  // Back to a fresh message, keeping the capacity of sniff and anomalies (no allocation per message).
   void reset() {
     request = false;
     entry = npos;
     ordinal = 0;
     ts_ns = 0;
-    method.clear(), uri.clear(), version.clear(), reason.clear();
+    method = uri = version = reason = {};
     status = 0;
-    host.clear(), referrer.clear(), user_agent.clear(), origin.clear();
+    host = referrer = user_agent = origin = {};
     has_host = has_referrer = has_user_agent = has_origin = false;
-    content_type.clear(), content_encoding.clear(), disposition.clear();
+    content_type = content_encoding = disposition = {};
     have_length = length_bad = false;
     length = 0;
     te = chunked = expect_continue = expect_decided = false;
@@ -368,8 +696,33 @@ struct message {
     body_len = 0;
     body_gap = truncated = skipped_body = false;
     sniff.clear();
+    sniff_done = false;
+    sniff_result = sniffed::none;
     anomalies.clear();
   }
+};
+
+// Entries of the requests awaiting a response, oldest first: a vector read from `head_`
+// (cheaper than a deque, which allocates on construction, for the many short connections).
+class entry_queue {
+ public:
+  bool empty() const noexcept { return head_ == q_.size(); }
+  std::size_t size() const noexcept { return q_.size() - head_; }
+  std::size_t front() const noexcept { return q_[head_]; }
+  void push_back(std::size_t e) { q_.push_back(e); }
+  void pop_front() {
+    if (++head_ == q_.size()) {
+      q_.clear();
+      head_ = 0;
+    } else if (head_ >= 64 && head_ * 2 >= q_.size()) {
+      q_.erase(q_.begin(), q_.begin() + static_cast<std::ptrdiff_t>(head_));
+      head_ = 0;
+    }
+  }
+
+ private:
+  std::vector<std::size_t> q_;
+  std::size_t head_ = 0;
 };
 
 struct dir_parser {
@@ -391,9 +744,8 @@ struct dir_parser {
 
 struct http_logger::connection {
   std::uint32_t flow_id = 0;
-  conn_id id;
   dir_parser d[2];
-  std::deque<std::size_t> pending[2];  // entries of requests sent in direction i awaiting a response
+  entry_queue pending[2];  // entries of requests sent in direction i awaiting a response
   std::uint32_t depth = 0;
   bool udp = false;  // one datagram (SSDP): no pairing, no export objects
   bool tunnel = false;
@@ -411,11 +763,20 @@ struct http_parse_access {
 
   dir_parser& P() { return C.d[d]; }
   const http_limits& lim() { return L.limits_; }
+  http_logger::store& S() { return *L.store_; }
+  entry_record& E(std::size_t e) { return S().entries[e]; }
+  std::string_view text(text_ref r) { return S().text.view(r); }
 
   void count(http_anomaly a) { ++L.counters_.anomalies[static_cast<std::size_t>(a)]; }
 
   void add_to_entry(std::size_t e, http_anomaly a) {
-    auto& v = L.entries_[e].anomalies;
+    auto& r = E(e);
+    if (r.anomalies == 0) {
+      if (lim().max_anomalies == 0) return;
+      S().anomalies.emplace_back();
+      r.anomalies = static_cast<std::uint32_t>(S().anomalies.size());
+    }
+    auto& v = S().anomalies[r.anomalies - 1];
     if (v.size() < lim().max_anomalies) v.push_back(a);
   }
 
@@ -426,6 +787,38 @@ struct http_parse_access {
     if (!p.in_message) return;
     if (p.m.entry != npos) add_to_entry(p.m.entry, a);
     else if (p.m.anomalies.size() < lim().max_anomalies) p.m.anomalies.push_back(a);
+  }
+
+  // The stored copy of a value (an anomaly and an empty value when the text store is full).
+  text_ref keep(std::string_view s) {
+    text_ref r;
+    if (!S().text.put(s, r)) anomaly(http_anomaly::text_budget);
+    return r;
+  }
+  text_ref keep_clipped(std::string_view s) { return keep(s.substr(0, lim().max_value)); }
+
+  // The stored media type of Content-Type `ct`: a part of the stored value when it is already
+  // lowercase (the usual case), else a lowercased copy.
+  text_ref media_type(text_ref ct) {
+    auto v = text(ct);
+    const std::size_t n = media_type_length(v);
+    v = v.substr(0, n);
+    if (std::none_of(v.begin(), v.end(), [](char c) { return c >= 'A' && c <= 'Z'; })) {
+      return n == 0 ? text_ref{} : text_ref{ct.off, static_cast<std::uint32_t>(n)};
+    }
+    auto& low = S().scratch;
+    low.assign(v);
+    for (auto& c : low) {
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    return keep(low);
+  }
+
+  // The stored name of a sniffed type (stored once per logger).
+  text_ref sniffed_name(sniffed s) {
+    auto& r = S().sniffed_text[static_cast<std::size_t>(s)];
+    if (r.len == 0) r = keep(sniff_names[static_cast<std::size_t>(s)]);
+    return r;
   }
 
   // Empties the line buffer; its storage is kept for the next line unless it grew large (the
@@ -446,13 +839,12 @@ struct http_parse_access {
   }
 
   std::size_t new_entry(std::int64_t ts) {
-    http_log_entry e;
+    auto& e = S().entries.push();
     e.ts_ns = ts;
-    e.id = C.id;
+    e.flow_id = C.flow_id;
     e.trans_depth = ++C.depth;
     e.udp = C.udp;
-    L.entries_.push_back(std::move(e));
-    return L.entries_.size() - 1;
+    return S().entries.size() - 1;
   }
 
   // -- message life cycle -------------------------------------------------------------------
@@ -467,13 +859,13 @@ struct http_parse_access {
     m.ordinal = ++p.messages;
     m.ts_ns = p.line_ts;
     m.header_bytes = line_len + 1;
-    clip(m.version, s.version, lim().max_value);
+    m.version = keep_clipped(s.version);
     if (s.request) {
       ++L.counters_.requests;
-      clip(m.method, s.method, lim().max_value);
-      clip(m.uri, s.uri, lim().max_value);
+      m.method = keep_clipped(s.method);
+      m.uri = keep_clipped(s.uri);
       m.entry = new_entry(m.ts_ns);
-      auto& e = L.entries_[m.entry];
+      auto& e = E(m.entry);
       e.has_request = true;
       e.request_dir = static_cast<std::uint8_t>(d);
       e.method = m.method;
@@ -481,7 +873,7 @@ struct http_parse_access {
       e.version = m.version;
     } else {
       m.status = s.status;
-      clip(m.reason, s.reason, lim().max_value);
+      m.reason = keep_clipped(s.reason);
     }
     p.state = pstate::headers;
   }
@@ -500,45 +892,63 @@ struct http_parse_access {
       anomaly(http_anomaly::bad_header_line);
       return;
     }
-    auto name = trim(line.substr(0, colon));
+    if (p.state == pstate::trailers) return;  // trailers are checked for limits only
+    // The name, trimmed (as trim() does, written out: this runs for every header line).
+    std::size_t b = 0, e = colon;
+    while (b < e && (is_space(line[b]) || line[b] == '\r')) ++b;
+    while (e > b && (is_space(line[e - 1]) || line[e - 1] == '\r')) --e;
+    const auto name = header_of(line.substr(b, e - b));
+    if (name == header_name::other) return;
     auto value = trim(line.substr(colon + 1));
-    auto keep = [&](std::string& out, bool& has) {
+    auto first = [&](text_ref& out, bool& has) {
       if (has) return;  // the first one counts
-      clip(out, value, lim().max_value);
+      out = keep_clipped(value);
       has = true;
     };
-    if (p.state == pstate::trailers) return;  // trailers are checked for limits only
-    if (ieq(name, "host")) keep(m.host, m.has_host);
-    else if (ieq(name, "referer")) keep(m.referrer, m.has_referrer);
-    else if (ieq(name, "user-agent")) keep(m.user_agent, m.has_user_agent);
-    else if (ieq(name, "origin")) keep(m.origin, m.has_origin);
-    else if (ieq(name, "content-type")) { if (m.content_type.empty()) clip(m.content_type, value, lim().max_value); }
-    else if (ieq(name, "content-encoding")) { if (m.content_encoding.empty()) clip(m.content_encoding, value, lim().max_value); }
-    else if (ieq(name, "content-disposition")) { if (m.disposition.empty()) m.disposition = disposition_filename(value); }
-    else if (ieq(name, "content-length")) {
-      std::uint64_t v = 0;
-      if (!parse_decimal(value, v)) {
-        anomaly(http_anomaly::bad_content_length);
-        m.length_bad = true;
-      } else if (m.have_length && v != m.length) {
-        anomaly(http_anomaly::bad_content_length);
-        m.length_bad = true;
-      } else {
-        m.have_length = true;
-        m.length = v;
+    switch (name) {
+      case header_name::host: first(m.host, m.has_host); break;
+      case header_name::referer: first(m.referrer, m.has_referrer); break;
+      case header_name::user_agent: first(m.user_agent, m.has_user_agent); break;
+      case header_name::origin: first(m.origin, m.has_origin); break;
+      // The first non-empty one counts.
+      case header_name::content_type:
+        if (m.content_type.len == 0) m.content_type = keep_clipped(value);
+        break;
+      case header_name::content_encoding:
+        if (m.content_encoding.len == 0) m.content_encoding = keep_clipped(value);
+        break;
+      case header_name::content_disposition:
+        if (m.disposition.len == 0) m.disposition = keep(disposition_filename(value));
+        break;
+      case header_name::content_length: {
+        std::uint64_t v = 0;
+        if (!parse_decimal(value, v)) {
+          anomaly(http_anomaly::bad_content_length);
+          m.length_bad = true;
+        } else if (m.have_length && v != m.length) {
+          anomaly(http_anomaly::bad_content_length);
+          m.length_bad = true;
+        } else {
+          m.have_length = true;
+          m.length = v;
+        }
+        break;
       }
-    } else if (ieq(name, "transfer-encoding")) {
-      m.te = true;
-      m.chunked = ends_in_chunked(value);
-    } else if (ieq(name, "expect")) {
-      if (ieq(value, "100-continue")) m.expect_continue = true;
+      case header_name::transfer_encoding:
+        m.te = true;
+        m.chunked = ends_in_chunked(value);
+        break;
+      case header_name::expect:
+        if (ieq(value, "100-continue")) m.expect_continue = true;
+        break;
+      case header_name::other: break;
     }
   }
 
-  void copy_request_fields(http_log_entry& e, const message& m) {
+  void copy_request_fields(entry_record& e, const message& m) {
     e.has_host = m.has_host;
     e.host_header = m.host;
-    e.host = host_without_port(m.host);
+    e.host_len = static_cast<std::uint32_t>(host_without_port_length(text(m.host)));
     e.has_referrer = m.has_referrer;
     e.referrer = m.referrer;
     e.has_user_agent = m.has_user_agent;
@@ -560,7 +970,7 @@ struct http_parse_access {
     auto& m = p.m;
     if (m.te && m.have_length) anomaly(http_anomaly::te_and_content_length);
     if (m.request) {
-      auto& e = L.entries_[m.entry];
+      auto& e = E(m.entry);
       copy_request_fields(e, m);
       auto& q = C.pending[d];
       if (q.size() >= lim().max_pending) {
@@ -569,7 +979,7 @@ struct http_parse_access {
         q.pop_front();
       }
       q.push_back(m.entry);
-      if (m.method == "CONNECT") C.connect_pending[d] = true;
+      if (text(m.method) == "CONNECT") C.connect_pending[d] = true;
       if (m.te) {
         if (m.chunked) return start_chunked();
         anomaly(http_anomaly::unsupported_transfer_encoding);
@@ -589,7 +999,7 @@ struct http_parse_access {
       ++L.counters_.interim;
       L.interim_.push_back({q.empty() ? npos : q.front(), ctx.frame, s});
       if (!q.empty()) {
-        auto& e = L.entries_[q.front()];
+        auto& e = E(q.front());
         e.info_code = s;
         e.info_msg = m.reason;
         m.entry = q.front();
@@ -615,20 +1025,21 @@ struct http_parse_access {
       }
     }
     flush_early_anomalies(m);
-    auto& e = L.entries_[m.entry];
+    auto& e = E(m.entry);
     e.has_response = true;
     e.status_code = s;
     e.status_msg = m.reason;
-    if (e.version.empty()) e.version = m.version;
+    if (e.version.len == 0) e.version = m.version;
     e.resp_content_type = m.content_type;
     e.resp_content_encoding = m.content_encoding;
-    const bool connect = e.has_request && e.method == "CONNECT";
+    const auto method = e.has_request ? text(e.method) : std::string_view{};
+    const bool connect = e.has_request && method == "CONNECT";
     if (connect) C.connect_pending[1 - d] = false;
     if (s == 101 || (connect && s >= 200 && s < 300)) {
-      e.tags.push_back("tunnel");
+      e.tags |= http_tag_tunnel;
       return message_done(true);
     }
-    if ((e.has_request && e.method == "HEAD") || s < 200 || s == 204 || s == 304) return message_done(false);
+    if ((e.has_request && method == "HEAD") || s < 200 || s == 204 || s == 304) return message_done(false);
     if (m.te) {
       if (m.chunked) return start_chunked();
       anomaly(http_anomaly::unsupported_transfer_encoding);
@@ -649,15 +1060,37 @@ struct http_parse_access {
     p.state = pstate::chunk_size;
   }
 
+  // The MIME sniffer looks at the first `sniff_bytes` of a body that is not content-encoded (an
+  // encoded one is not sniffable without decoding). Bytes are copied only while they arrive in
+  // pieces smaller than that; the verdict is taken as soon as they are all there.
+  void sniff_body(message& m, util::bytes b) {
+    if (m.body_len == 0 && m.sniff.empty()) {
+      auto ce = text(m.content_encoding);
+      if (!ce.empty() && !ieq(ce, "identity")) {
+        m.sniff_done = true;
+        return;
+      }
+    }
+    const std::size_t want = lim().sniff_bytes;
+    if (m.sniff.empty() && b.size() >= want) {
+      m.sniff_result = sniff(b.first(want));
+      m.sniff_done = true;
+      return;
+    }
+    std::size_t n = std::min(b.size(), want - m.sniff.size());
+    m.sniff.append(reinterpret_cast<const char*>(b.data()), n);
+    if (m.sniff.size() == want) {
+      m.sniff_result = sniff(util::bytes(reinterpret_cast<const std::uint8_t*>(m.sniff.data()), m.sniff.size()));
+      m.sniff_done = true;
+    }
+  }
+
   void body(util::bytes b) {
     auto& p = P();
     auto& m = p.m;
+    if (!m.sniff_done) sniff_body(m, b);
     m.body_len += b.size();
     L.counters_.body_bytes += b.size();
-    if (m.sniff.size() < lim().sniff_bytes) {
-      std::size_t n = std::min(b.size(), lim().sniff_bytes - m.sniff.size());
-      m.sniff.append(reinterpret_cast<const char*>(b.data()), n);
-    }
     if (L.sink_ && L.collect_flow_ == C.flow_id && L.collect_dir_ == d && L.collect_message_ == m.ordinal) {
       L.sink_(b);
     }
@@ -670,46 +1103,42 @@ struct http_parse_access {
     auto& m = p.m;
     const bool complete = !m.body_gap && !m.truncated;
     if (m.entry != npos) {
-      auto& e = L.entries_[m.entry];
-      std::string mime;
+      auto& e = E(m.entry);
+      text_ref mime, media;
       if (m.body_len > 0) {
-        // Magic of the body start; for a content-encoded body (not sniffable without decoding)
-        // or an unrecognised one, the Content-Type's media type.
-        auto sniffed = m.content_encoding.empty() || ieq(m.content_encoding, "identity")
-                           ? http_sniff_mime(util::bytes(reinterpret_cast<const std::uint8_t*>(m.sniff.data()), m.sniff.size()))
-                           : std::string_view{};
-        mime = !sniffed.empty() ? std::string(sniffed) : media_type(m.content_type);
+        // Magic of the body start; for a content-encoded body or an unrecognised one, the
+        // Content-Type's media type.
+        auto sniffed_as = m.sniff_done ? m.sniff_result
+                                       : sniff(util::bytes(reinterpret_cast<const std::uint8_t*>(m.sniff.data()), m.sniff.size()));
+        media = media_type(m.content_type);
+        mime = sniffed_as != sniffed::none ? sniffed_name(sniffed_as) : media;
       }
       if (m.request) {
         e.request_frame = complete ? ctx.frame : 0;
         e.request_body_len = m.body_len;
         e.request_complete = complete;
-        if (!mime.empty()) e.orig_mime_types = {mime};
-        if (m.skipped_body) e.tags.push_back("expect_continue_no_body");
+        if (mime.len != 0) e.orig_mime = mime;
+        if (m.skipped_body) e.tags |= http_tag_expect_continue_no_body;
       } else {
         e.response_frame = complete ? ctx.frame : 0;
         e.response_body_len = m.body_len;
         e.response_complete = complete;
-        if (!mime.empty()) e.resp_mime_types = {mime};
+        if (mime.len != 0) e.resp_mime = mime;
       }
       if (m.body_len > 0) ++L.counters_.bodies;
       // Export objects are re-read through TCP stream following; a datagram's body is not one.
       if (m.body_len > 0 && !C.udp) {
-        http_object o;
-        o.entry = m.entry;
+        auto& o = S().objects.push();
+        o.entry = static_cast<std::uint32_t>(m.entry);
         o.flow_id = C.flow_id;
         o.dir = static_cast<std::uint8_t>(d);
         o.response = !m.request;
         o.message = m.ordinal;
         o.frame = ctx.frame;
-        o.hostname = e.host_header;
-        o.content_type = m.content_type.empty() ? std::string() : media_type(m.content_type);
-        o.content_encoding = m.content_encoding;
-        o.disposition_filename = m.disposition;
+        o.content_type = media;
+        o.disposition = m.disposition;
         o.size = m.body_len;
         o.complete = complete;
-        o.filename = http_object_base_name(e.has_request, e.uri, o.frame, o.content_type);
-        L.objects_.push_back(std::move(o));
       }
     }
     p.in_message = false;
@@ -733,7 +1162,7 @@ struct http_parse_access {
       auto& m = p.m;
       m.truncated = true;
       if (p.state == pstate::headers && m.request && m.entry != npos) {
-        copy_request_fields(L.entries_[m.entry], m);
+        copy_request_fields(E(m.entry), m);
         C.pending[d].push_back(m.entry);  // its response may still come (431, 400)
         if (C.pending[d].size() > lim().max_pending) C.pending[d].pop_front();
       }
@@ -746,7 +1175,7 @@ struct http_parse_access {
         } else {
           m.entry = new_entry(m.ts_ns);
         }
-        auto& e = L.entries_[m.entry];
+        auto& e = E(m.entry);
         e.has_response = true;
         e.status_code = m.status;
         e.status_msg = m.reason;
@@ -916,6 +1345,40 @@ struct http_parse_access {
     return used;
   }
 
+  // Header lines that arrive whole, nothing held: parsed in place in one loop, with the checks
+  // take_line and line_complete make (the common case; a line that would be held, hit a limit or
+  // is cut by the delivery's end is left to take_line). Returns the bytes consumed.
+  std::size_t take_headers(util::bytes data) {
+    auto& p = P();
+    auto& m = p.m;
+    const auto* s = reinterpret_cast<const char*>(data.data());
+    const std::size_t n = data.size();
+    std::size_t pos = 0;
+    while (pos < n) {
+      const auto* nl = static_cast<const char*>(std::memchr(s + pos, '\n', n - pos));
+      if (!nl) break;
+      const auto len = static_cast<std::size_t>(nl - (s + pos));
+      if (len > lim().max_line || (len > 0 && L.buffered_ + len > lim().max_buffered_total)) break;
+      std::string_view line(s + pos, len);
+      pos += len + 1;
+      m.header_bytes += len + 1;
+      if (m.header_bytes > lim().max_header_bytes) {
+        anomaly(http_anomaly::header_block_too_large);
+        abort_message();
+        return pos;
+      }
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      if (line.empty()) {
+        headers_done();
+        if (!line_state(p.state)) idle();  // a body (or a tunnel) follows: no line buffer needed
+        return pos;
+      }
+      header(line);
+      if (p.state != pstate::headers) return pos;  // too many headers: aborted
+    }
+    return pos;
+  }
+
   // The start of a 100-continue body after a final response: the client may have skipped the
   // body and sent its next request. Decide on the first line (or 32 bytes).
   std::size_t take_expect(util::bytes data, std::size_t len, bool has_nl) {
@@ -954,7 +1417,7 @@ struct http_parse_access {
         case pstate::body_length:
         case pstate::chunk_data: {
           if (p.state == pstate::body_length && p.m.request && p.m.expect_continue && !p.m.expect_decided &&
-              p.m.body_len == 0 && !p.m.body_gap && p.m.entry != npos && L.entries_[p.m.entry].has_response) {
+              p.m.body_len == 0 && !p.m.body_gap && p.m.entry != npos && E(p.m.entry).has_response) {
             p.m.expect_decided = true;
             p.state = pstate::expect_decide;
             continue;
@@ -981,6 +1444,10 @@ struct http_parse_access {
             continue;
           }
           used = take_line(data);
+          break;
+        case pstate::headers:
+          used = p.line.empty() && !p.line_over && !p.line_skip ? take_headers(data) : 0;
+          if (used == 0) used = take_line(data);
           break;
         default:
           used = take_line(data);
@@ -1071,7 +1538,8 @@ struct http_parse_access {
   }
 };
 
-http_logger::http_logger(const flow::flow_tracker* flows, http_limits limits) : flows_(flows), limits_(limits) {}
+http_logger::http_logger(const flow::flow_tracker* flows, http_limits limits)
+    : flows_(flows), limits_(limits), store_(std::make_unique<store>()) {}
 
 http_logger::~http_logger() = default;
 
@@ -1081,7 +1549,6 @@ http_logger::connection& http_logger::conn_of(const stream_ctx& c) {
   if (!slot) {
     slot = std::make_unique<connection>();
     slot->flow_id = c.flow_id;
-    slot->id = make_conn_id(flows_, c.flow_id);
     ++counters_.connections;
   }
   last_conn_ = slot.get();
@@ -1123,7 +1590,6 @@ void http_logger::on_datagram(const stream_ctx& c, int dir, util::bytes data) {
   auto& cn = *datagram_;
   cn = connection{};
   cn.flow_id = c.flow_id;
-  cn.id = make_conn_id(flows_, c.flow_id);
   cn.udp = true;
   ++counters_.datagrams;
   http_parse_access a{*this, cn, dir, c};
@@ -1149,6 +1615,93 @@ void http_logger::finish() {
     drop_conn(id);
   }
   finished_ = true;
+}
+
+http_entries http_logger::entries() const noexcept { return {*this, store_->entries.size()}; }
+
+http_objects http_logger::objects() const noexcept { return {*this, store_->objects.size()}; }
+
+http_log_entry http_logger::entry(std::size_t i) const {
+  const auto& r = store_->entries[i];
+  const auto& t = store_->text;
+  http_log_entry e;
+  e.ts_ns = r.ts_ns;
+  e.flow_id = r.flow_id;
+  e.flows = flows_;
+  e.trans_depth = r.trans_depth;
+  e.udp = r.udp;
+  e.has_request = r.has_request;
+  e.has_response = r.has_response;
+  e.request_dir = r.request_dir;
+  e.method = t.view(r.method);
+  e.host_header = t.view(r.host_header);
+  e.host = e.host_header.substr(0, r.host_len);
+  e.uri = t.view(r.uri);
+  e.referrer = t.view(r.referrer);
+  e.version = t.view(r.version);
+  e.user_agent = t.view(r.user_agent);
+  e.origin = t.view(r.origin);
+  e.has_host = r.has_host;
+  e.has_referrer = r.has_referrer;
+  e.has_user_agent = r.has_user_agent;
+  e.has_origin = r.has_origin;
+  e.request_body_len = r.request_body_len;
+  e.response_body_len = r.response_body_len;
+  e.status_code = r.status_code;
+  e.status_msg = t.view(r.status_msg);
+  e.info_code = r.info_code;
+  e.info_msg = t.view(r.info_msg);
+  e.tags = r.tags;
+  e.orig_mime_type = t.view(r.orig_mime);
+  e.resp_mime_type = t.view(r.resp_mime);
+  e.orig_content_type = t.view(r.orig_content_type);
+  e.resp_content_type = t.view(r.resp_content_type);
+  e.orig_content_encoding = t.view(r.orig_content_encoding);
+  e.resp_content_encoding = t.view(r.resp_content_encoding);
+  e.request_frame = r.request_frame;
+  e.response_frame = r.response_frame;
+  e.request_complete = r.request_complete;
+  e.response_complete = r.response_complete;
+  if (r.anomalies != 0) e.anomalies = store_->anomalies[r.anomalies - 1];
+  return e;
+}
+
+http_object http_logger::object(std::size_t i) const {
+  const auto& r = store_->objects[i];
+  const auto& e = store_->entries[r.entry];
+  const auto& t = store_->text;
+  http_object o;
+  o.entry = r.entry;
+  o.flow_id = r.flow_id;
+  o.dir = r.dir;
+  o.response = r.response;
+  o.message = r.message;
+  o.frame = r.frame;
+  o.hostname = t.view(e.host_header);
+  o.content_type = t.view(r.content_type);
+  o.content_encoding = t.view(r.response ? e.resp_content_encoding : e.orig_content_encoding);
+  o.filename = http_object_base_name(e.has_request, t.view(e.uri), o.frame, o.content_type);
+  o.disposition_filename = t.view(r.disposition);
+  o.size = r.size;
+  o.complete = r.complete;
+  return o;
+}
+
+std::size_t http_logger::memory_bytes() const noexcept {
+  std::size_t n = sizeof(store) + store_->entries.memory_bytes() + store_->objects.memory_bytes() +
+                  store_->text.memory_bytes() + store_->anomalies.capacity() * sizeof(store_->anomalies[0]) +
+                  interim_.capacity() * sizeof(http_interim);
+  for (const auto& v : store_->anomalies) n += v.capacity() * sizeof(http_anomaly);
+  return n;
+}
+
+conn_id http_conn_id(const http_log_entry& e) { return make_conn_id(e.flows, e.flow_id); }
+
+std::vector<std::string> http_tag_names(std::uint8_t tags) {
+  std::vector<std::string> out;
+  if (tags & http_tag_tunnel) out.emplace_back("tunnel");
+  if (tags & http_tag_expect_continue_no_body) out.emplace_back("expect_continue_no_body");
+  return out;
 }
 
 void http_logger::collect_body(std::uint32_t flow_id, int dir, std::uint32_t message, http_body_sink sink) {
@@ -1229,9 +1782,13 @@ std::string http_object_base_name(bool has_request, std::string_view uri, std::u
   return base;
 }
 
-std::vector<std::string> http_object_file_names(const std::vector<http_object>& objects) {
+namespace {
+
+// File names for the objects whose base names `base(i)` gives, i < n, in that order.
+template <class Base>
+std::vector<std::string> file_names(std::size_t n, Base base) {
   std::vector<std::string> names;
-  names.reserve(objects.size());
+  names.reserve(n);
   std::unordered_map<std::string, bool> used;
   // Wireshark tries suffixes 0, 1, … up to prefs.gui_max_export_objects for each object. Names
   // are never released, so the suffixes an earlier object with the same file name found taken
@@ -1239,17 +1796,28 @@ std::vector<std::string> http_object_file_names(const std::vector<http_object>& 
   // would otherwise cost a thousand tries each).
   std::unordered_map<std::string, int> next_try;
   constexpr int max_dup = 1000;
-  for (const auto& o : objects) {
-    int& count = next_try[o.filename];
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::string filename = base(i);
+    int& count = next_try[filename];
     std::string name;
     for (;; ++count) {
-      name = eo_massage(o.filename, count);
+      name = eo_massage(filename, count);
       if (count >= max_dup - 1 || !used.count(name)) break;  // the last try is kept, taken or not
     }
     used[name] = true;
     names.push_back(std::move(name));
   }
   return names;
+}
+
+}  // namespace
+
+std::vector<std::string> http_object_file_names(const std::vector<http_object>& objects) {
+  return file_names(objects.size(), [&](std::size_t i) { return objects[i].filename; });
+}
+
+std::vector<std::string> http_object_file_names(const http_objects& objects) {
+  return file_names(objects.size(), [&](std::size_t i) { return objects[i].filename; });
 }
 
 }  // namespace pcapscope::app

@@ -5,11 +5,15 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <iterator>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -51,6 +55,7 @@ enum class http_anomaly : std::uint8_t {
   buffer_budget,           ///< the global line-buffer budget was exhausted (line dropped)
   decoded_too_large,       ///< export: decoded (gunzipped/inflated) output over `max_decoded_bytes`
   decode_failed,           ///< export: Content-Encoding data that does not decode
+  text_budget,             ///< the log's text store is full (4 GiB of distinct values): a value is not kept
   count_
 };
 
@@ -77,36 +82,47 @@ struct http_limits {
 /// empty when `start` is empty).
 std::string_view http_sniff_mime(util::bytes start) noexcept;
 
+/// Tags of an http.log entry (a bit set; printed in this order).
+enum http_tag : std::uint8_t {
+  http_tag_tunnel = 1,                   ///< "tunnel": CONNECT answered 2xx, or 101 Switching Protocols
+  http_tag_expect_continue_no_body = 2,  ///< "expect_continue_no_body": the client never sent the body
+};
+
+/// Names of the tags set in `tags`, in http.log order.
+std::vector<std::string> http_tag_names(std::uint8_t tags);
+
 /// One http.log entry (Zeek field names; see docs/http.md): one per request, or per response
-/// that no request was waiting for.
+/// that no request was waiting for. A view built on access from the logger's compact storage:
+/// its strings and anomalies point into the logger and stay valid as long as the logger lives.
 struct http_log_entry {
   std::int64_t ts_ns = 0;            ///< ts: time of the packet that began the request (or response)
-  conn_id id;                        ///< uid, id.orig_h/p, id.resp_h/p
+  std::uint32_t flow_id = 0;         ///< flow carrying it (uid, id.orig_h/p, id.resp_h/p: `http_conn_id`)
+  const flow::flow_tracker* flows = nullptr;  ///< the logger's flow table (null: no uid or endpoints)
   std::uint32_t trans_depth = 0;     ///< 1-based position of the transaction in its connection (1 over UDP)
   bool udp = false;                  ///< carried by a UDP datagram (SSDP), not a TCP stream (log field proto)
   bool has_request = false;          ///< a request was seen
   bool has_response = false;         ///< a final (non-1xx) response was seen
   std::uint8_t request_dir = 0;      ///< stream direction that carried the request (0 originator)
-  std::string method;                ///< method
-  std::string host;                  ///< host: Host header without its port (Zeek)
-  std::string host_header;           ///< Host header as sent (tshark's http.host)
-  std::string uri;                   ///< uri (request target as sent)
-  std::string referrer;              ///< referrer (Referer header)
-  std::string version;               ///< version ("1.1"; the request's, else the response's)
-  std::string user_agent;            ///< user_agent
-  std::string origin;                ///< origin (Origin header)
+  std::string_view method;           ///< method
+  std::string_view host;             ///< host: Host header without its port (Zeek)
+  std::string_view host_header;      ///< Host header as sent (tshark's http.host)
+  std::string_view uri;              ///< uri (request target as sent)
+  std::string_view referrer;         ///< referrer (Referer header)
+  std::string_view version;          ///< version ("1.1"; the request's, else the response's)
+  std::string_view user_agent;       ///< user_agent
+  std::string_view origin;           ///< origin (Origin header)
   bool has_host = false, has_referrer = false, has_user_agent = false, has_origin = false;  ///< headers present
   std::uint64_t request_body_len = 0;   ///< request_body_len (after de-chunking, before decoding)
   std::uint64_t response_body_len = 0;  ///< response_body_len (after de-chunking, before decoding)
   std::uint16_t status_code = 0;     ///< status_code (final response)
-  std::string status_msg;            ///< status_msg
+  std::string_view status_msg;       ///< status_msg
   std::uint16_t info_code = 0;       ///< info_code (last 1xx response)
-  std::string info_msg;              ///< info_msg
-  std::vector<std::string> tags;     ///< tags ("tunnel": CONNECT 2xx or 101; "expect_continue_no_body")
-  std::vector<std::string> orig_mime_types;  ///< orig_mime_types (request body)
-  std::vector<std::string> resp_mime_types;  ///< resp_mime_types (response body)
-  std::string orig_content_type, resp_content_type;          ///< Content-Type values as sent
-  std::string orig_content_encoding, resp_content_encoding;  ///< Content-Encoding values as sent
+  std::string_view info_msg;         ///< info_msg
+  std::uint8_t tags = 0;             ///< tags (`http_tag` bits)
+  std::string_view orig_mime_type;   ///< orig_mime_types' one value (request body; empty: none)
+  std::string_view resp_mime_type;   ///< resp_mime_types' one value (response body; empty: none)
+  std::string_view orig_content_type, resp_content_type;          ///< Content-Type values as sent
+  std::string_view orig_content_encoding, resp_content_encoding;  ///< Content-Encoding values as sent
   /// Frame of the packet that completed the request, headers and body (the frame tshark shows
   /// it in); 0 when it never completed (cut by a gap, a limit or the end of the capture).
   std::uint64_t request_frame = 0;
@@ -114,11 +130,16 @@ struct http_log_entry {
   std::uint64_t response_frame = 0;
   bool request_complete = false;     ///< request body (if any) fully seen
   bool response_complete = false;    ///< response body (if any) fully seen
-  std::vector<http_anomaly> anomalies;  ///< anomalies of this transaction (first `max_anomalies`)
+  std::span<const http_anomaly> anomalies;  ///< anomalies of this transaction (first `max_anomalies`)
 };
 
+/// The uid and endpoints of an entry's flow (computed from the flow table when asked: entries
+/// keep only the flow id).
+conn_id http_conn_id(const http_log_entry& e);
+
 /// One exportable body (Wireshark's Export Objects → HTTP row); its bytes are not kept and are
-/// re-read on demand (`extract_http_body`).
+/// re-read on demand (`extract_http_body`). Built on access from the logger's storage: the
+/// views point into the logger and stay valid as long as it lives.
 struct http_object {
   std::size_t entry = 0;            ///< index of the transaction in `http_logger::entries()`
   std::uint32_t flow_id = 0;        ///< flow carrying it
@@ -126,11 +147,11 @@ struct http_object {
   bool response = false;            ///< a response body (else a request body)
   std::uint32_t message = 0;        ///< 1-based index of the message among its direction's messages
   std::uint64_t frame = 0;          ///< frame completing the message (tshark's packet number)
-  std::string hostname;             ///< Host of the transaction's request
-  std::string content_type;         ///< media type, lowercased, parameters removed (as tshark)
-  std::string content_encoding;     ///< Content-Encoding as sent (decoded on extraction natively)
+  std::string_view hostname;        ///< Host of the transaction's request
+  std::string_view content_type;    ///< media type, lowercased, parameters removed (as tshark)
+  std::string_view content_encoding;  ///< Content-Encoding as sent (decoded on extraction natively)
   std::string filename;             ///< tshark's name before massaging and de-duplication (`http_object_base_name`)
-  std::string disposition_filename; ///< filename from Content-Disposition, if any (informative)
+  std::string_view disposition_filename;  ///< filename from Content-Disposition, if any (informative)
   std::uint64_t size = 0;           ///< body bytes after de-chunking, before decoding
   bool complete = false;            ///< the whole body was seen (no gap, not cut by the end)
 };
@@ -166,10 +187,69 @@ struct http_counters {
 /// (de-chunked, not decoded); the view is valid during the call only.
 using http_body_sink = std::function<void(util::bytes)>;
 
+class http_logger;
+
+/// The entries or the objects of a logger: a read-only sequence whose elements are built on
+/// access (by value) from the logger's compact storage.
+template <class T>
+class http_sequence {
+ public:
+  using value_type = T;
+  /// Input iterator yielding values.
+  class iterator {
+   public:
+    using iterator_category = std::input_iterator_tag;
+    using value_type = T;
+    using difference_type = std::ptrdiff_t;
+    using pointer = void;
+    using reference = T;
+    iterator(const http_logger* log, std::size_t i) : log_(log), i_(i) {}
+    T operator*() const { return at(*log_, i_); }
+    iterator& operator++() {
+      ++i_;
+      return *this;
+    }
+    iterator operator++(int) {
+      auto old = *this;
+      ++i_;
+      return old;
+    }
+    bool operator==(const iterator& o) const { return i_ == o.i_; }
+
+   private:
+    const http_logger* log_;  // (not the sequence: an iterator may outlive a temporary sequence)
+    std::size_t i_;
+  };
+  /// The first `size` elements of `log`'s.
+  http_sequence(const http_logger& log, std::size_t size) : log_(&log), size_(size) {}
+  /// Number of elements.
+  std::size_t size() const noexcept { return size_; }
+  /// No element.
+  bool empty() const noexcept { return size_ == 0; }
+  /// Element `i` (< size()).
+  T operator[](std::size_t i) const { return at(*log_, i); }
+  /// First element.
+  iterator begin() const { return {log_, 0}; }
+  /// Past the last element.
+  iterator end() const { return {log_, size_}; }
+
+ private:
+  static T at(const http_logger& log, std::size_t i);
+  const http_logger* log_;
+  std::size_t size_;
+};
+
+using http_entries = http_sequence<http_log_entry>;
+using http_objects = http_sequence<http_object>;
+
 /// Builds http.log entries from reassembled TCP streams (stream_consumer-like interface: the
 /// analysis pass calls it for flows whose content is HTTP). Direction 0 is the flow's
 /// originator, but messages are classified by content: requests may arrive in direction 1.
 /// Responses are matched in order to the requests waiting from the other direction.
+///
+/// Memory: entries and objects are fixed-size records in blocks (no reallocation peaks); their
+/// strings live once each in a text store of the logger (values that repeat, like User-Agent,
+/// Host or Content-Type, are kept once); anomalies sit in a side table.
 class http_logger {
  public:
   /// `flows` (may be null) gives uid and endpoints of each entry.
@@ -194,21 +274,29 @@ class http_logger {
   void finish();
 
   /// The entries so far, in order of their first message.
-  const std::vector<http_log_entry>& entries() const noexcept { return entries_; }
+  http_entries entries() const noexcept;
+  /// Entry `i` (< entries().size()).
+  http_log_entry entry(std::size_t i) const;
   /// Bodies of at least one byte, in order of completion.
-  const std::vector<http_object>& objects() const noexcept { return objects_; }
+  http_objects objects() const noexcept;
+  /// Object `i` (< objects().size()).
+  http_object object(std::size_t i) const;
   /// Interim responses, in order.
   const std::vector<http_interim>& interim() const noexcept { return interim_; }
   /// Counters.
   const http_counters& counters() const noexcept { return counters_; }
   /// Line-buffer bytes held now (all connections).
   std::size_t buffered() const noexcept { return buffered_; }
+  /// Bytes of the log's storage (entries, objects, text, anomalies, interim responses),
+  /// capacity included; not the parser state of open connections.
+  std::size_t memory_bytes() const noexcept;
 
   /// Collect mode: the body of message `message` (1-based, `http_object::message`) of direction
   /// `dir` of flow `flow_id` is handed to `sink` as it is parsed.
   void collect_body(std::uint32_t flow_id, int dir, std::uint32_t message, http_body_sink sink);
 
   struct connection;  // per-flow parser state (opaque)
+  struct store;       // entries, objects, text and anomalies (opaque)
 
  private:
   friend struct http_parse_access;
@@ -217,8 +305,7 @@ class http_logger {
 
   const flow::flow_tracker* flows_;
   http_limits limits_;
-  std::vector<http_log_entry> entries_;
-  std::vector<http_object> objects_;
+  std::unique_ptr<store> store_;
   std::vector<http_interim> interim_;
   http_counters counters_;
   std::unordered_map<std::uint32_t, std::unique_ptr<connection>> conns_;
@@ -233,6 +320,12 @@ class http_logger {
   http_body_sink sink_;
 };
 
+template <class T>
+T http_sequence<T>::at(const http_logger& log, std::size_t i) {
+  if constexpr (std::is_same_v<T, http_log_entry>) return log.entry(i);
+  else return log.object(i);
+}
+
 /// tshark's unmassaged name of a body: the base name of the request target (GLib's
 /// g_path_get_basename of the whole target, query included: "/a/b.php?x=1" → "b.php?x=1", "/" →
 /// "/", "" → "."), or without a request "object<frame>" plus "." and the media type if any.
@@ -245,6 +338,8 @@ std::string http_object_base_name(bool has_request, std::string_view uri, std::u
 /// "." and the content type when there is no request; characters Windows rejects become %xx;
 /// repeated names get "(1)", "(2)", … before their extension.
 std::vector<std::string> http_object_file_names(const std::vector<http_object>& objects);
+/// The same for a logger's objects, in the logger's order.
+std::vector<std::string> http_object_file_names(const http_objects& objects);
 
 /// Feeds flow `flow_id` to `log` as `follow_flow` re-reads it from the capture (data and gaps
 /// in stream order, each with its packet number and time; both directions closed at the end).
