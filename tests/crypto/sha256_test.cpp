@@ -1,9 +1,11 @@
-// SHA-256 against the FIPS 180-4 / NIST CSHA example vectors.
+// SHA-256 against the FIPS 180-4 / NIST CSHA example vectors, with each compression function.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <string>
-#include <utility>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "pcapscope/util/sha256.hpp"
 
@@ -83,6 +85,44 @@ TEST(Sha256, PaddingBoundariesByteAtATime) {
     for (char c : s) h.update(as_bytes(std::string_view(&c, 1)));
     EXPECT_EQ(hex(h.finish()), want) << len;
   }
+}
+
+// Every compression function this build and CPU offer (the portable one always; the x86 SHA
+// extensions on CPUs with them) against the FIPS 180-4 examples, the million-'a' vector and
+// inputs of every length up to four blocks, where the two must agree byte for byte.
+TEST(Sha256, EveryImplementationMatchesFipsVectors) {
+  const util::sha256_impl before = util::sha256_active_impl();
+  std::vector<util::sha256_impl> impls = {util::sha256_impl::portable};
+  if (util::sha256_select_impl(util::sha256_impl::x86_sha)) {
+    impls.push_back(util::sha256_impl::x86_sha);
+  } else {
+    std::printf("note: no x86 SHA extensions here; only the portable SHA-256 was checked\n");
+  }
+  std::vector<std::array<std::uint8_t, 32>> by_length[2];
+  for (std::size_t k = 0; k < impls.size(); ++k) {
+    ASSERT_TRUE(util::sha256_select_impl(impls[k]));
+    ASSERT_EQ(util::sha256_active_impl(), impls[k]);
+    EXPECT_EQ(hex(util::sha256_digest(as_bytes("abc"))),
+              "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    EXPECT_EQ(hex(util::sha256_digest(as_bytes("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"))),
+              "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+    EXPECT_EQ(hex(util::sha256_digest(as_bytes(
+                  "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopq"
+                  "klmnopqrlmnopqrsmnopqrstnopqrstu"))),
+              "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1");
+    std::string million(1000000, 'a');
+    EXPECT_EQ(hex(util::sha256_digest(as_bytes(million))),
+              "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+    std::string text;
+    for (std::size_t len = 0; len <= 256; ++len) {
+      by_length[k].push_back(util::sha256_digest(as_bytes(text)));
+      text += static_cast<char>(len * 131 + 7);
+    }
+  }
+  if (impls.size() == 2) {
+    EXPECT_EQ(by_length[0], by_length[1]);
+  }
+  util::sha256_select_impl(before);
 }
 
 }  // namespace

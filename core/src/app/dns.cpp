@@ -447,12 +447,28 @@ bool dns_message::has(dns_anomaly a) const noexcept {
 }
 
 void dns_message::name_text(std::uint32_t offset, std::string& out) const {
-  bool first = true;
+  // Written into a buffer first, appended once. walk_name keeps a name's labels within 254
+  // wire bytes, and a byte becomes at most 4 characters, so it cannot overflow.
+  static const char* hexd = "0123456789abcdef";
+  char buf[4 * dns_max_name_wire];
+  char* p = buf;
   walk_name(data, offset, [&](bytes label) {
-    if (!first) out += '.';
-    first = false;
-    append_escaped_label(label, out);
+    if (p != buf) *p++ = '.';
+    for (std::uint8_t c : label) {
+      if (c == '.' || c == '\\') {
+        *p++ = '\\';
+        *p++ = static_cast<char>(c);
+      } else if (c > 0x20 && c < 0x7F) {
+        *p++ = static_cast<char>(c);
+      } else {
+        *p++ = '\\';
+        *p++ = 'x';
+        *p++ = hexd[c >> 4];
+        *p++ = hexd[c & 15];
+      }
+    }
   });
+  out.append(buf, static_cast<std::size_t>(p - buf));
 }
 
 bool parse_dns(bytes data, dns_message& out, bool mdns) {
@@ -654,20 +670,39 @@ void rdata_text(const dns_message& m, const dns_rr& rr, std::string& out) {
 
 bool is_dns_port(std::uint16_t port) noexcept { return port == 53 || port == 5353 || port == 5355; }
 
+namespace {
+
+// The UDP or TCP layer of a packet whose ports are DNS's, or null: the innermost transport,
+// unless quoted in an ICMP error, cut short or a fragment.
+const dissect::layer* dns_transport(const dissect::packet& p) noexcept {
+  int i = static_cast<int>(p.count) - 1;
+  while (i >= 0 && p.layers[static_cast<std::size_t>(i)].kind == dissect::proto::data) --i;
+  if (i < 0) return nullptr;
+  const auto& l = p.layers[static_cast<std::size_t>(i)];
+  // Quoted in an ICMP error, cut short, or the first fragment of a datagram (its DNS is read
+  // from the reassembled datagram, when it completes).
+  if (l.flags & (dissect::layer_quoted | dissect::layer_partial | dissect::layer_fragment)) return nullptr;
+  if (l.kind == dissect::proto::udp) {
+    return is_dns_port(l.udp.sport) || is_dns_port(l.udp.dport) ? &l : nullptr;
+  }
+  if (l.kind == dissect::proto::tcp) return l.tcp.sport == 53 || l.tcp.dport == 53 ? &l : nullptr;
+  return nullptr;
+}
+
+}  // namespace
+
 bool find_dns(bytes data, const dissect::packet& p, dns_payloads& out, std::uint32_t skip) noexcept {
   out.count = 0;
   out.missing = 0;
   out.tcp = false;
   out.sport = out.dport = 0;
   out.problem = {};
-  int i = static_cast<int>(p.count) - 1;
-  while (i >= 0 && p.layers[static_cast<std::size_t>(i)].kind == dissect::proto::data) --i;
-  if (i < 0) return false;
-  const auto& l = p.layers[static_cast<std::size_t>(i)];
-  // Quoted in an ICMP error, cut short, or the first fragment of a datagram (its DNS is read
-  // from the reassembled datagram, when it completes).
-  if (l.flags & (dissect::layer_quoted | dissect::layer_partial | dissect::layer_fragment)) return false;
-  if (l.kind != dissect::proto::udp && l.kind != dissect::proto::tcp) return false;
+  const dissect::layer* t = dns_transport(p);
+  if (!t) return false;
+  const auto& l = *t;
+  const int i = static_cast<int>(t - p.layers.data());
+  const bool tcp = l.kind == dissect::proto::tcp;
+  const std::uint16_t sport = tcp ? l.tcp.sport : l.udp.sport, dport = tcp ? l.tcp.dport : l.udp.dport;
   // A transport header read from the packet's own bytes behind a fragment's IP header is a
   // datagram's first part. (When the index builder reassembled a datagram, the transport
   // layers come from the datagram: their offsets restart at 0, before the IP header's.)
@@ -681,12 +716,9 @@ bool find_dns(bytes data, const dissect::packet& p, dns_payloads& out, std::uint
     if (n.kind == dissect::proto::ip && ((n.ip.flags & 0x1) || n.ip.frag_offset)) return false;
     if (n.kind == dissect::proto::ip || n.kind == dissect::proto::ipv6) break;
   }
-  out.tcp = l.kind == dissect::proto::tcp;
-  out.sport = out.tcp ? l.tcp.sport : l.udp.sport;
-  out.dport = out.tcp ? l.tcp.dport : l.udp.dport;
-  if (out.tcp ? (out.sport != 53 && out.dport != 53) : (!is_dns_port(out.sport) && !is_dns_port(out.dport))) {
-    return false;
-  }
+  out.tcp = tcp;
+  out.sport = sport;
+  out.dport = dport;
   if (p.payload_length == 0 || p.payload_offset >= data.size()) return false;
   const std::size_t base = p.payload_offset;
   bytes pay = data.subspan(base, std::min<std::size_t>(p.payload_length, data.size() - base));
@@ -724,7 +756,7 @@ bool find_dns(bytes data, const dissect::packet& p, dns_payloads& out, std::uint
 
 namespace {
 
-bool same_name(const std::string& a, const std::string& b) {
+bool same_name(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
     char x = a[i], y = b[i];
@@ -737,11 +769,16 @@ bool same_name(const std::string& a, const std::string& b) {
 
 // Zeek's rendering of an answer in dns.log's `answers`.
 void zeek_answer(const dns_message& m, const dns_rr& rr, std::string& out) {
+  if (rr.type == dns_a || rr.type == dns_aaaa) {
+    // The commonest answers, printed as rdata_text does but without decoding the RDATA twice.
+    if (rr.rdata_length == (rr.type == dns_a ? 4u : 16u) && std::size_t{rr.rdata_offset} + rr.rdata_length <= m.data.size()) {
+      append_address(m.data.data() + rr.rdata_offset, rr.rdata_length, out);
+    }
+    return;
+  }
   dns_rdata d;
   decode(m, rr, d);
   switch (rr.type) {
-    case dns_a:
-    case dns_aaaa:
     case dns_ns:
     case dns_cname:
     case dns_ptr:
@@ -802,10 +839,15 @@ void packet_addresses(const dissect::packet& p, std::string& src, std::string& d
 }  // namespace
 
 void dns_logger::on_packet(const capture::record& r, const dissect::packet& p, const flow::track_result& t) {
+  // Most packets are not DNS: they are turned away here, before any per-flow work.
+  if (dns_transport(p)) log_packet(r, p, t);
+}
+
+void dns_logger::log_packet(const capture::record& r, const dissect::packet& p, const flow::track_result& t) {
   // A TCP segment continuing a message from an earlier one: skip what is owed first.
   const std::uint64_t dir_key = (std::uint64_t{t.id} << 1) | (t.from_orig ? 1u : 0u);
   std::uint32_t skip = 0;
-  auto owed = t.id != 0 ? tcp_owed_.find(dir_key) : tcp_owed_.end();
+  auto owed = t.id != 0 && !tcp_owed_.empty() ? tcp_owed_.find(dir_key) : tcp_owed_.end();
   if (owed != tcp_owed_.end()) skip = owed->second;
   if (!find_dns(r.data, p, where_, skip)) return;
   if (tcp_from_streams_ && where_.tcp) return;  // reassembled streams come through on_data
@@ -925,29 +967,32 @@ void dns_logger::on_close(const stream_ctx& c, int dir) {
   streams_.erase(it);
 }
 
-dns_log_entry& dns_logger::new_entry(const origin& o, const dns_message& m) {
-  entries_.emplace_back();
-  auto& e = entries_.back();
+dns_log_table::row& dns_logger::new_entry(const origin& o, const dns_message& m) {
+  auto& e = entries_.rows_.emplace_back();
   e.ts_ns = o.ts_ns;
   e.flow_id = o.flow_id;
-  e.tcp = o.tcp;
+  if (o.tcp) e.flags |= dns_log_table::f_tcp;
   e.trans_id = m.id;
   e.opcode = m.opcode();
   if (flows_ && o.flow_id != 0 && o.flow_id <= flows_->size()) {
+    // uid and addresses are read from the flow when the entry is (they never change).
     const auto& f = flows_->get(o.flow_id);
-    e.uid = flow::uid(f);
-    e.orig_h = flow::format_address(f.addr(0), f.key.ipv6());
-    e.resp_h = flow::format_address(f.addr(1), f.key.ipv6());
     e.orig_p = f.port(0);
     e.resp_p = f.port(1);
   } else {
-    if (o.packet) packet_addresses(*o.packet, e.orig_h, e.resp_h);
+    std::string orig, resp;
+    if (o.packet) packet_addresses(*o.packet, orig, resp);
+    orig += ' ';
+    orig += resp;
+    e.hosts = entries_.text_.add(orig);
     e.orig_p = o.sport;
     e.resp_p = o.dport;
   }
   if (const dns_rr* q = m.question()) {
-    e.has_question = true;
-    m.name_text(q->name, e.query);
+    e.flags |= dns_log_table::f_question;
+    text_.clear();
+    m.name_text(q->name, text_);
+    e.query = entries_.text_.add(text_);
     e.qtype = q->type;
     e.qclass = q->klass;
   }
@@ -956,56 +1001,124 @@ dns_log_entry& dns_logger::new_entry(const origin& o, const dns_message& m) {
 
 void dns_logger::on_message(const origin& o, const dns_message& m) {
   const std::uint64_t key = (std::uint64_t{o.flow_id} << 16) | m.id;
-  std::size_t n_anom = std::min<std::size_t>(m.anomaly_count, dns_max_anomalies);
+  const auto n_anom = static_cast<std::uint8_t>(std::min<std::size_t>(m.anomaly_count, dns_max_anomalies));
+  auto& table = entries_;
+  // AA, TC and RA of the latest message.
+  auto header_flags = [&m](std::uint16_t flags) {
+    flags &= static_cast<std::uint16_t>(~(dns_log_table::f_aa | dns_log_table::f_tc | dns_log_table::f_ra));
+    if (m.aa()) flags |= dns_log_table::f_aa;
+    if (m.tc()) flags |= dns_log_table::f_tc;
+    if (m.ra()) flags |= dns_log_table::f_ra;
+    return flags;
+  };
+  auto add_anomalies = [&](dns_log_table::row& e, int which) {
+    e.anomalies_at[which] = static_cast<std::uint32_t>(table.anomalies_.size());
+    e.anomaly_count[which] = n_anom;
+    for (std::size_t k = 0; k < n_anom; ++k) table.anomalies_.push_back(m.anomalies[k]);
+  };
   if (!m.qr()) {
     ++counters_.queries;
     auto& e = new_entry(o, m);
-    e.has_query = true;
-    e.rd = m.rd();
-    e.aa = m.aa();
-    e.tc = m.tc();
-    e.ra = m.ra();
+    e.flags |= dns_log_table::f_query;
+    if (m.rd()) e.flags |= dns_log_table::f_rd;
+    e.flags = header_flags(e.flags);
     e.z = m.z();
-    e.anomalies.assign(m.anomalies.begin(), m.anomalies.begin() + static_cast<std::ptrdiff_t>(n_anom));
-    pending_.emplace(key, entries_.size() - 1);
+    add_anomalies(e, 0);
+    pending_.emplace(key, table.rows_.size() - 1);
     return;
   }
   ++counters_.responses;
   const dns_rr* q = m.question();
-  std::string qname;
-  if (q) m.name_text(q->name, qname);
-  dns_log_entry* e = nullptr;
+  dns_log_table::row* e = nullptr;
   auto range = pending_.equal_range(key);
   auto best = pending_.end();
+  bool have_name = false;  // the question's name is in text_ (made for the first candidate)
   for (auto it = range.first; it != range.second; ++it) {
-    const auto& c = entries_[it->second];
-    if (q && (!c.has_question || c.qtype != q->type || c.qclass != q->klass || !same_name(c.query, qname))) continue;
+    const auto& c = table.rows_[it->second];
+    if (q) {
+      if (!(c.flags & dns_log_table::f_question) || c.qtype != q->type || c.qclass != q->klass) continue;
+      if (!have_name) {
+        text_.clear();
+        m.name_text(q->name, text_);
+        have_name = true;
+      }
+      if (!same_name(table.text_.get(c.query), text_)) continue;
+    }
     if (best == pending_.end() || it->second < best->second) best = it;  // the oldest query
   }
   if (best != pending_.end()) {
-    e = &entries_[best->second];
+    e = &table.rows_[best->second];
     pending_.erase(best);
     e->rtt_ns = o.ts_ns - e->ts_ns;
     ++counters_.matched;
   } else {
     e = &new_entry(o, m);
-    e->rd = m.rd();
+    if (m.rd()) e->flags |= dns_log_table::f_rd;
   }
-  e->has_response = true;
+  e->flags |= dns_log_table::f_response;
   e->rcode = m.rcode();
-  e->aa = m.aa();
-  e->tc = m.tc();
-  e->ra = m.ra();
+  e->flags = header_flags(e->flags);
   e->z = m.z();
-  e->rejected = m.count[1] == 0 && m.count[2] == 0 && m.count[3] == 0;
+  if (m.count[1] == 0 && m.count[2] == 0 && m.count[3] == 0) e->flags |= dns_log_table::f_rejected;
+  e->answers_at = static_cast<std::uint32_t>(table.answers_.size());
   for (const auto& rr : m.records) {
     if (rr.section != dns_section::answer) continue;
-    std::string a;
-    zeek_answer(m, rr, a);
-    e->answers.push_back(std::move(a));
-    e->ttls.push_back(rr.ttl);
+    text_.clear();
+    zeek_answer(m, rr, text_);
+    table.answers_.push_back({table.text_.add(text_), rr.ttl});
+    ++e->answer_count;
   }
-  e->anomalies.insert(e->anomalies.end(), m.anomalies.begin(), m.anomalies.begin() + static_cast<std::ptrdiff_t>(n_anom));
+  add_anomalies(*e, 1);
+}
+
+dns_log_entry dns_log_table::operator[](std::size_t i) const {
+  const row& r = rows_[i];
+  dns_log_entry e;
+  e.ts_ns = r.ts_ns;
+  e.flow_id = r.flow_id;
+  if (flows_ && r.flow_id != 0 && r.flow_id <= flows_->size()) {
+    const auto& f = flows_->get(r.flow_id);
+    e.uid = flow::uid(f);
+    e.orig_h = flow::format_address(f.addr(0), f.key.ipv6());
+    e.resp_h = flow::format_address(f.addr(1), f.key.ipv6());
+  } else {
+    auto hosts = text_.get(r.hosts);
+    auto space = hosts.find(' ');
+    if (space != std::string_view::npos) {
+      e.orig_h = hosts.substr(0, space);
+      e.resp_h = hosts.substr(space + 1);
+    }
+  }
+  e.orig_p = r.orig_p;
+  e.resp_p = r.resp_p;
+  e.tcp = (r.flags & f_tcp) != 0;
+  e.trans_id = r.trans_id;
+  e.has_query = (r.flags & f_query) != 0;
+  e.has_response = (r.flags & f_response) != 0;
+  e.rtt_ns = r.rtt_ns;
+  e.query = text_.get(r.query);
+  e.has_question = (r.flags & f_question) != 0;
+  e.qclass = r.qclass;
+  e.qtype = r.qtype;
+  e.rcode = r.rcode;
+  e.opcode = r.opcode;
+  e.aa = (r.flags & f_aa) != 0;
+  e.tc = (r.flags & f_tc) != 0;
+  e.rd = (r.flags & f_rd) != 0;
+  e.ra = (r.flags & f_ra) != 0;
+  e.z = r.z;
+  e.answers.reserve(r.answer_count);
+  e.ttls.reserve(r.answer_count);
+  for (std::size_t k = 0; k < r.answer_count; ++k) {
+    const answer& a = answers_[r.answers_at + k];
+    e.answers.emplace_back(text_.get(a.text));
+    e.ttls.push_back(a.ttl);
+  }
+  e.rejected = (r.flags & f_rejected) != 0;
+  for (int which = 0; which < 2; ++which) {
+    for (std::size_t k = 0; k < r.anomaly_count[which]; ++k) e.anomalies.push_back(anomalies_[r.anomalies_at[which] + k]);
+  }
+  return e;
 }
 
 void dns_index_handler::on_record(const capture::record& r) {

@@ -6,6 +6,8 @@
 #include <array>
 #include <cstring>
 
+#include "pcapscope/util/md5.hpp"
+
 namespace pcapscope::app {
 
 namespace {
@@ -150,7 +152,10 @@ void walk_extensions(cursor& body, std::size_t base_of_body, std::vector<tls_ano
   }
   std::size_t block_base = len_at + 2;
   cursor e(block);
-  std::array<std::uint64_t, 1024> seen{};  // one bit per extension type
+  // One bit per extension type. Only the words in use are cleared (`touched` says which): a
+  // hello has a few dozen extensions, and clearing all 8 KiB cost more than the whole parse.
+  std::array<std::uint64_t, 1024> seen;
+  std::array<std::uint64_t, 16> touched{};
   while (e.remaining() > 0) {
     std::size_t at = block_base + e.position();
     if (e.remaining() < 4) {
@@ -164,7 +169,13 @@ void walk_extensions(cursor& body, std::size_t base_of_body, std::vector<tls_ano
       break;
     }
     bytes data = e.take(len);
-    auto& word = seen[type >> 6];
+    const std::size_t wi = type >> 6;
+    const std::uint64_t tbit = std::uint64_t{1} << (wi & 63);
+    if (!(touched[wi >> 6] & tbit)) {
+      touched[wi >> 6] |= tbit;
+      seen[wi] = 0;
+    }
+    auto& word = seen[wi];
     std::uint64_t bit = std::uint64_t{1} << (type & 63);
     if (word & bit) add_anomaly(anomalies, tls_anomaly::duplicate_extension, at);
     word |= bit;
@@ -186,10 +197,51 @@ bool open_message(bytes msg, std::uint8_t type, bytes& body, std::vector<tls_ano
   return true;
 }
 
+// Empties a hello for the next parse, keeping the capacity of its lists (the logger parses
+// every hello into the same object, so steady-state parsing does not allocate).
+void reset_hello(tls_client_hello& h) {
+  h.legacy_version = 0;
+  h.sslv2 = false;
+  h.session_id.clear();
+  h.cipher_suites.clear();
+  h.compression_methods.clear();
+  h.extensions.clear();
+  h.sni.clear();
+  h.alpn.clear();
+  h.supported_groups.clear();
+  h.ec_point_formats.clear();
+  h.signature_algorithms.clear();
+  h.supported_versions.clear();
+  h.key_share_groups.clear();
+  h.psk_key_exchange_modes.clear();
+  h.has_session_ticket = false;
+  h.session_ticket_length = 0;
+  h.has_pre_shared_key = false;
+  h.has_early_data = false;
+  h.complete = false;
+  h.anomalies.clear();
+}
+
+void reset_hello(tls_server_hello& h) {
+  h.legacy_version = 0;
+  h.selected_version = 0;
+  h.hello_retry = false;
+  h.session_id.clear();
+  h.cipher_suite = 0;
+  h.compression_method = 0;
+  h.extensions.clear();
+  h.alpn.clear();
+  h.key_share_group = 0;
+  h.has_pre_shared_key = false;
+  h.has_session_ticket = false;
+  h.complete = false;
+  h.anomalies.clear();
+}
+
 }  // namespace
 
 bool parse_client_hello(bytes msg, tls_client_hello& out) {
-  out = tls_client_hello{};
+  reset_hello(out);
   bytes body;
   if (!open_message(msg, tls_client_hello_type, body, out.anomalies)) return false;
   cursor c(body);
@@ -230,7 +282,7 @@ bool parse_client_hello(bytes msg, tls_client_hello& out) {
 }
 
 bool parse_sslv2_client_hello(bytes record, tls_client_hello& out) {
-  out = tls_client_hello{};
+  reset_hello(out);
   out.sslv2 = true;
   if (record.size() < 2 || !(record[0] & 0x80)) return false;
   std::size_t len = (std::size_t{record[0] & 0x7Fu} << 8) | record[1];
@@ -259,7 +311,7 @@ bool parse_sslv2_client_hello(bytes record, tls_client_hello& out) {
 }
 
 bool parse_server_hello(bytes msg, tls_server_hello& out) {
-  out = tls_server_hello{};
+  reset_hello(out);
   bytes body;
   if (!open_message(msg, tls_server_hello_type, body, out.anomalies)) return false;
   cursor c(body);
@@ -404,44 +456,69 @@ struct tls_flow_state {
   bool client_key_exchange_seen = false;
   bool hrr_pending = false;
   std::vector<tls_anomaly_at> pending;  // anomalies before the entry existed
+  std::uint8_t hellos = 0;         // ClientHellos listed after the entry's first
 
   tls_logger& log;
   explicit tls_flow_state(tls_logger& l) : log(l) {}
 
-  tls_log_entry* entry_ptr() { return has_entry ? &log.entries_[entry] : nullptr; }
+  using row = tls_log_table::row;
 
-  tls_log_entry& ensure_entry(const stream_ctx& c) {
+  row& ensure_entry(const stream_ctx& c) {
     if (!has_entry) {
       has_entry = true;
-      entry = log.entries_.size();
-      log.entries_.emplace_back();
-      auto& e = log.entries_.back();
+      entry = log.entries_.rows_.size();
+      auto& e = log.entries_.rows_.emplace_back();
       e.ts_ns = c.ts_ns;
-      e.id = make_conn_id(log.flows_, c.flow_id);
+      e.flow_id = c.flow_id;  // uid and addresses are read from the flow when the entry is
       ++log.counters_.flows;
-      for (const auto& a : pending) {
-        if (e.anomalies.size() < log.limits_.max_anomalies) e.anomalies.push_back(a);
-      }
+      for (const auto& a : pending) add_anomaly(e, a);
       pending.clear();
     }
-    return log.entries_[entry];
+    return log.entries_.rows_[entry];
+  }
+
+  void add_anomaly(row& e, const tls_anomaly_at& at) {
+    if (e.anomaly_count >= log.limits_.max_anomalies) return;
+    auto& list = log.entries_.anomalies_;
+    const auto id = static_cast<std::uint32_t>(list.size());
+    list.push_back({at, tls_log_table::none});
+    if (e.anomalies_tail == tls_log_table::none) {
+      e.anomalies_head = id;
+    } else {
+      list[e.anomalies_tail].next = id;
+    }
+    e.anomalies_tail = id;
+    ++e.anomaly_count;
   }
 
   void anomaly(int dir, tls_anomaly a, std::uint64_t offset) {
     ++log.counters_.anomalies[static_cast<std::size_t>(a)];
     tls_anomaly_at at{a, static_cast<std::uint8_t>(dir), offset};
-    if (auto* e = entry_ptr()) {
-      if (e->anomalies.size() < log.limits_.max_anomalies) e->anomalies.push_back(at);
+    if (has_entry) {
+      add_anomaly(log.entries_.rows_[entry], at);
     } else if (pending.size() < log.limits_.max_anomalies) {
       pending.push_back(at);
     }
   }
 
+  // Appends a letter to ssl_history (at most 100): in the row while it fits, then as a string
+  // on the side.
+  void add_history(row& e, char letter) {
+    if (e.history_len >= 100) return;
+    if (e.history_len < tls_log_table::history_inline) {
+      e.history[e.history_len++] = letter;
+      return;
+    }
+    auto& h = log.entries_.long_history_[static_cast<std::uint32_t>(entry)];
+    if (h.empty()) h.assign(e.history, e.history_len);
+    h += letter;
+    ++e.history_len;
+  }
+
   void history(const stream_ctx& c, int dir, char letter) {
     auto& e = ensure_entry(c);
-    if (e.ssl_history.size() >= 100) return;
     bool is_client = dir == client_dir;
-    e.ssl_history += is_client ? static_cast<char>(letter - 'a' + 'A') : letter;
+    add_history(e, is_client ? static_cast<char>(letter - 'a' + 'A') : letter);
   }
 
   void stop(int dir) {
@@ -468,9 +545,9 @@ struct tls_flow_state {
   // once both sides switched.
   void ciphertext_record(const stream_ctx& c) {
     if (d[0].encrypted && d[1].encrypted && has_entry) {
-      auto& e = log.entries_[entry];
-      if (!e.established) {
-        e.established = true;
+      auto& e = log.entries_.rows_[entry];
+      if (!(e.flags & tls_log_table::f_established)) {
+        e.flags |= tls_log_table::f_established;
         ++log.counters_.established;
       }
       done = true;  // like Zeek, stop analysing once established
@@ -499,8 +576,10 @@ struct tls_flow_state {
   void handshake_bytes(const stream_ctx& c, int dir, bytes data);
   void handshake_message(const stream_ctx& c, int dir, bytes msg, std::uint64_t msg_offset);
   void client_hello(const stream_ctx& c, int dir, const tls_client_hello& ch);
+  void fingerprints(const tls_client_hello& ch, util::text_ref& ja3, util::text_ref& ja4, util::text_ref& ja4_r);
   void server_hello(const stream_ctx& c, int dir, bytes msg, std::uint64_t msg_offset);
   void certificate(const stream_ctx& c, int dir, bytes msg, std::uint64_t msg_offset);
+  std::pair<std::uint32_t, bool> certificate_id(bytes der);
   void server_key_exchange(bytes msg);
 };
 
@@ -560,7 +639,7 @@ void tls_flow_state::sslv2_bytes(const stream_ctx& c, int dir, bytes& data) {
   s.offset += n;
   s.rec_left -= static_cast<std::uint32_t>(n);
   if (s.rec_left > 0) return;
-  tls_client_hello ch;
+  tls_client_hello& ch = log.hello_;
   parse_sslv2_client_hello(s.body, ch);
   ++log.counters_.records;
   ensure_entry(c);
@@ -653,7 +732,7 @@ void tls_flow_state::end_record(const stream_ctx& c, int dir) {
     if (s.body.size() != 1 || s.body[0] != 1) anomaly(dir, tls_anomaly::bad_ccs, s.rec_start + 5);
     history(c, dir, 'i');
     if (dir == client_dir && client_ticket_empty_session && !client_key_exchange_seen) {
-      ensure_entry(c).resumed = true;
+      ensure_entry(c).flags |= tls_log_table::f_resumed;
     }
     // TLS 1.3 sends ChangeCipherSpec only for middlebox compatibility: it switches nothing
     // (a second ClientHello may follow it in the clear after a HelloRetryRequest).
@@ -691,7 +770,7 @@ void tls_flow_state::end_record(const stream_ctx& c, int dir) {
     auto& e = ensure_entry(c);
     for (std::size_t i = 0; i + 1 < s.body.size(); i += 2) {
       ++log.counters_.alerts;
-      e.has_alert = true;
+      e.flags |= tls_log_table::f_has_alert;
       e.last_alert_level = s.body[i];
       e.last_alert = s.body[i + 1];
       history(c, dir, 'l');
@@ -770,7 +849,7 @@ void tls_flow_state::handshake_bytes(const stream_ctx& c, int dir, bytes data) {
 void tls_flow_state::handshake_message(const stream_ctx& c, int dir, bytes msg, std::uint64_t msg_offset) {
   ++log.counters_.handshake_messages;
   std::uint8_t type = msg[0];
-  tls_client_hello ch;
+  tls_client_hello& ch = log.hello_;
   bool is_ch = false;
   switch (type) {
     case tls_client_hello_type:
@@ -826,33 +905,41 @@ void tls_flow_state::client_hello(const stream_ctx& c, int dir, const tls_client
     client_hello_seen = true;
     if (dir != client_dir) {
       client_dir = dir;
-      if (e.ssl_history.size() < 100) e.ssl_history += '^';
+      add_history(e, '^');
     }
-    e.server_name = ch.sni;
+    auto& text = log.entries_.text_;
+    e.server_name = text.add(ch.sni);
     e.client_version = ch.max_version();
-    e.client_alpn = ch.alpn;
-    e.sslv2_hello = ch.sslv2;
-    e.client_hello_frame = c.frame;
-    if (!ch.sslv2) {
-      e.ja3 = ja3(ch);
-      ja4_both(ch, 't', e.ja4, e.ja4_r);
-    }
-  }
-  if (e.client_hellos.size() < 8) {
-    tls_hello_info h;
-    h.frame = c.frame;
-    h.sni = ch.sni;
-    if (!ch.sslv2) {
-      if (e.client_hellos.empty()) {
-        h.ja3 = e.ja3;
-        h.ja4 = e.ja4;
-        h.ja4_r = e.ja4_r;
-      } else {
-        h.ja3 = ja3(ch);
-        ja4_both(ch, 't', h.ja4, h.ja4_r);
+    if (!ch.alpn.empty()) {
+      // Each name as a length byte and its bytes (ALPN names are at most 255 bytes).
+      log.text_.clear();
+      for (const auto& a : ch.alpn) {
+        log.text_ += static_cast<char>(a.size());
+        log.text_ += a;
       }
+      e.client_alpn = text.add(log.text_);
     }
-    e.client_hellos.push_back(std::move(h));
+    if (ch.sslv2) e.flags |= tls_log_table::f_sslv2;
+    e.client_hello_frame = c.frame;
+    if (!ch.sslv2) fingerprints(ch, e.ja3, e.ja4, e.ja4_r);
+  }
+  // The first hello is the entry's own (frame, SNI, fingerprints); later ones (≤ 7) are listed.
+  if (!(e.flags & tls_log_table::f_hello)) {
+    e.flags |= tls_log_table::f_hello;
+  } else if (hellos < 7) {
+    ++hellos;
+    auto& list = log.entries_.hellos_;
+    const auto id = static_cast<std::uint32_t>(list.size());
+    auto& h = list.emplace_back();
+    h.frame = c.frame;
+    h.sni = log.entries_.text_.add(ch.sni);
+    if (!ch.sslv2) fingerprints(ch, h.ja3, h.ja4, h.ja4_r);
+    if (e.hellos_tail == tls_log_table::none) {
+      e.hellos_head = id;
+    } else {
+      list[e.hellos_tail].next = id;
+    }
+    e.hellos_tail = id;
   }
   bool zero_sid = std::all_of(ch.session_id.begin(), ch.session_id.end(), [](std::uint8_t b) { return b == 0; });
   if (!ch.session_id.empty() && !zero_sid) {
@@ -865,8 +952,21 @@ void tls_flow_state::client_hello(const stream_ctx& c, int dir, const tls_client
   history(c, dir, 'c');
 }
 
+void tls_flow_state::fingerprints(const tls_client_hello& ch, util::text_ref& ja3, util::text_ref& ja4,
+                                  util::text_ref& ja4_r) {
+  auto& text = log.entries_.text_;
+  ja3_string(ch, log.text_);
+  ja3 = log.ja3_cache_.get(log.text_, [&] { return tls_logger::fingerprint_cache::value{text.add(util::md5_hex(log.text_)), {}}; }).text;
+  app::ja4_r(ch, 't', log.text_);
+  auto v = log.ja4_cache_.get(log.text_, [&] {
+    return tls_logger::fingerprint_cache::value{text.add(ja4_from_r(log.text_)), text.add(log.text_)};
+  });
+  ja4 = v.text;
+  ja4_r = v.text2;
+}
+
 void tls_flow_state::server_hello(const stream_ctx& c, int dir, bytes msg, std::uint64_t msg_offset) {
-  tls_server_hello sh;
+  tls_server_hello& sh = log.server_hello_;
   auto& e = ensure_entry(c);
   if (client_hello_seen && dir == client_dir) anomaly(dir, tls_anomaly::unexpected_message, msg_offset);
   if (!parse_server_hello(msg, sh)) {
@@ -885,14 +985,17 @@ void tls_flow_state::server_hello(const stream_ctx& c, int dir, bytes msg, std::
   cipher = sh.cipher_suite;
   tls13 = version == 0x0304 || (version >> 8) == 0x7F;
   e.version = version;
-  e.has_cipher = true;
+  e.flags |= tls_log_table::f_has_cipher;
   e.cipher = sh.cipher_suite;
   if (sh.key_share_group) e.curve = sh.key_share_group;
-  if (!sh.alpn.empty()) e.next_protocol = sh.alpn;
+  if (!sh.alpn.empty()) e.next_protocol = log.entries_.text_.add(sh.alpn);
   if (e.server_hello_frame == 0) e.server_hello_frame = c.frame;
-  e.ja3s = ja3s(sh);
-  if (!client_session_id.empty() && client_session_id == sh.session_id && !tls13) e.resumed = true;
-  if (sh.has_pre_shared_key && client_psk) e.resumed = true;
+  ja3s_string(sh, log.text_);
+  e.ja3s = log.ja3s_cache_.get(log.text_, [&] {
+    return tls_logger::fingerprint_cache::value{log.entries_.text_.add(util::md5_hex(log.text_)), {}};
+  }).text;
+  if (!client_session_id.empty() && client_session_id == sh.session_id && !tls13) e.flags |= tls_log_table::f_resumed;
+  if (sh.has_pre_shared_key && client_psk) e.flags |= tls_log_table::f_resumed;
   history(c, dir, sh.hello_retry ? 'j' : 's');
   if (tls13 && !sh.hello_retry) switch_to_encrypted(c, dir);
   auto& client = d[static_cast<std::size_t>(client_dir)];
@@ -902,11 +1005,25 @@ void tls_flow_state::server_hello(const stream_ctx& c, int dir, bytes msg, std::
   }
 }
 
+std::pair<std::uint32_t, bool> tls_flow_state::certificate_id(bytes der) {
+  // Servers send the same chain to every client: each distinct certificate is read and kept once.
+  std::string_view key = util::as_chars(der);
+  auto it = log.cert_ids_.find(key);
+  if (it != log.cert_ids_.end()) return it->second;
+  auto& table = log.entries_;
+  const auto id = static_cast<std::uint32_t>(table.certs_.size());
+  const bool ok = parse_x509(der, table.certs_.emplace_back());
+  log.cert_ids_.emplace(table.text_.get(table.text_.add(key)), std::pair{id, ok});
+  return {id, ok};
+}
+
 void tls_flow_state::certificate(const stream_ctx& c, int dir, bytes msg, std::uint64_t msg_offset) {
   if (tls13) return;  // TLS 1.3 certificates are encrypted; a plaintext one is not read
   auto& e = ensure_entry(c);
-  auto& certs = dir == client_dir ? e.client_certs : e.server_certs;
-  bool first_chain = certs.empty();
+  auto& table = log.entries_;
+  const int side = dir == client_dir ? 1 : 0;
+  const bool first_chain = e.chain_count[side] == 0;
+  if (first_chain) e.chain_at[side] = static_cast<std::uint32_t>(table.chains_.size());
   std::uint64_t base = msg_offset;
   cursor m(msg.subspan(4));
   std::uint32_t list_len = u24(m);
@@ -927,19 +1044,18 @@ void tls_flow_state::certificate(const stream_ctx& c, int dir, bytes msg, std::u
       break;
     }
     ++count;
-    x509_cert cert;
-    if (!parse_x509(der, cert)) anomaly(dir, tls_anomaly::bad_certificate, base);
+    auto [id, ok] = certificate_id(der);
+    if (!ok) anomaly(dir, tls_anomaly::bad_certificate, base);
     ++log.counters_.certificates;
-    if (first_chain) certs.push_back(std::move(cert));
-  }
-  if (first_chain && !certs.empty()) {
-    if (dir == client_dir) {
-      e.client_subject = certs[0].subject;
-      e.client_issuer = certs[0].issuer;
-    } else {
-      e.subject = certs[0].subject;
-      e.issuer = certs[0].issuer;
+    if (first_chain) {
+      table.chains_.push_back(id);
+      ++e.chain_count[side];
     }
+  }
+  if (first_chain && e.chain_count[side] > 0) {
+    const x509_cert& leaf = table.certs_[table.chains_[e.chain_at[side]]];
+    (side == 1 ? e.client_subject : e.subject) = table.text_.add(leaf.subject);
+    (side == 1 ? e.client_issuer : e.issuer) = table.text_.add(leaf.issuer);
   }
 }
 
@@ -948,7 +1064,7 @@ void tls_flow_state::server_key_exchange(bytes msg) {
   if (!has_entry || msg.size() < 7 || msg[4] != 3) return;
   auto name = tls_cipher_name(cipher);
   if (name.find("_ECDHE_") == std::string::npos && name.find("_ECDH_anon_") == std::string::npos) return;
-  log.entries_[entry].curve = util::load_be16(msg.data() + 5);
+  log.entries_.rows_[entry].curve = util::load_be16(msg.data() + 5);
 }
 
 void tls_flow_state::resync_bytes(const stream_ctx& c, int dir, bytes& data) {
@@ -1032,7 +1148,61 @@ void tls_flow_state::on_close(const stream_ctx& c, int dir) {
   }
 }
 
-tls_logger::tls_logger(const flow::flow_tracker* flows, tls_limits limits) : flows_(flows), limits_(limits) {}
+tls_logger::tls_logger(const flow::flow_tracker* flows, tls_limits limits) : limits_(limits) {
+  entries_.flows_ = flows;
+}
+
+tls_log_entry tls_log_table::operator[](std::size_t i) const {
+  const row& r = rows_[i];
+  tls_log_entry e;
+  e.ts_ns = r.ts_ns;
+  e.id = make_conn_id(flows_, r.flow_id);
+  e.version = r.version;
+  e.has_cipher = (r.flags & f_has_cipher) != 0;
+  e.cipher = r.cipher;
+  e.curve = r.curve;
+  e.server_name = text_.get(r.server_name);
+  e.resumed = (r.flags & f_resumed) != 0;
+  e.has_alert = (r.flags & f_has_alert) != 0;
+  e.last_alert_level = r.last_alert_level;
+  e.last_alert = r.last_alert;
+  e.next_protocol = text_.get(r.next_protocol);
+  e.established = (r.flags & f_established) != 0;
+  auto long_history = r.history_len > history_inline ? long_history_.find(static_cast<std::uint32_t>(i)) : long_history_.end();
+  if (long_history != long_history_.end()) {
+    e.ssl_history = long_history->second;
+  } else {
+    e.ssl_history.assign(r.history, std::min<std::size_t>(r.history_len, history_inline));
+  }
+  e.subject = text_.get(r.subject);
+  e.issuer = text_.get(r.issuer);
+  e.client_subject = text_.get(r.client_subject);
+  e.client_issuer = text_.get(r.client_issuer);
+  e.ja3 = text_.get(r.ja3);
+  e.ja3s = text_.get(r.ja3s);
+  e.ja4 = text_.get(r.ja4);
+  e.ja4_r = text_.get(r.ja4_r);
+  e.client_version = r.client_version;
+  std::string_view alpn = text_.get(r.client_alpn);
+  while (!alpn.empty()) {
+    std::size_t n = static_cast<std::uint8_t>(alpn[0]);
+    e.client_alpn.emplace_back(alpn.substr(1, n));
+    alpn.remove_prefix(std::min(alpn.size(), 1 + n));
+  }
+  e.sslv2_hello = (r.flags & f_sslv2) != 0;
+  e.client_hello_frame = r.client_hello_frame;
+  e.server_hello_frame = r.server_hello_frame;
+  if (r.flags & f_hello) e.client_hellos.push_back({r.client_hello_frame, e.server_name, e.ja3, e.ja4, e.ja4_r});
+  for (auto h = r.hellos_head; h != none; h = hellos_[h].next) {
+    const hello& x = hellos_[h];
+    e.client_hellos.push_back({x.frame, std::string(text_.get(x.sni)), std::string(text_.get(x.ja3)),
+                               std::string(text_.get(x.ja4)), std::string(text_.get(x.ja4_r))});
+  }
+  for (std::size_t k = 0; k < r.chain_count[0]; ++k) e.server_certs.push_back(certs_[chains_[r.chain_at[0] + k]]);
+  for (std::size_t k = 0; k < r.chain_count[1]; ++k) e.client_certs.push_back(certs_[chains_[r.chain_at[1] + k]]);
+  for (auto a = r.anomalies_head; a != none; a = anomalies_[a].next) e.anomalies.push_back(anomalies_[a].at);
+  return e;
+}
 
 tls_logger::~tls_logger() = default;
 

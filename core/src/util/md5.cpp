@@ -43,26 +43,35 @@ void md5::block(const std::uint8_t* p) noexcept {
   std::uint32_t m[16];
   for (int i = 0; i < 16; ++i) m[i] = load_le32(p + 4 * i);
   std::uint32_t a = h_[0], b = h_[1], c = h_[2], d = h_[3];
-  for (std::uint32_t i = 0; i < 64; ++i) {
-    std::uint32_t f, g;
-    if (i < 16) {
-      f = (b & c) | (~b & d);
-      g = i;
-    } else if (i < 32) {
-      f = (d & b) | (~d & c);
-      g = (5 * i + 1) % 16;
-    } else if (i < 48) {
-      f = b ^ c ^ d;
-      g = (3 * i + 5) % 16;
-    } else {
-      f = c ^ (b | ~d);
-      g = (7 * i) % 16;
-    }
-    std::uint32_t t = d;
-    d = c;
-    c = b;
-    b = b + rol(a + f + sines[i] + m[g], shifts[i]);
-    a = t;
+  // Unrolled four steps at a time: the words rotate by renaming, and each round's message index
+  // and shift are constants after inlining.
+  auto step = [&m](std::uint32_t& ra, std::uint32_t rb, std::uint32_t f, std::uint32_t i) {
+    const std::uint32_t g = i < 16 ? i : i < 32 ? (5 * i + 1) % 16 : i < 48 ? (3 * i + 5) % 16 : (7 * i) % 16;
+    ra = rb + rol(ra + f + sines[i] + m[g], shifts[i]);
+  };
+  for (std::uint32_t i = 0; i < 16; i += 4) {
+    step(a, b, d ^ (b & (c ^ d)), i);
+    step(d, a, c ^ (a & (b ^ c)), i + 1);
+    step(c, d, b ^ (d & (a ^ b)), i + 2);
+    step(b, c, a ^ (c & (d ^ a)), i + 3);
+  }
+  for (std::uint32_t i = 16; i < 32; i += 4) {
+    step(a, b, c ^ (d & (b ^ c)), i);
+    step(d, a, b ^ (c & (a ^ b)), i + 1);
+    step(c, d, a ^ (b & (d ^ a)), i + 2);
+    step(b, c, d ^ (a & (c ^ d)), i + 3);
+  }
+  for (std::uint32_t i = 32; i < 48; i += 4) {
+    step(a, b, b ^ c ^ d, i);
+    step(d, a, a ^ b ^ c, i + 1);
+    step(c, d, d ^ a ^ b, i + 2);
+    step(b, c, c ^ d ^ a, i + 3);
+  }
+  for (std::uint32_t i = 48; i < 64; i += 4) {
+    step(a, b, c ^ (b | ~d), i);
+    step(d, a, b ^ (a | ~c), i + 1);
+    step(c, d, a ^ (d | ~b), i + 2);
+    step(b, c, d ^ (c | ~a), i + 3);
   }
   h_[0] += a;
   h_[1] += b;

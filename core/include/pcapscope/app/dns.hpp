@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <iterator>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -14,6 +15,7 @@
 #include "pcapscope/capture/reader.hpp"
 #include "pcapscope/dissect/packet.hpp"
 #include "pcapscope/flow/flow.hpp"
+#include "pcapscope/util/arena.hpp"
 #include "pcapscope/util/bytes.hpp"
 
 namespace pcapscope::index {
@@ -255,6 +257,85 @@ struct dns_log_entry {
   std::vector<dns_anomaly_at> anomalies;  ///< anomalies of the query and response
 };
 
+/// The dns.log entries of a `dns_logger`, stored compactly: numbers inline, names and answers
+/// in one text arena, uid and addresses taken from the flow table when an entry is read (a
+/// few dozen bytes per entry instead of a dozen heap strings). `operator[]` and iteration build
+/// each entry as a `dns_log_entry`.
+class dns_log_table {
+ public:
+  /// Entries.
+  std::size_t size() const noexcept { return rows_.size(); }
+  /// True without entries.
+  bool empty() const noexcept { return rows_.empty(); }
+  /// Entry `i` (built on each call).
+  dns_log_entry operator[](std::size_t i) const;
+  /// The flow of entry `i` (without building it).
+  std::uint32_t flow_id(std::size_t i) const noexcept { return rows_[i].flow_id; }
+  /// Bytes allocated for the entries.
+  std::size_t memory() const noexcept {
+    return rows_.memory() + answers_.memory() + anomalies_.memory() + text_.memory();
+  }
+
+  /// Input iterator over the entries (each dereference builds one).
+  class iterator {
+   public:
+    using iterator_category = std::input_iterator_tag;  ///< single pass
+    using value_type = dns_log_entry;                   ///< what dereferencing gives
+    using difference_type = std::ptrdiff_t;             ///< distance type
+    using pointer = void;                               ///< no addressable element
+    using reference = dns_log_entry;                    ///< built by value
+    /// Entry `i` of `t`.
+    iterator(const dns_log_table* t, std::size_t i) : t_(t), i_(i) {}
+    /// The entry.
+    dns_log_entry operator*() const { return (*t_)[i_]; }
+    /// The next entry.
+    iterator& operator++() {
+      ++i_;
+      return *this;
+    }
+    /// Same position.
+    bool operator==(const iterator& o) const noexcept { return i_ == o.i_; }
+
+   private:
+    const dns_log_table* t_;
+    std::size_t i_;
+  };
+  /// The first entry.
+  iterator begin() const { return {this, 0}; }
+  /// Past the last entry.
+  iterator end() const { return {this, rows_.size()}; }
+
+ private:
+  friend class dns_logger;
+  enum : std::uint16_t {
+    f_tcp = 1, f_query = 2, f_response = 4, f_question = 8, f_aa = 16, f_tc = 32, f_rd = 64, f_ra = 128,
+    f_rejected = 256,
+  };
+  struct answer {
+    util::text_ref text;
+    std::uint32_t ttl = 0;
+  };
+  struct row {
+    std::int64_t ts_ns = 0;
+    std::int64_t rtt_ns = 0;
+    std::uint32_t flow_id = 0;
+    util::text_ref query;
+    util::text_ref hosts;             // "orig_h resp_h" when not from the flow table
+    std::uint32_t answers_at = 0;     // first of `answer_count` answers
+    std::uint32_t anomalies_at[2] = {};  // the query's and the response's anomalies
+    std::uint16_t answer_count = 0;
+    std::uint16_t orig_p = 0, resp_p = 0, trans_id = 0, qclass = 0, qtype = 0, rcode = 0;
+    std::uint16_t flags = 0;
+    std::uint8_t opcode = 0, z = 0;
+    std::uint8_t anomaly_count[2] = {};
+  };
+  const flow::flow_tracker* flows_ = nullptr;
+  util::block_vector<row, 4096> rows_;
+  util::block_vector<answer, 4096> answers_;
+  util::block_vector<dns_anomaly_at, 1024> anomalies_;
+  util::text_arena text_;
+};
+
 /// Counters of the DNS logger.
 struct dns_counters {
   std::uint64_t messages = 0;      ///< DNS messages parsed
@@ -275,7 +356,7 @@ class dns_logger {
  public:
   /// `flows` (may be null) gives uid and originator/responder; without it the first
   /// message's sender is the originator and uids are empty.
-  explicit dns_logger(const flow::flow_tracker* flows = nullptr) : flows_(flows) {}
+  explicit dns_logger(const flow::flow_tracker* flows = nullptr) : flows_(flows) { entries_.flows_ = flows; }
   /// Looks at one packet: `r.data` are the bytes `p` was dissected from, `t` the tracker's
   /// answer for it (index_builder's last_flow_record / last_packet / last_track).
   void on_packet(const capture::record& r, const dissect::packet& p, const flow::track_result& t);
@@ -293,7 +374,7 @@ class dns_logger {
   /// the default).
   void set_tcp_from_streams(bool on) noexcept { tcp_from_streams_ = on; }
   /// The entries so far (unanswered queries stay without response fields).
-  const std::vector<dns_log_entry>& entries() const noexcept { return entries_; }
+  const dns_log_table& entries() const noexcept { return entries_; }
   /// Counters.
   const dns_counters& counters() const noexcept { return counters_; }
   /// Called for every parsed message with the record it came in (for per-message checks and
@@ -310,8 +391,9 @@ class dns_logger {
     std::uint16_t sport = 0, dport = 0;
     const dissect::packet* packet = nullptr;
   };
+  void log_packet(const capture::record& r, const dissect::packet& p, const flow::track_result& t);
   void on_message(const origin& o, const dns_message& m);
-  dns_log_entry& new_entry(const origin& o, const dns_message& m);
+  dns_log_table::row& new_entry(const origin& o, const dns_message& m);
   void parse_and_log(const origin& o, util::bytes message, bool mdns);
   // Per TCP stream direction ((flow id << 1) | dir): the message being assembled.
   struct stream_dir {
@@ -322,7 +404,8 @@ class dns_logger {
   bool tcp_from_streams_ = false;
 
   const flow::flow_tracker* flows_;
-  std::vector<dns_log_entry> entries_;
+  dns_log_table entries_;
+  std::string text_;  // scratch for names and answers
   // (flow id, trans id, question hash) -> entry index, for queries still waiting for a response
   std::unordered_multimap<std::uint64_t, std::size_t> pending_;
   // DNS over TCP without reassembly: (flow id << 1 | from_orig) -> bytes of a message begun in an

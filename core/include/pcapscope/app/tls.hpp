@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -15,6 +16,7 @@
 
 #include "pcapscope/app/stream.hpp"
 #include "pcapscope/app/x509.hpp"
+#include "pcapscope/util/arena.hpp"
 #include "pcapscope/util/bytes.hpp"
 
 namespace pcapscope::app {
@@ -135,10 +137,14 @@ bool parse_server_hello(util::bytes handshake_message, tls_server_hello& out);
 /// JA3's input string: "SSLVersion,Ciphers,Extensions,EllipticCurves,EllipticCurvePointFormats"
 /// (decimal values joined by '-', GREASE removed).
 std::string ja3_string(const tls_client_hello& ch);
+/// `ja3_string` written into `out` (replacing its contents; its capacity is reused).
+void ja3_string(const tls_client_hello& ch, std::string& out);
 /// JA3: the MD5 of `ja3_string`, lower-case hex.
 std::string ja3(const tls_client_hello& ch);
 /// JA3S's input string: "SSLVersion,Cipher,Extensions" (GREASE removed).
 std::string ja3s_string(const tls_server_hello& sh);
+/// `ja3s_string` written into `out` (replacing its contents; its capacity is reused).
+void ja3s_string(const tls_server_hello& sh, std::string& out);
 /// JA3S: the MD5 of `ja3s_string`, lower-case hex.
 std::string ja3s(const tls_server_hello& sh);
 /// JA4 (FoxIO, BSD-3): "t13d1516h2_8daaf6152771_e5627efa2ab1". `transport` is 't' (TLS over
@@ -146,7 +152,12 @@ std::string ja3s(const tls_server_hello& sh);
 std::string ja4(const tls_client_hello& ch, char transport);
 /// JA4_r: JA4 with the sorted cipher and extension lists and the signature algorithms unhashed.
 std::string ja4_r(const tls_client_hello& ch, char transport);
-/// `ja4` and `ja4_r` of one ClientHello from one pass over its lists (what the logs keep).
+/// `ja4_r` written into `out` (replacing its contents; its capacity is reused).
+void ja4_r(const tls_client_hello& ch, char transport, std::string& out);
+/// JA4 from a JA4_r string (its parts hashed); empty when `ja4_r` does not have JA4_r's form.
+std::string ja4_from_r(std::string_view ja4_r);
+/// `ja4` and `ja4_r` of one ClientHello from one pass over its lists (what the logs keep); the
+/// JA4 hashes are taken from the JA4_r text. Both strings are replaced, their capacity reused.
 void ja4_both(const tls_client_hello& ch, char transport, std::string& ja4_out, std::string& ja4_r_out);
 
 /// Zeek's name of a TLS version: "SSLv2", "SSLv3", "TLSv10", "TLSv11", "TLSv12", "TLSv13",
@@ -209,6 +220,98 @@ struct tls_log_entry {
   std::vector<tls_anomaly_at> anomalies;  ///< problems found (first `max_anomalies`)
 };
 
+/// The ssl.log entries of a `tls_logger`, stored compactly: numbers inline; names, subjects
+/// and fingerprints in one text arena (a fingerprint seen before shares its text); each distinct
+/// certificate once; uid and addresses taken from the flow table when an entry is read.
+/// `operator[]` and iteration build each entry as a `tls_log_entry`.
+class tls_log_table {
+ public:
+  /// Entries.
+  std::size_t size() const noexcept { return rows_.size(); }
+  /// True without entries.
+  bool empty() const noexcept { return rows_.empty(); }
+  /// Entry `i` (built on each call).
+  tls_log_entry operator[](std::size_t i) const;
+  /// The flow of entry `i` (without building it).
+  std::uint32_t flow_id(std::size_t i) const noexcept { return rows_[i].flow_id; }
+  /// Bytes allocated for the entries (certificates counted by their structs only).
+  std::size_t memory() const noexcept {
+    return rows_.memory() + hellos_.memory() + anomalies_.memory() + chains_.memory() + text_.memory() +
+           certs_.memory();
+  }
+
+  /// Input iterator over the entries (each dereference builds one).
+  class iterator {
+   public:
+    using iterator_category = std::input_iterator_tag;  ///< single pass
+    using value_type = tls_log_entry;                   ///< what dereferencing gives
+    using difference_type = std::ptrdiff_t;             ///< distance type
+    using pointer = void;                               ///< no addressable element
+    using reference = tls_log_entry;                    ///< built by value
+    /// Entry `i` of `t`.
+    iterator(const tls_log_table* t, std::size_t i) : t_(t), i_(i) {}
+    /// The entry.
+    tls_log_entry operator*() const { return (*t_)[i_]; }
+    /// The next entry.
+    iterator& operator++() {
+      ++i_;
+      return *this;
+    }
+    /// Same position.
+    bool operator==(const iterator& o) const noexcept { return i_ == o.i_; }
+
+   private:
+    const tls_log_table* t_;
+    std::size_t i_;
+  };
+  /// The first entry.
+  iterator begin() const { return {this, 0}; }
+  /// Past the last entry.
+  iterator end() const { return {this, rows_.size()}; }
+
+ private:
+  friend class tls_logger;
+  friend struct tls_flow_state;
+  static constexpr std::uint32_t none = 0xFFFFFFFF;
+  static constexpr std::size_t history_inline = 23;  // ssl_history letters kept in the row
+  enum : std::uint8_t { f_has_cipher = 1, f_resumed = 2, f_has_alert = 4, f_established = 8, f_sslv2 = 16, f_hello = 32 };
+  // A ClientHello after the first (the first is the entry's own SNI, frame and fingerprints).
+  struct hello {
+    std::uint64_t frame = 0;
+    util::text_ref sni, ja3, ja4, ja4_r;
+    std::uint32_t next = none;
+  };
+  struct anomaly_node {
+    tls_anomaly_at at;
+    std::uint32_t next = none;
+  };
+  struct row {
+    std::int64_t ts_ns = 0;
+    std::uint64_t client_hello_frame = 0, server_hello_frame = 0;
+    std::uint32_t flow_id = 0;
+    std::uint16_t version = 0, cipher = 0, curve = 0, client_version = 0;
+    std::uint8_t flags = 0;
+    std::uint8_t last_alert_level = 0, last_alert = 0;
+    std::uint8_t history_len = 0;            // letters; past history_inline they are in long_history_
+    char history[history_inline] = {};
+    util::text_ref server_name, next_protocol, subject, issuer, client_subject, client_issuer;
+    util::text_ref ja3, ja3s, ja4, ja4_r;
+    util::text_ref client_alpn;              // each name as a length byte and its bytes
+    std::uint32_t hellos_head = none, hellos_tail = none;
+    std::uint32_t anomalies_head = none, anomalies_tail = none;
+    std::uint32_t anomaly_count = 0;
+    std::uint32_t chain_at[2] = {}, chain_count[2] = {};  // server's, client's certificate ids
+  };
+  const flow::flow_tracker* flows_ = nullptr;
+  util::block_vector<row, 1024> rows_;
+  util::block_vector<hello, 256> hellos_;
+  util::block_vector<anomaly_node, 1024> anomalies_;
+  util::block_vector<std::uint32_t, 1024> chains_;
+  util::block_vector<x509_cert, 64> certs_;
+  std::unordered_map<std::uint32_t, std::string> long_history_;  // by entry
+  util::text_arena text_;
+};
+
 /// Counters of the TLS logger.
 struct tls_counters {
   std::uint64_t flows = 0;             ///< flows with TLS seen
@@ -246,7 +349,7 @@ class tls_logger {
   /// Ends every open flow (call once, at the end of the capture).
   void finish();
   /// The entries so far.
-  const std::vector<tls_log_entry>& entries() const noexcept { return entries_; }
+  const tls_log_table& entries() const noexcept { return entries_; }
   /// Counters.
   const tls_counters& counters() const noexcept { return counters_; }
   /// Bytes held for incomplete records and handshake messages over all open flows (at most
@@ -260,11 +363,41 @@ class tls_logger {
   friend struct tls_flow_state;
   tls_flow_state& state_for(const stream_ctx& c);
 
-  const flow::flow_tracker* flows_;
   tls_limits limits_;
-  std::vector<tls_log_entry> entries_;
+  tls_log_table entries_;
   std::unordered_map<std::uint32_t, std::unique_ptr<tls_flow_state>> states_;
   tls_counters counters_;
+  // Scratch reused for every message, so steady-state parsing does not allocate: the hellos
+  // being read and the JA3/JA3S input string.
+  tls_client_hello hello_;
+  tls_server_hello server_hello_;
+  std::string text_;
+  // Fingerprints by their input text (JA3 and JA3S by their strings; JA4 and JA4_r by JA4_r),
+  // as stored in the table: clients and servers repeat their hellos, the hashes were most of a
+  // hello's cost, and repeated texts are stored once. At most `max_entries` each; past that,
+  // new values are computed and stored every time.
+  class fingerprint_cache {
+   public:
+    struct value {
+      util::text_ref text, text2;
+    };
+    template <class F>
+    value get(const std::string& key, F&& compute) {
+      auto it = map_.find(key);
+      if (it != map_.end()) return it->second;
+      value v = compute();
+      if (map_.size() < max_entries) map_.emplace(key, v);
+      return v;
+    }
+
+   private:
+    static constexpr std::size_t max_entries = 4096;
+    std::unordered_map<std::string, value> map_;
+  };
+  fingerprint_cache ja3_cache_, ja3s_cache_, ja4_cache_;
+  // Certificates read so far by their DER bytes (kept in the arena): id in the table and
+  // whether it parsed.
+  std::unordered_map<std::string_view, std::pair<std::uint32_t, bool>> cert_ids_;
 };
 
 }  // namespace pcapscope::app

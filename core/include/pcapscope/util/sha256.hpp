@@ -36,4 +36,15 @@ class sha256 {
 /// One-shot SHA-256 of `data`.
 std::array<std::uint8_t, 32> sha256_digest(bytes data) noexcept;
 
+/// The compression functions `sha256` can run: the portable C++ one (every target, wasm
+/// included) and the x86-64 SHA extensions (chosen at start-up when the CPU has them).
+enum class sha256_impl : std::uint8_t { portable, x86_sha };
+
+/// The compression function in use.
+sha256_impl sha256_active_impl() noexcept;
+
+/// Makes `impl` the compression function of every `sha256` from now on (tests check both
+/// against the same vectors). Returns false, changing nothing, when this CPU or build lacks it.
+bool sha256_select_impl(sha256_impl impl) noexcept;
+
 }  // namespace pcapscope::util
