@@ -1729,7 +1729,9 @@ std::string path_basename(std::string_view s) {
 constexpr std::size_t eo_max_filename = 255;
 
 std::string eo_rename(std::string s, int dupn) {
-  std::string tag = "(" + std::to_string(dupn) + ")";
+  std::string tag = "(";
+  tag += std::to_string(dupn);
+  tag += ')';
   auto dot = s.rfind('.');
   if (dot != std::string::npos) {
     std::string ext = s.substr(dot);

@@ -49,7 +49,7 @@ struct follow_result {
 
   /// The bytes of segment `i` (empty for gaps).
   util::bytes bytes_of(std::size_t i) const noexcept {
-    return util::bytes(data.data() + offsets[i], segments[i].gap ? 0 : segments[i].length);
+    return util::bytes(data.data() + offsets[i], segments[i].gap ? 0 : static_cast<std::size_t>(segments[i].length));
   }
 };
 
