@@ -500,6 +500,92 @@ TEST(FlowTest, HundredThousandSynFlowsStayInBudget) {
   EXPECT_EQ(f.t.size(), n);
 }
 
+TEST(FlowTest, InterleavedFlowsKeepTheirPackets) {
+  // More flows than the recent-flow cache holds, their packets interleaved in both directions:
+  // every packet must land in its own flow, in the right direction.
+  constexpr std::uint32_t n = 5000;
+  feeder f;
+  auto client = [](std::uint32_t i) {
+    return ep{{10, 1, static_cast<std::uint8_t>(i >> 8), static_cast<std::uint8_t>(i)}, static_cast<std::uint16_t>(40000 + i % 7)};
+  };
+  const ep dns{{10, 0, 0, 53}, 53};
+  for (int round = 0; round < 3; ++round) {
+    for (std::uint32_t i = 0; i < n; ++i) {
+      auto q = f.feed(udp_pkt(client(i), dns, 20 + round), 10);
+      ASSERT_EQ(q.id, i + 1);
+      EXPECT_EQ(q.created, round == 0);
+      EXPECT_TRUE(q.from_orig);
+    }
+    for (std::uint32_t i = n; i-- > 0;) {
+      auto a = f.feed(udp_pkt(dns, client(i), 40), 10);
+      ASSERT_EQ(a.id, i + 1);
+      EXPECT_FALSE(a.from_orig);
+    }
+  }
+  ASSERT_EQ(f.t.size(), n);
+  for (std::uint32_t id = 1; id <= n; ++id) {
+    const auto& r = f.t.get(id);
+    EXPECT_EQ(r.pkts[0], 3u);
+    EXPECT_EQ(r.pkts[1], 3u);
+    EXPECT_EQ(r.payload_bytes(0), 20u + 21 + 22);
+    EXPECT_EQ(r.payload_bytes(1), 120u);
+    EXPECT_EQ(r.port(1), 53);
+  }
+}
+
+TEST(EndpointTable, MacChangesWithinAFlowAreCounted) {
+  // The table remembers, per flow, where its endpoints were; a packet of the same flow from a
+  // different MAC address (another router, a failover) must still be counted to that address.
+  feeder f;
+  flow::endpoint_table e;
+  auto feed = [&](std::vector<std::uint8_t> b, std::uint8_t src_mac) {
+    b[11] = src_mac;
+    capture::record r;
+    r.data = b;
+    r.caplen = r.origlen = static_cast<std::uint32_t>(b.size());
+    r.link_type = 1;
+    r.ts_ns = f.ts;
+    f.ts += 1000;
+    dissect::dissect(r.data, 1, f.p, r.origlen);
+    e.add(r, f.p, f.t.track(r, f.p));
+    return r.origlen;
+  };
+  std::uint64_t a_bytes = feed(tcp_pkt(C, S, SYN, 100, 0), 0xa);
+  std::uint64_t s_bytes = feed(tcp_pkt(S, C, SYN | ACK, 500, 101), 0x5);
+  std::uint64_t b_bytes = feed(tcp_pkt(C, S, ACK, 101, 501), 0xb);
+  a_bytes += feed(tcp_pkt(C, S, ACK, 101, 501, 10), 0xa);
+  // First seen: 0a (C's first packet), 02 (S's address in C's packets), 05, 01 (S's reply), 0b.
+  ASSERT_EQ(e.mac().size(), 5u);
+  auto mac = [&](std::uint8_t last) -> const flow::endpoint_stats& {
+    for (const auto& m : e.mac()) {
+      if (m.addr[5] == last) return m;
+    }
+    ADD_FAILURE() << "no MAC ending in " << int{last};
+    return e.mac()[0];
+  };
+  EXPECT_EQ(e.mac()[4].addr[5], 0xb);
+  EXPECT_EQ(mac(0xa).tx_packets, 2u);
+  EXPECT_EQ(mac(0xa).tx_bytes, a_bytes);
+  EXPECT_EQ(mac(0xa).rx_packets, 0u);
+  EXPECT_EQ(mac(0xb).tx_packets, 1u);
+  EXPECT_EQ(mac(0xb).tx_bytes, b_bytes);
+  EXPECT_EQ(mac(0x2).rx_packets, 3u);
+  EXPECT_EQ(mac(0x2).rx_bytes, a_bytes + b_bytes);
+  EXPECT_EQ(mac(0x5).tx_bytes, s_bytes);
+  EXPECT_EQ(mac(0x1).rx_bytes, s_bytes);
+  EXPECT_EQ(mac(0xa).flows, 1u);  // the SYN started the flow
+  EXPECT_EQ(mac(0xb).flows, 0u);
+  ASSERT_EQ(e.ip().size(), 2u);
+  EXPECT_EQ(e.ip()[0].tx_packets, 3u);
+  EXPECT_EQ(e.ip()[0].rx_packets, 1u);
+  EXPECT_EQ(e.ip()[0].flows, 1u);
+  EXPECT_EQ(e.ip()[1].tx_packets, 1u);
+  EXPECT_EQ(e.ip()[1].rx_packets, 3u);
+  EXPECT_EQ(e.ip()[1].flows, 1u);
+  EXPECT_EQ(e.ip()[1].first_ns, e.ip()[0].first_ns);
+  EXPECT_EQ(e.ip()[0].last_ns - e.ip()[0].first_ns, 3000);
+}
+
 TEST(FlowTest, IndexBuilderFillsFlowColumn) {
   writer::vector_sink s;
   writer::pcap_writer w(s, 1, true);

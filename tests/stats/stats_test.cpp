@@ -4,6 +4,7 @@
 // caps, the JSON shape and the absence of per-packet allocation.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <limits>
 #include <string>
 #include <vector>
@@ -368,6 +369,60 @@ TEST(StatsTest, DistinctNamesAndPathsAreCapped) {
   EXPECT_LE(r.stats.phs().size(), stats::phs_max_nodes);
   EXPECT_GT(r.stats.phs_capped(), 0u);
   EXPECT_EQ(r.node("eth:ip:udp").first, 3000u);  // capped packets still count up to where they fit
+}
+
+TEST(StatsTest, HierarchyReadBetweenPacketsStaysCurrent) {
+  // Nodes count only where a path ends and are summed when read: reading mid-pass and feeding
+  // more must give the totals of everything fed so far.
+  rig r;
+  r.feed(udp(A, B, 30), "dns");  // 72 bytes
+  EXPECT_EQ(r.node("eth:ip:udp:dns"), std::make_pair(std::uint64_t{1}, std::uint64_t{72}));
+  EXPECT_EQ(r.node("eth:ip"), std::make_pair(std::uint64_t{1}, std::uint64_t{72}));
+  r.feed(udp(B, A, 30), "dns");
+  r.feed(tcp(A, C, 0x02));  // 54 bytes
+  EXPECT_EQ(r.node("eth:ip:udp:dns"), std::make_pair(std::uint64_t{2}, std::uint64_t{144}));
+  EXPECT_EQ(r.node("eth:ip:udp"), std::make_pair(std::uint64_t{2}, std::uint64_t{144}));
+  EXPECT_EQ(r.node("eth:ip:tcp"), std::make_pair(std::uint64_t{1}, std::uint64_t{54}));
+  EXPECT_EQ(r.node("eth:ip"), std::make_pair(std::uint64_t{3}, std::uint64_t{198}));
+  EXPECT_EQ(r.stats.phs()[0].frames, 3u);
+  EXPECT_EQ(r.stats.phs()[0].bytes, 198u);
+}
+
+TEST(StatsTest, DistinctApplicationNamesStayDistinct) {
+  // Names differing in any byte or in length are different protocols, however they are held.
+  rig r;
+  const std::vector<std::string> names = {"a",       "b",        "ab",        "ba",          "abc",
+                                          "acb",     "abcd",     "abdc",      "a1c2e",       "a2c1e",
+                                          "abcdefg", "abcdefh",  "abcdefgh",  "abcdefgi",    "abcdefghijk",
+                                          "abcdefghijl", std::string("ab\0c", 4), "dns"};
+  for (const auto& n : names) {
+    std::string copy = n;  // a different buffer each time
+    r.feed(udp(A, B, 4), copy);
+  }
+  for (const auto& n : names) EXPECT_EQ(r.node("eth:ip:udp:" + n).first, 1u) << n;
+  EXPECT_EQ(r.node("eth:ip:udp").first, names.size());
+  // Again, through new buffers: the same nodes, now with two frames each.
+  for (const auto& n : names) r.feed(udp(A, B, 4), std::string(n));
+  for (const auto& n : names) EXPECT_EQ(r.node("eth:ip:udp:" + n).first, 2u) << n;
+}
+
+TEST(StatsTest, FragmentDoesNotNameItsApplication) {
+  // tshark shows an unreassembled fragment as data: the application name it was given appears
+  // in the hierarchy only once a packet shows it.
+  rig r;
+  auto first = eth_ip(A, B, 17, 16, 0x2000);
+  put16(first, A.port);
+  put16(first, B.port);
+  put16(first, 32);
+  put16(first, 0);
+  first.resize(first.size() + 8, 'a');
+  r.feed(first, "zzz");
+  const auto& names = r.stats.phs_names();
+  EXPECT_EQ(std::find(names.begin(), names.end(), "zzz"), names.end());
+  EXPECT_EQ(r.node("eth:ip:data").first, 1u);
+  r.feed(udp(A, B, 4), "zzz");
+  EXPECT_NE(std::find(r.stats.phs_names().begin(), r.stats.phs_names().end(), "zzz"), r.stats.phs_names().end());
+  EXPECT_EQ(r.node("eth:ip:udp:zzz").first, 1u);
 }
 
 TEST(StatsTest, JsonShape) {

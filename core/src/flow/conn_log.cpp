@@ -61,8 +61,11 @@ void emit(std::string& out, const row& r, bool tsv, bool header) {
     if (!c.present) continue;
     if (!first) out += ',';
     first = false;
-    util::append_json_string(out, c.name);
-    out += ':';
+    // Field names are literals of letters, '.' and '_': nothing to escape (escaping them byte
+    // by byte was ~4,300 of the ~28,000 instructions of a conn record).
+    out += '"';
+    out += c.name;
+    out += "\":";
     if (c.number) out += c.value;
     else util::append_json_string(out, c.value);
   }

@@ -174,12 +174,12 @@ std::uint32_t sat32(std::int64_t ns) noexcept {
 bool flow_key::operator==(const flow_key& o) const noexcept {
   const auto* a = reinterpret_cast<const std::uint8_t*>(this);
   const auto* b = reinterpret_cast<const std::uint8_t*>(&o);
-  std::uint64_t d = 0;
-  for (int i = 0; i < 5; ++i) d |= load64(a + 8 * i) ^ load64(b + 8 * i);
+  // Written out: at -O2 the loop over the five words stayed a loop (~30 instructions).
   std::uint32_t x, y;
   std::memcpy(&x, a + 40, 4);
   std::memcpy(&y, b + 40, 4);
-  return (d | (x ^ y)) == 0;
+  return ((load64(a) ^ load64(b)) | (load64(a + 8) ^ load64(b + 8)) | (load64(a + 16) ^ load64(b + 16)) |
+          (load64(a + 24) ^ load64(b + 24)) | (load64(a + 32) ^ load64(b + 32)) | (x ^ y)) == 0;
 }
 
 std::uint64_t flow_key::hash() const noexcept {
@@ -219,125 +219,177 @@ int compare16(const std::array<std::uint8_t, 16>& a, const std::array<std::uint8
   return 0;
 }
 
-// make_key, also returning the innermost IP layer and its transport layer (or null).
-bool key_of(const dissect::packet& p, flow_key& k, bool& from_side0, bool& one_way, const layer*& ip_out,
-            const layer*& tl_out) noexcept {
-  // One pass: the innermost non-quoted IP header, the outermost VLAN tag, and the VNI of the
-  // last VXLAN/Geneve header before that IP header.
-  int ip_idx = -1;
+// What one pass over a packet's layers finds for its flow.
+struct layer_scan {
+  const layer* ip;         // the innermost IP header outside ICMP quotes
+  const layer* tl;         // its TCP/UDP/SCTP/ICMP layer (null: none, or cut before the ports)
+  std::uint16_t sport;     // the key's ports as the packet has them (ICMP: type, counterpart/code)
+  std::uint16_t dport;
+  std::uint32_t vni_proto; // the key's last 8 bytes (vni_proto, ctx, icmp_id)
+  std::uint16_t ctx;
+  std::uint16_t icmp_id;
+  bool one_way;            // ICMP message without a counterpart
+  bool layered;            // !plain_ip_packet(p)
+};
+
+// Bits of `scan_table`: the layer's flags that make a packet layered (cut IP and transport
+// headers; never 0x80, which no layer flag uses), and whether the layer needs the switch.
+constexpr std::uint8_t scan_cut = dissect::layer_partial | dissect::layer_malformed | dissect::layer_fragment;
+constexpr std::uint8_t scan_switch = 0x80;
+constexpr auto scan_table = [] {
+  std::array<std::uint8_t, 256> t{};
+  for (proto kind : {proto::ip, proto::ipv6, proto::ipv6_ext, proto::vlan, proto::vxlan, proto::geneve}) {
+    t[static_cast<std::uint8_t>(kind)] |= scan_switch;
+  }
+  for (proto kind : {proto::ip, proto::ipv6, proto::tcp, proto::udp, proto::sctp}) t[static_cast<std::uint8_t>(kind)] |= scan_cut;
+  return t;
+}();
+
+// What packet `p`'s flow key is made of; false when it has no (non-quoted) IP header with both
+// addresses captured. Inlined into the tracker: every packet goes by here.
+[[gnu::always_inline]] inline bool scan(const dissect::packet& p, layer_scan& s) noexcept {
+  // One pass: the innermost non-quoted IP header, the outermost VLAN tag, the VNI of the last
+  // VXLAN/Geneve header before that IP header, and what plain_ip_packet checks (all IP headers,
+  // quoted ones too). Most layers (Ethernet, TCP, …) need only the table lookup.
+  const layer* const end = p.layers.data() + p.count;
+  const layer* ip = nullptr;
+  int ips = 0;
+  std::uint8_t bad = 0;
   std::uint16_t vlan_ctx = 0;
   std::uint32_t vni = 0, vni_at_ip = 0;
   bool in_vni = false, vni_for_ip = false;
-  // Most layers (Ethernet, TCP, UDP, …) matter to none of the cases: one table lookup skips
-  // them, instead of the switch's bounds check and indirect jump (every packet goes by here).
-  static constexpr auto key_layer = [] {
-    std::array<bool, 256> t{};
-    for (proto kind : {proto::ip, proto::ipv6, proto::vlan, proto::vxlan, proto::geneve}) t[static_cast<std::uint8_t>(kind)] = true;
-    return t;
-  }();
-  for (int i = 0; i < p.count; ++i) {
-    const layer& l = p.layers[i];
-    if (!key_layer[static_cast<std::uint8_t>(l.kind)] || (l.flags & dissect::layer_quoted)) continue;
-    switch (l.kind) {
+  for (const layer* l = p.layers.data(); l != end; ++l) {
+    const std::uint8_t t = scan_table[static_cast<std::uint8_t>(l->kind)];
+    bad |= l->flags & t;
+    if (!(t & scan_switch)) continue;
+    const bool quoted = l->flags & dissect::layer_quoted;
+    switch (l->kind) {
       case proto::ip:
+        if ((l->ip.flags & 0x1) || l->ip.frag_offset) bad = 1;
+        [[fallthrough]];
       case proto::ipv6:
-        ip_idx = i;
-        vni_at_ip = vni;
-        vni_for_ip = in_vni;
+        ++ips;
+        if (!quoted) {
+          ip = l;
+          vni_at_ip = vni;
+          vni_for_ip = in_vni;
+        }
+        break;
+      case proto::ipv6_ext:
+        if (l->ipv6_ext.type == 44) bad = 1;  // a fragment header
         break;
       case proto::vlan:
-        if (!vlan_ctx) vlan_ctx = static_cast<std::uint16_t>(ctx_has_vlan | (l.vlan.id & ctx_vlan_mask));
+        if (!quoted && !vlan_ctx) vlan_ctx = static_cast<std::uint16_t>(ctx_has_vlan | (l->vlan.id & ctx_vlan_mask));
         break;
       case proto::vxlan:
       case proto::geneve:
-        in_vni = true;
-        vni = l.tunnel.vni & 0xFFFFFF;
+        if (!quoted) {
+          in_vni = true;
+          vni = l->tunnel.vni & 0xFFFFFF;
+        }
         break;
       default: break;
     }
   }
-  if (ip_idx < 0) return false;
-  const layer& ipl = p.layers[ip_idx];
+  s.layered = bad != 0 || ips != 1;
+  if (!ip) return false;
+  const layer& ipl = *ip;
   const bool v6 = ipl.kind == proto::ipv6;
   if (ipl.captured < (v6 ? 40 : 20)) return false;  // addresses not all there
   const std::uint16_t ctx = static_cast<std::uint16_t>((v6 ? ctx_ipv6 : 0) | vlan_ctx | (vni_for_ip ? ctx_has_vni : 0));
   std::uint8_t ipp = v6 ? ipl.ipv6.nxt : ipl.ip.proto;
   std::uint16_t sport = 0, dport = 0, icmp_id = 0;
-  one_way = false;
-  ip_out = &ipl;
-  tl_out = nullptr;
-  for (int i = ip_idx + 1; i < p.count; ++i) {
-    const layer& l = p.layers[i];
-    if (l.flags & dissect::layer_quoted) break;
-    if (l.kind == proto::ipv6_ext) {
-      ipp = l.ipv6_ext.nxt;
+  bool one_way = false;
+  s.ip = &ipl;
+  s.tl = nullptr;
+  for (const layer* l = ip + 1; l != end; ++l) {
+    if (l->flags & dissect::layer_quoted) break;
+    if (l->kind == proto::ipv6_ext) {
+      ipp = l->ipv6_ext.nxt;
       continue;
     }
-    if (l.kind == proto::ah) continue;
-    if (l.kind == proto::tcp && l.captured >= 4) {
+    if (l->kind == proto::ah) continue;
+    if (l->kind == proto::tcp && l->captured >= 4) {
       ipp = ip_proto_tcp;
-      tl_out = &l;
-      sport = l.tcp.sport;
-      dport = l.tcp.dport;
-    } else if (l.kind == proto::udp && l.captured >= 4) {
+      s.tl = l;
+      sport = l->tcp.sport;
+      dport = l->tcp.dport;
+    } else if (l->kind == proto::udp && l->captured >= 4) {
       ipp = ip_proto_udp;
-      tl_out = &l;
-      sport = l.udp.sport;
-      dport = l.udp.dport;
-    } else if (l.kind == proto::sctp) {
+      s.tl = l;
+      sport = l->udp.sport;
+      dport = l->udp.dport;
+    } else if (l->kind == proto::sctp) {
       ipp = ip_proto_sctp;
-      tl_out = &l;
-      sport = l.sctp.sport;
-      dport = l.sctp.dport;
-    } else if (l.kind == proto::icmp || l.kind == proto::icmpv6) {
-      bool i6 = l.kind == proto::icmpv6;
-      tl_out = &l;
+      s.tl = l;
+      sport = l->sctp.sport;
+      dport = l->sctp.dport;
+    } else if (l->kind == proto::icmp || l->kind == proto::icmpv6) {
+      bool i6 = l->kind == proto::icmpv6;
+      s.tl = l;
       ipp = i6 ? ip_proto_icmpv6 : ip_proto_icmp;
-      sport = l.icmp.type;
-      int cp = icmp_counterpart(l.icmp.type, i6);
+      sport = l->icmp.type;
+      int cp = icmp_counterpart(l->icmp.type, i6);
       one_way = cp < 0;
-      dport = one_way ? l.icmp.code : static_cast<std::uint16_t>(cp);
-      bool echo = i6 ? (l.icmp.type == 128 || l.icmp.type == 129) : (l.icmp.type == 8 || l.icmp.type == 0);
-      if (echo && l.captured >= 6) icmp_id = l.icmp.id;
+      dport = one_way ? l->icmp.code : static_cast<std::uint16_t>(cp);
+      bool echo = i6 ? (l->icmp.type == 128 || l->icmp.type == 129) : (l->icmp.type == 8 || l->icmp.type == 0);
+      if (echo && l->captured >= 6) icmp_id = l->icmp.id;
     }
     break;
   }
-  // The key is written field by field, straight from the layer (no zeroed temporaries and no
-  // 16-byte copies of IPv4 addresses: this runs for every packet). IPv4 addresses compare as
-  // one big-endian 32-bit number each, which orders them as the byte-wise comparison does.
-  int s;
-  if (v6) {
+  s.sport = sport;
+  s.dport = dport;
+  s.vni_proto = (vni_at_ip << 8) | ipp;
+  s.ctx = ctx;
+  s.icmp_id = icmp_id;
+  s.one_way = one_way;
+  return true;
+}
+
+// The (canonical) key of a scanned packet, and whether it was sent by key side 0.
+[[gnu::always_inline]] inline void build_key(const layer_scan& s, flow_key& k, bool& from_side0) noexcept {
+  const layer& ipl = *s.ip;
+  const std::uint16_t sport = s.sport, dport = s.dport;
+  // Written at fixed positions only, which lets the compiler drop the key's zero initialisation.
+  // IPv4 addresses compare as one big-endian 32-bit number each, which orders them as the
+  // byte-wise comparison does.
+  if (s.ctx & ctx_ipv6) {
     int c = compare16(ipl.ipv6.src, ipl.ipv6.dst);
     from_side0 = c < 0 || (c == 0 && sport <= dport);
-    s = from_side0 ? 0 : 1;
-    k.addr[s] = ipl.ipv6.src;
-    k.addr[1 - s] = ipl.ipv6.dst;
+    k.addr[0] = from_side0 ? ipl.ipv6.src : ipl.ipv6.dst;
+    k.addr[1] = from_side0 ? ipl.ipv6.dst : ipl.ipv6.src;
   } else {
     std::uint32_t a = util::load_be32(ipl.ip.src.data()), b = util::load_be32(ipl.ip.dst.data());
     from_side0 = a < b || (a == b && sport <= dport);
-    s = from_side0 ? 0 : 1;
-    std::uint64_t lo[2] = {};
-    std::memcpy(&lo[s], ipl.ip.src.data(), 4);
-    std::memcpy(&lo[1 - s], ipl.ip.dst.data(), 4);
-    for (int j = 0; j < 2; ++j) {
-      std::memcpy(k.addr[j].data(), &lo[j], 8);
-      std::memset(k.addr[j].data() + 8, 0, 8);
-    }
+    const std::uint8_t* lo = from_side0 ? ipl.ip.src.data() : ipl.ip.dst.data();
+    const std::uint8_t* hi = from_side0 ? ipl.ip.dst.data() : ipl.ip.src.data();
+    const std::uint8_t zero[12] = {};
+    std::memcpy(k.addr[0].data(), lo, 4);
+    std::memcpy(k.addr[0].data() + 4, zero, 12);
+    std::memcpy(k.addr[1].data(), hi, 4);
+    std::memcpy(k.addr[1].data() + 4, zero, 12);
   }
-  k.port[s] = sport;
-  k.port[1 - s] = dport;
-  k.vni_proto = (vni_at_ip << 8) | ipp;
-  k.ctx = ctx;
-  k.icmp_id = icmp_id;
-  return true;
+  k.port[0] = from_side0 ? sport : dport;
+  k.port[1] = from_side0 ? dport : sport;
+  k.vni_proto = s.vni_proto;
+  k.ctx = s.ctx;
+  k.icmp_id = s.icmp_id;
 }
 
 }  // namespace
 
 bool make_key(const dissect::packet& p, flow_key& k, bool& from_side0, bool& one_way) noexcept {
-  const layer* ipl = nullptr;
-  const layer* tl = nullptr;
-  return key_of(p, k, from_side0, one_way, ipl, tl);
+  layer_scan s;
+  if (!scan(p, s)) return false;
+  build_key(s, k, from_side0);
+  one_way = s.one_way;
+  return true;
+}
+
+bool plain_ip_packet(const dissect::packet& p) noexcept {
+  layer_scan s;
+  scan(p, s);
+  return !s.layered;
 }
 
 // ---- flow_record ------------------------------------------------------------------------
@@ -459,134 +511,162 @@ util::bytes flow_tracker::payload_of(const capture::record& r, const dissect::pa
   return r.data.subspan(p.payload_offset, std::min<std::size_t>(p.payload_length, r.data.size() - p.payload_offset));
 }
 
-bool plain_ip_packet(const dissect::packet& p) noexcept {
-  constexpr std::uint8_t cut = dissect::layer_partial | dissect::layer_malformed | dissect::layer_fragment;
-  int ips = 0;
-  for (int i = 0; i < p.count; ++i) {
-    const layer& l = p.layers[i];
-    switch (l.kind) {
-      case proto::ip:
-        if (++ips > 1 || (l.flags & cut) || (l.ip.flags & 0x1) || l.ip.frag_offset) return false;
-        break;
-      case proto::ipv6:
-        if (++ips > 1 || (l.flags & cut)) return false;
-        break;
-      case proto::ipv6_ext:
-        if (l.ipv6_ext.type == 44) return false;  // a fragment header
-        break;
-      case proto::tcp:
-      case proto::udp:
-      case proto::sctp:
-        if (l.flags & cut) return false;
-        break;
-      default: break;
-    }
-  }
-  return ips == 1;
+namespace {
+
+// A SYN without ACK: a connection attempt (it picks the originator and may reuse a port).
+bool syn_only(std::uint16_t flags) noexcept { return (flags & (tcp_syn | tcp_ack)) == tcp_syn; }
+
+inline std::uint64_t rotl(std::uint64_t x, int r) noexcept { return (x << r) | (x >> (64 - r)); }
+
+// Position of a key in the recent-flow cache: the key's words folded with rotations and one
+// multiply (~15 instructions instead of the full hash's ~40). The cache entry is checked against
+// the whole key, so a poor spread costs only slot-table lookups, never a wrong flow.
+std::size_t recent_index(const flow_key& k, std::size_t bits) noexcept {
+  const auto* p = reinterpret_cast<const std::uint8_t*>(&k);
+  std::uint32_t tail;
+  std::memcpy(&tail, p + 40, 4);
+  std::uint64_t x = load64(p) ^ rotl(load64(p + 8), 13) ^ rotl(load64(p + 16), 32) ^ rotl(load64(p + 24), 45) ^
+                    load64(p + 32) ^ (std::uint64_t{tail} << 20);
+  return static_cast<std::size_t>((x * 0x9E3779B97F4A7C15ull) >> (64 - bits));
 }
 
-bool flow_tracker::extract(const capture::record& r, const dissect::packet& p, pending_packet& out) const noexcept {
-  const layer* ipl = nullptr;
-  const layer* tl = nullptr;
-  if (!key_of(p, out.key, out.from_side0, out.one_way, ipl, tl)) return false;
-  out.hash = out.key.hash();
-  out.ts_ns = r.ts_ns;
-  const std::uint8_t ipp = out.key.proto();
-  std::uint32_t ip_len = ipl->kind == proto::ip ? ipl->ip.total_len : std::uint32_t{ipl->ipv6.plen} + 40;
-  if (ip_len == 0 || (ipl->kind == proto::ipv6 && ipl->ipv6.plen == 0)) {
+// IP-level bytes of a packet (total length; IPv6: payload length + 40).
+std::uint32_t ip_bytes_of(const capture::record& r, const layer& ipl) noexcept {
+  const bool v6 = ipl.kind == proto::ipv6;
+  std::uint32_t ip_len = v6 ? std::uint32_t{ipl.ipv6.plen} + 40 : ipl.ip.total_len;
+  if (ip_len == 0 || (v6 && ipl.ipv6.plen == 0)) {
     // TSO / jumbograms: take what is on the wire after the IP header's start.
-    std::uint32_t wire = r.origlen > ipl->offset ? r.origlen - ipl->offset : 0;
+    std::uint32_t wire = r.origlen > ipl.offset ? r.origlen - ipl.offset : 0;
     if (ip_len == 0 || ip_len < wire) ip_len = wire;
   }
-  out.ip_len = ip_len;
-  out.kind = pending_packet::other;
-  out.payload = 0;
-  if (tl && tl->kind == proto::tcp && tl->captured >= 14) {
-    out.kind = pending_packet::tcp;
-    out.seg = {tl->tcp.seq, tl->tcp.ack, tl->tcp.payload_len, tl->tcp.flags, tl->tcp.window, tl->tcp.wscale};
-  } else if (tl && tl->kind == proto::udp) {
-    out.kind = pending_packet::udp;
-    out.payload = tl->udp.length >= 8 ? tl->udp.length - 8u : 0;
-  } else if (tl && (tl->kind == proto::icmp || tl->kind == proto::icmpv6)) {
-    std::uint32_t hdr_end = tl->offset + 8u - ipl->offset;
-    out.payload = ip_len > hdr_end ? ip_len - hdr_end : 0;
-  } else if (ipp == ip_proto_tcp) {
-    out.kind = pending_packet::tcp_no_header;  // a later fragment, or a header cut short
-  } else {
-    std::uint32_t hl = ipl->kind == proto::ip ? ipl->ip.hdr_len : 40;
-    out.payload = ip_len > hl ? ip_len - hl : 0;
+  return ip_len;
+}
+
+// The bulk of a TCP connection: both sides established, an ACK without SYN, FIN or RST, a
+// non-zero window, and no retransmission (payload that does not advance the sequence goes the
+// long way). Does exactly what update_tcp does for such a segment (no re-initialisation, no
+// state change, at most the 'D'/'A' history letter, sequence end, duplicate ACK, handshake RTT,
+// last ACK/window) without walking its ~20 other conditions, and returns false for any other
+// segment, untouched.
+[[gnu::always_inline]] inline bool tcp_bulk(flow_record& f, int d, const dissect::tcp_fields& t, std::int64_t ts) noexcept {
+  tcp_endpoint& ep = f.tcp[d];
+  const tcp_endpoint& peer = f.tcp[1 - d];
+  if ((t.flags & (tcp_syn | tcp_fin | tcp_rst | tcp_ack)) != tcp_ack || t.window == 0 ||
+      ep.current() != tcp_state::established || peer.current() != tcp_state::established) {
+    return false;
   }
+  const std::uint32_t len = t.payload_len;
+  const std::uint32_t last = ep.isn + static_cast<std::uint32_t>(f.seq_or_bytes[d]);
+  const auto delta = static_cast<std::int32_t>(t.seq + len - last);
+  if (delta <= 0 && len != 0) return false;
+  if (len) check_history(f, d, hist_data, 'D');
+  else check_history(f, d, hist_ack, 'A');
+  if (!(f.tcp[0].flags & ep_did_close) || !(f.tcp[1].flags & ep_did_close)) f.last_ns = ts;
+  const bool dup_ack = len == 0 && (ep.flags & ep_ack_sent) && t.ack == ep.last_ack && t.window == ep.window &&
+                       t.seq == last;
+  if (dup_ack) ++f.dup_acks;
+  if (delta > 0) f.seq_or_bytes[d] += static_cast<std::uint64_t>(delta);
+  if (d == 0 && f.rtt_syn_synack_ns && !f.rtt_synack_ack_ns) {
+    f.rtt_synack_ack_ns = sat32(ts - f.start_ns - f.rtt_syn_synack_ns);
+  }
+  ep.last_ack = t.ack;
+  ep.window = t.window;
+  ep.flags = static_cast<std::uint8_t>((ep.flags & ~ep_dupack_run) | ep_ack_sent | (dup_ack ? ep_dupack_run : 0));
   return true;
 }
 
-// Flattened: key extraction, hashing, the table lookup and the TCP update are inlined into one
-// function, which saved ~60 instructions per packet of calls, spills and argument passing
-// (callgrind, bench capture; bench/README.md).
-[[gnu::flatten]] track_result flow_tracker::track(const capture::record& r, const dissect::packet& p) noexcept {
-  // Left uninitialised (a union member has no default initialisation): extract() writes every
-  // field commit() reads — the key, side, kind, lengths, hash and time always, the TCP segment
-  // whenever kind == tcp, the only case in which it is read. Zeroing the ~100 bytes first
-  // cost ~19 instructions per packet.
-  union raw_pending {
-    raw_pending() noexcept {}
-    pending_packet x;
-  } raw;
-  pending_packet& x = raw.x;
-  if (!extract(r, p, x)) return {};
-  track_result res = commit(x);
-  if (!plain_ip_packet(p)) at(res.id).flags |= flow_layered;
-  // Service detection only while the flow has none, on its first few payload packets.
-  if (opts_.detect_service && (x.kind == pending_packet::tcp || x.kind == pending_packet::udp)) {
-    flow_record& f = at(res.id);
-    if (f.svc == 0 && f.probes < 4) {
-      util::bytes b = payload_of(r, p);
-      if (!b.empty()) {
-        ++f.probes;
-        f.svc = static_cast<std::uint8_t>(detect_service(x.key.proto(), x.key.port[0], x.key.port[1], b));
-      }
-    }
+}  // namespace
+
+// The per-packet path keeps to what the bulk of packets need: one pass over the layers, the
+// key, the recent-flow cache, counters and the TCP bulk case, inlined into this function. The
+// rest (slot-table lookup, new flows, port reuse, the full TCP state machine, service
+// detection) are calls: inlining them too (as [[gnu::flatten]] did) filled the hot path with
+// register spills. ~565 instructions per packet before, ~400 now, of which ~100 are the pass
+// over the layers (callgrind, 100,000 packets of the bench capture).
+track_result flow_tracker::track(const capture::record& r, const dissect::packet& p) noexcept {
+  layer_scan s;
+  flow_key k;
+  bool from_side0;
+  if (!scan(p, s)) return {};
+  build_key(s, k, from_side0);
+  const layer* tl = s.tl;
+  const layer* tcp = tl && tl->kind == proto::tcp && tl->captured >= 14 ? tl : nullptr;
+  const int src_side = from_side0 ? 0 : 1;
+  // Most packets belong to a flow seen a few packets ago: a direct-mapped cache of ids stays in
+  // L1 and saves hashing the key and probing the (large) slot table. A SYN opening a connection
+  // always goes to the table (port reuse).
+  std::uint32_t& recent = recent_[recent_index(k, recent_bits)];
+  std::uint32_t id = recent;
+  bool created = false;
+  if (id == 0 || !(at(id).key == k) || (tcp && syn_only(tcp->tcp.flags))) {
+    id = lookup(k, src_side, s.one_way, tcp, r.ts_ns, created);
+    recent = id;
   }
-  return res;
+  flow_record& f = at(id);
+  const int d = src_side ^ (f.flags & flow_orig_is_side1);
+  ++f.pkts[d];
+  const layer& ipl = *s.ip;
+  const std::uint32_t ip_len = ip_bytes_of(r, ipl);
+  f.ip_bytes[d] += ip_len;
+  const bool udp = tl && tl->kind == proto::udp;
+  if (tcp) {
+    if (!tcp_bulk(f, d, tcp->tcp, r.ts_ns)) {
+      const auto& t = tcp->tcp;
+      update_tcp(f, d, {t.seq, t.ack, t.payload_len, t.flags, t.window, t.wscale}, r.ts_ns);
+    }
+  } else {
+    f.last_ns = r.ts_ns;
+    std::uint32_t payload = 0;  // a TCP packet without its header adds none
+    if (udp) {
+      check_history(f, d, hist_data, 'D');
+      payload = tl->udp.length >= 8 ? tl->udp.length - 8u : 0;
+    } else if (tl && (tl->kind == proto::icmp || tl->kind == proto::icmpv6)) {
+      std::uint32_t hdr_end = tl->offset + 8u - ipl.offset;
+      payload = ip_len > hdr_end ? ip_len - hdr_end : 0;
+    } else if (f.proto() != ip_proto_tcp) {
+      std::uint32_t hl = ipl.kind == proto::ip ? ipl.ip.hdr_len : 40;
+      payload = ip_len > hl ? ip_len - hl : 0;
+    }
+    f.seq_or_bytes[d] += payload;
+  }
+  if (s.layered) f.flags |= flow_layered;
+  // Service detection only while the flow has none, on its first few payload packets.
+  if (f.svc == 0 && f.probes < 4 && (tcp || udp) && opts_.detect_service) probe_service(r, p, f);
+  return {id, created, d == 0};
 }
 
-track_result flow_tracker::commit(const pending_packet& in) noexcept {
-  const flow_key& k = in.key;
-  const std::uint8_t ipp = k.proto();
-  const bool is_tcp = in.kind == pending_packet::tcp;
-  const std::uint64_t h = in.hash;
+void flow_tracker::probe_service(const capture::record& r, const dissect::packet& p, flow_record& f) noexcept {
+  util::bytes b = payload_of(r, p);
+  if (b.empty()) return;
+  ++f.probes;
+  f.svc = static_cast<std::uint8_t>(detect_service(f.key.proto(), f.key.port[0], f.key.port[1], b));
+}
+
+std::uint32_t flow_tracker::lookup(const flow_key& k, int src_side, bool one_way, const dissect::layer* tcp,
+                                   std::int64_t ts, bool& created) noexcept {
+  const std::uint64_t h = k.hash();
   const std::uint64_t tag = h >> 32;
   std::size_t i = tag & mask_;
   std::uint32_t id = 0;
-  // Most packets belong to a flow seen a few packets ago: a small direct-mapped cache of
-  // (tag, id) stays in L1 and saves the probe of the (large) slot table.
-  std::uint64_t& recent = recent_[(h ^ (h >> 20)) & (recent_size - 1)];
-  bool from_recent = false;
-  if ((recent >> 32) == tag && recent && at(static_cast<std::uint32_t>(recent)).key == k) {
-    id = static_cast<std::uint32_t>(recent);
-    from_recent = true;
-  } else {
-    for (;;) {
-      std::uint64_t s = slots_[i];
-      if (!s) break;
-      if ((s >> 32) == tag && at(static_cast<std::uint32_t>(s)).key == k) {
-        id = static_cast<std::uint32_t>(s);
-        break;
-      }
-      i = (i + 1) & mask_;
+  for (;;) {
+    std::uint64_t s = slots_[i];
+    if (!s) break;
+    if ((s >> 32) == tag && at(static_cast<std::uint32_t>(s)).key == k) {
+      id = static_cast<std::uint32_t>(s);
+      break;
     }
+    i = (i + 1) & mask_;
   }
-  bool created = false;
-  if (id && is_tcp && (in.seg.flags & (tcp_syn | tcp_ack)) == tcp_syn) {
-    // Port reuse: a fresh SYN after the connection closed (or was reset) starts a new one.
+  created = false;
+  if (id && tcp && syn_only(tcp->tcp.flags)) {
+    // Port reuse: a fresh SYN after the connection closed (or was reset) starts a new one, in
+    // the slot of the old.
     const flow_record& f = at(id);
     auto a = f.tcp[0].current(), b = f.tcp[1].current();
     bool done = a == tcp_state::reset || b == tcp_state::reset ||
                 (a == tcp_state::closed && b == tcp_state::closed);
-    int d = (in.from_side0 ? 0 : 1) == f.side(0) ? 0 : 1;
-    if (done && in.seg.seq != f.tcp[d].isn) {
-      if (from_recent) {  // find the slot that points to the old flow
-        while (static_cast<std::uint32_t>(slots_[i]) != id) i = (i + 1) & mask_;
-      }
+    int d = src_side == f.side(0) ? 0 : 1;
+    if (done && tcp->tcp.seq != f.tcp[d].isn) {
       id = create(k, h, i);
       created = true;
     }
@@ -600,40 +680,30 @@ track_result flow_tracker::commit(const pending_packet& in) noexcept {
     id = create(k, h, i);
     created = true;
   }
-  recent = (tag << 32) | id;
+  if (!created) return id;
+  // Who is the originator (docs/flows.md): the sender of the first packet, unless the ports or
+  // the ICMP type say it is the responder.
   flow_record& f = at(id);
-  const int src_side = in.from_side0 ? 0 : 1;
-  if (created) {
-    f.start_ns = in.ts_ns;
-    f.last_ns = in.ts_ns;
-    if (in.one_way) f.flags |= flow_one_way;
-    bool flip = false;
-    std::uint16_t sport = k.port[src_side], dport = k.port[1 - src_side];
-    if (is_tcp) {
-      if ((in.seg.flags & (tcp_syn | tcp_ack)) != tcp_syn) flip = likely_server_port(sport) && !likely_server_port(dport);
-    } else if (ipp == ip_proto_udp) {
-      flip = likely_server_port(sport) && !likely_server_port(dport);
-    } else if ((ipp == ip_proto_icmp || ipp == ip_proto_icmpv6) && !in.one_way) {
-      flip = !icmp_is_request(static_cast<std::uint8_t>(sport), ipp == ip_proto_icmpv6);
-    }
-    int orig_side = flip ? 1 - src_side : src_side;
-    if (orig_side == 1) f.flags |= flow_orig_is_side1;
-    if (flip) {
-      f.flags |= flow_flipped;
-      if (ipp == ip_proto_tcp || ipp == ip_proto_udp) add_history(f, '^');
-    }
+  const std::uint8_t ipp = k.proto();
+  f.start_ns = ts;
+  f.last_ns = ts;
+  if (one_way) f.flags |= flow_one_way;
+  bool flip = false;
+  std::uint16_t sport = k.port[src_side], dport = k.port[1 - src_side];
+  if (tcp) {
+    if (!syn_only(tcp->tcp.flags)) flip = likely_server_port(sport) && !likely_server_port(dport);
+  } else if (ipp == ip_proto_udp) {
+    flip = likely_server_port(sport) && !likely_server_port(dport);
+  } else if ((ipp == ip_proto_icmp || ipp == ip_proto_icmpv6) && !one_way) {
+    flip = !icmp_is_request(static_cast<std::uint8_t>(sport), ipp == ip_proto_icmpv6);
   }
-  const int d = src_side == f.side(0) ? 0 : 1;
-  ++f.pkts[d];
-  f.ip_bytes[d] += in.ip_len;
-  if (is_tcp) {
-    update_tcp(f, d, in.seg, in.ts_ns);
-  } else {
-    f.last_ns = in.ts_ns;
-    if (in.kind == pending_packet::udp) check_history(f, d, hist_data, 'D');
-    if (ipp != ip_proto_tcp) f.seq_or_bytes[d] += in.payload;
+  int orig_side = flip ? 1 - src_side : src_side;
+  if (orig_side == 1) f.flags |= flow_orig_is_side1;
+  if (flip) {
+    f.flags |= flow_flipped;
+    if (ipp == ip_proto_tcp || ipp == ip_proto_udp) add_history(f, '^');
   }
-  return {id, created, d == 0};
+  return id;
 }
 
 void set_tcp_context(const flow_record& f, bool from_orig, dissect::frame_meta& m) noexcept {
@@ -647,15 +717,17 @@ void set_tcp_context(const flow_record& f, bool from_orig, dissect::frame_meta& 
   m.tcp_window_shift = mine >= 0 && theirs >= 0 ? mine : -1;
 }
 
-bool flow_tracker::from_orig(const capture::record& r, const dissect::packet& p, std::uint32_t id) const noexcept {
-  pending_packet x;
-  if (id == 0 || id > count_ || !extract(r, p, x)) return true;
-  return (x.from_side0 ? 0 : 1) == get(id).side(0);
+bool flow_tracker::from_orig(const capture::record&, const dissect::packet& p, std::uint32_t id) const noexcept {
+  flow_key k;
+  bool from_side0, one_way;
+  if (id == 0 || id > count_ || !make_key(p, k, from_side0, one_way)) return true;
+  return (from_side0 ? 0 : 1) == get(id).side(0);
 }
 
 // One TCP segment, after Zeek's TCPSessionAdapter::Process: endpoint initialisation, history,
 // zero windows, last-time rule, sequence tracking (retransmissions), the endpoint state
-// machine; plus Wireshark-style duplicate ACKs, out-of-order and the handshake RTT.
+// machine; plus Wireshark-style duplicate ACKs, out-of-order and the handshake RTT. The bulk
+// of a connection's segments takes tcp_bulk instead.
 void flow_tracker::update_tcp(flow_record& f, int d, const tcp_segment& t, std::int64_t ts) noexcept {
   tcp_endpoint& ep = f.tcp[d];
   tcp_endpoint& peer = f.tcp[1 - d];
@@ -667,33 +739,6 @@ void flow_tracker::update_tcp(flow_record& f, int d, const tcp_segment& t, std::
   const std::uint32_t seq = t.seq;
   const std::uint32_t seq_end = seq + static_cast<std::uint32_t>(seg_len);
   const std::int64_t prev_last_ns = f.last_ns;
-
-  // Fast path for the bulk of a connection: both sides established, an ACK without SYN, FIN or
-  // RST, a non-zero window, and no retransmission (payload that does not advance the sequence
-  // goes the long way). It does exactly what the general code below does for such a segment
-  // (no re-initialisation, no state change, at most the 'D'/'A' history letter, sequence end,
-  // duplicate ACK, handshake RTT, last ACK/window), without walking its ~20 other conditions.
-  if ((fl & (tcp_syn | tcp_fin | tcp_rst | tcp_ack)) == tcp_ack && t.window != 0 &&
-      ep.current() == tcp_state::established && peer.current() == tcp_state::established) {
-    const std::uint32_t last = ep.isn + static_cast<std::uint32_t>(f.seq_or_bytes[d]);
-    const auto delta = static_cast<std::int32_t>(seq_end - last);
-    if (delta > 0 || len == 0) {
-      if (len) check_history(f, d, hist_data, 'D');
-      else check_history(f, d, hist_ack, 'A');
-      if (!(f.tcp[0].flags & ep_did_close) || !(f.tcp[1].flags & ep_did_close)) f.last_ns = ts;
-      const bool dup_ack = len == 0 && (ep.flags & ep_ack_sent) && t.ack == ep.last_ack && t.window == ep.window &&
-                           seq == last;
-      if (dup_ack) ++f.dup_acks;
-      if (delta > 0) f.seq_or_bytes[d] += static_cast<std::uint64_t>(delta);
-      if (d == 0 && f.rtt_syn_synack_ns && !f.rtt_synack_ack_ns) {
-        f.rtt_synack_ack_ns = sat32(ts - f.start_ns - f.rtt_syn_synack_ns);
-      }
-      ep.last_ack = t.ack;
-      ep.window = t.window;
-      ep.flags = static_cast<std::uint8_t>((ep.flags & ~ep_dupack_run) | ep_ack_sent | (dup_ack ? ep_dupack_run : 0));
-      return;
-    }
-  }
 
   // Endpoint initialisation (Zeek's init_endpoint).
   auto reinit = [&](std::uint32_t start, std::uint32_t last) {

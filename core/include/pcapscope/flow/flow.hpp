@@ -218,22 +218,6 @@ struct tcp_segment {
   std::uint8_t wscale = 0xff; ///< window scale option of a SYN (0xff: absent)
 };
 
-/// What the tracker takes from a dissected packet before it looks the flow up: everything the
-/// flow update needs, with no pointers into the packet.
-struct pending_packet {
-  /// Transport seen.
-  enum kind_t : std::uint8_t { other, tcp, tcp_no_header, udp };
-  flow_key key;                ///< the flow's key
-  bool from_side0 = true;      ///< sent by key side 0
-  bool one_way = false;        ///< ICMP message without a counterpart
-  kind_t kind = other;         ///< transport seen
-  std::uint32_t ip_len = 0;    ///< IP-level bytes
-  std::uint64_t hash = 0;      ///< key.hash()
-  std::int64_t ts_ns = 0;      ///< packet time
-  std::uint64_t payload = 0;   ///< non-TCP payload bytes
-  tcp_segment seg;             ///< TCP only
-};
-
 /// Assigns packets to flows and keeps each flow's Zeek state. Flows live in fixed-size blocks
 /// (ids are stable), found through an open-addressing table of 8-byte slots; neither grows per
 /// packet, only per 4096 new flows or on a table resize.
@@ -285,8 +269,11 @@ class flow_tracker {
   }
   std::uint32_t create(const flow_key& k, std::uint64_t h, std::size_t slot) noexcept;
   void grow() noexcept;
-  track_result commit(const pending_packet& in) noexcept;
-  bool extract(const capture::record& r, const dissect::packet& p, pending_packet& out) const noexcept;
+  // The flow of key `k` from the slot table, or a new one (`created`) set up from this first
+  // packet (sent by key side `src_side`; `tcp`: its TCP layer, or null).
+  std::uint32_t lookup(const flow_key& k, int src_side, bool one_way, const dissect::layer* tcp, std::int64_t ts,
+                       bool& created) noexcept;
+  void probe_service(const capture::record& r, const dissect::packet& p, flow_record& f) noexcept;
   static util::bytes payload_of(const capture::record& r, const dissect::packet& p) noexcept;
   void update_tcp(flow_record& f, int d, const tcp_segment& t, std::int64_t ts) noexcept;
 
@@ -295,8 +282,8 @@ class flow_tracker {
   std::vector<std::uint64_t> slots_;  // (hash high 32 bits << 32) | id; 0 = empty
   std::size_t mask_ = 0;
   std::size_t count_ = 0;
-  static constexpr std::size_t recent_size = 256;
-  std::array<std::uint64_t, recent_size> recent_{};  // (tag << 32) | id of recently seen flows
+  static constexpr std::size_t recent_bits = 10;
+  std::array<std::uint32_t, std::size_t{1} << recent_bits> recent_{};  // ids of recently seen flows (0: none)
   struct gap_count {
     std::uint64_t bytes = 0;     // missed_bytes
     std::uint32_t gaps[2] = {};  // content gaps per direction (for the scaled G/g)
@@ -329,10 +316,9 @@ class endpoint_table {
   const std::vector<endpoint_stats>& mac() const noexcept { return mac_; }
 
  private:
+  // The endpoint of address `key` (zero-padded) and `kind`, added (first seen at `ts`) if new.
   endpoint_stats& find(std::vector<endpoint_stats>& v, std::vector<std::uint32_t>& slots,
-                       const std::uint8_t* a, std::size_t len, std::uint8_t kind);
-  endpoint_stats& find_hinted(std::vector<endpoint_stats>& v, std::vector<std::uint32_t>& slots, std::uint32_t& hint,
-                              const std::uint8_t* a, std::size_t len, std::uint8_t kind);
+                       const std::array<std::uint8_t, 16>& key, std::uint8_t kind, std::int64_t ts);
   std::vector<endpoint_stats> ip_, mac_;
   std::vector<std::uint32_t> ip_slots_, mac_slots_;
   // By flow id: 1-based indices of the endpoints its last packet touched (0: none yet).

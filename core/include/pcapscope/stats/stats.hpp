@@ -124,7 +124,7 @@ class collector {
   bool has_time() const noexcept { return have_time_; }
 
   /// Protocol hierarchy nodes; node 0 is the root (all frames), children in first-seen order.
-  const std::vector<phs_node>& phs() const noexcept { return nodes_; }
+  const std::vector<phs_node>& phs() const noexcept;
   /// Protocol names referred to by `phs_node::name`.
   const std::vector<std::string>& phs_names() const noexcept { return names_; }
   /// Packets whose path was cut because a cap (`phs_max_nodes`, `phs_max_names`) was reached.
@@ -158,10 +158,32 @@ class collector {
   std::size_t memory_bytes() const noexcept;
 
  private:
+  // Where a packet's protocol path ends and what else its layer stack decides.
+  struct phs_leaf {
+    std::uint32_t node = 0;   // last node of the path (0: the root)
+    std::uint8_t cls = 0;     // series_class
+    std::uint8_t capped = 0;  // caps hit (0-2), added to phs_capped_
+  };
+  // A memoized layer-stack signature (see phs_classify) and its leaf.
+  struct phs_memo {
+    std::uint64_t sig[2] = {};  // one byte per layer
+    std::uint32_t extra = 0;    // layer count, link and payload bits, app key; 0: free slot
+    phs_leaf leaf;
+  };
+  // An application name given to on_packet, with its name id (0: the name cap was hit).
+  struct app_entry {
+    std::string name;
+    std::uint16_t id = 0;  // valid once resolved
+    bool resolved = false;
+  };
   std::uint16_t intern(std::string_view name);
   std::uint32_t child(std::uint32_t parent, std::uint16_t name);
-  void phs_add(const capture::record& r, const dissect::packet& p, std::string_view app);
+  phs_leaf phs_classify(const capture::record& r, const dissect::packet& p, std::string_view app);
+  phs_leaf phs_walk(const capture::record& r, const dissect::packet& p, std::string_view app, app_entry* e);
+  app_entry* app_of(std::string_view app);
+  void phs_memo_insert(const phs_memo& m);
   void series_add(std::int64_t ts, std::uint32_t len, series_class c);
+  std::uint64_t series_grow(std::uint64_t rel);
   void coarsen();
 
   const flow::flow_tracker* flows_;
@@ -170,14 +192,19 @@ class collector {
   bool have_time_ = false;
   bool finished_ = false;
 
-  std::vector<phs_node> nodes_;
+  // Node frames and bytes are summed from `phs_end_` when read (phs()): per packet, only the
+  // node its path ends at is counted.
+  mutable std::vector<phs_node> nodes_;
+  mutable bool phs_dirty_ = false;
+  std::vector<std::array<std::uint64_t, 2>> phs_end_;  // per node: frames, bytes of paths ending there
   std::vector<std::string> names_;
   std::array<std::uint16_t, static_cast<std::size_t>(dissect::proto::count_)> proto_name_{};
   std::uint16_t ieee8021ad_ = 0, wlan_radio_ = 0, data_ = 0, raw_ = 0;
-  std::array<std::uint16_t, phs_max_depth> last_path_{};  // previous packet's path (names)
-  std::array<std::uint32_t, phs_max_depth> last_nodes_{}; // and its nodes
-  std::size_t last_len_ = 0;
-  std::vector<std::uint16_t> app_ids_;  // names given as `app`, in first-seen order
+  std::vector<phs_memo> memo_;   // open addressing, size a power of two
+  int memo_shift_ = 64;          // 64 - log2(memo_.size())
+  std::size_t memo_used_ = 0;
+  std::vector<app_entry> apps_;  // first-seen order; key = index + 1
+  std::vector<std::uint64_t> app_words_;  // per entry of apps_: app_word of its name
   std::uint64_t phs_capped_ = 0;
 
   std::int64_t fine_ns_ = series_start_width_ns;
