@@ -244,6 +244,30 @@ void json_num(std::string& out, const char* name, std::uint64_t v) {
   out += std::to_string(v);
 }
 
+/// A new JS `type` (e.g. "Uint32Array") holding a copy of index column `c`, block by block
+/// (each set from a view over wasm memory: nothing is allocated in wasm meanwhile).
+template <class T>
+val column_array(const pcapscope::index::column<T>& c, const char* type) {
+  val out = val::global(type).new_(c.size());
+  for (std::size_t k = 0; k < c.block_count(); ++k) {
+    auto b = c.block(k);
+    out.call<void>("set", val(typed_memory_view(b.size(), b.data())), k * c.block_rows);
+  }
+  return out;
+}
+
+/// A new Uint8Array holding the bytes of 64-bit index column `c` (see `column_array`).
+template <class T>
+val column_bytes(const pcapscope::index::column<T>& c) {
+  val out = val::global("Uint8Array").new_(c.size() * sizeof(T));
+  for (std::size_t k = 0; k < c.block_count(); ++k) {
+    auto b = c.block(k);
+    out.call<void>("set", val(typed_memory_view(b.size_bytes(), reinterpret_cast<const std::uint8_t*>(b.data()))),
+                   k * c.block_rows * sizeof(T));
+  }
+  return out;
+}
+
 /// The packet cap of a session (openCapture's `maxPackets`): the first `max` records go to the
 /// analysis pass (index row, flows, logs, statistics); later ones are only counted, here and by
 /// the reader (summary `packets`), so a capture of tens of millions of tiny records (a gzip of
@@ -343,21 +367,22 @@ class session {
     return out;
   }
 
-  /// The index columns as views over session memory, valid until the next call into the
-  /// module: {ts, offset: Uint8Array of the little-endian int64/uint64 values (Embind 3.1.6
-  /// registers no 64-bit memory views; JS makes BigInt64Array/BigUint64Array of the copy),
-  /// caplen, origlen, flow: Uint32Array, interface: Uint16Array, top, flags: Uint8Array}.
+  /// The index columns as JS typed arrays (copies, made block by block: the columns are
+  /// stored in blocks, not one array): {ts, offset: Uint8Array of the little-endian
+  /// int64/uint64 values (Embind 3.1.6 registers no 64-bit memory views; JS makes
+  /// BigInt64Array/BigUint64Array of them), caplen, origlen, flow: Uint32Array, interface:
+  /// Uint16Array, top, flags: Uint8Array}.
   val index_columns() const {
     const auto& ix = index();
     val out = val::object();
-    out.set("ts", val(typed_memory_view(ix.size() * 8, reinterpret_cast<const std::uint8_t*>(ix.ts_ns.data()))));
-    out.set("offset", val(typed_memory_view(ix.size() * 8, reinterpret_cast<const std::uint8_t*>(ix.offset.data()))));
-    out.set("caplen", val(typed_memory_view(ix.size(), ix.caplen.data())));
-    out.set("origlen", val(typed_memory_view(ix.size(), ix.origlen.data())));
-    out.set("flow", val(typed_memory_view(ix.size(), ix.flow.data())));
-    out.set("interface", val(typed_memory_view(ix.size(), ix.interface.data())));
-    out.set("top", val(typed_memory_view(ix.size(), ix.top.data())));
-    out.set("flags", val(typed_memory_view(ix.size(), ix.flags.data())));
+    out.set("ts", column_bytes(ix.ts_ns));
+    out.set("offset", column_bytes(ix.offset));
+    out.set("caplen", column_array(ix.caplen, "Uint32Array"));
+    out.set("origlen", column_array(ix.origlen, "Uint32Array"));
+    out.set("flow", column_array(ix.flow, "Uint32Array"));
+    out.set("interface", column_array(ix.interface, "Uint16Array"));
+    out.set("top", column_array(ix.top, "Uint8Array"));
+    out.set("flags", column_array(ix.flags, "Uint8Array"));
     return out;
   }
 

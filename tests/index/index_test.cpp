@@ -76,10 +76,53 @@ TEST(IndexTest, RowBudgetIs32Bytes) {
   capture::reader r(&b);
   r.feed(cap);
   r.finish();
-  // Vector capacity may overshoot by up to 2x; shrink to compare the steady-state budget.
   auto ix = b.index();
   auto exact = ix.size() * index::packet_index::row_bytes;
   EXPECT_LE(exact, ix.size() * 32);
+}
+
+TEST(IndexTest, ColumnsGrowByBlocksWithoutMovingRows) {
+  using col = index::column<std::uint32_t>;
+  const std::size_t n = 2 * col::block_rows + 5;  // two full blocks and a partial one
+  col c;
+  c.push_back(7);
+  const std::uint32_t* first = &c[0];
+  for (std::size_t i = 1; i < n; ++i) c.push_back(static_cast<std::uint32_t>(i * 3));
+  ASSERT_EQ(c.size(), n);
+  EXPECT_EQ(&c[0], first);  // growing never moved stored rows (a std::vector would have)
+  EXPECT_EQ(c[0], 7u);
+  EXPECT_EQ(c[col::block_rows - 1], (col::block_rows - 1) * 3);
+  EXPECT_EQ(c[col::block_rows], col::block_rows * 3);
+  EXPECT_EQ(c.back(), (n - 1) * 3);
+  // At most one block is partly filled.
+  EXPECT_EQ(c.capacity(), 3 * col::block_rows);
+  ASSERT_EQ(c.block_count(), 3u);
+  EXPECT_EQ(c.block(0).size(), col::block_rows);
+  EXPECT_EQ(c.block(2).size(), 5u);
+  EXPECT_EQ(c.block(1)[0], col::block_rows * 3);
+  EXPECT_EQ(c.block(2).back(), (n - 1) * 3);
+  col d = c;
+  EXPECT_TRUE(d == c);
+  d[col::block_rows + 1] = 0;
+  EXPECT_FALSE(d == c);
+  col e;
+  e.reserve(col::block_rows + 1);
+  EXPECT_EQ(e.capacity(), 2 * col::block_rows);
+  EXPECT_EQ(e.size(), 0u);
+}
+
+TEST(IndexTest, MemoryIsTheRowsRoundedUpToOneBlock) {
+  constexpr std::uint32_t n = 70000;  // a full block and a partial one per column
+  auto cap = make_capture(n);
+  index::index_builder b;
+  capture::reader r(&b);
+  r.feed(cap);
+  r.finish();
+  const auto& ix = b.index();
+  ASSERT_EQ(ix.size(), n);
+  EXPECT_EQ(ix.memory_bytes(), 2 * index::column<std::uint8_t>::block_rows * index::packet_index::row_bytes);
+  EXPECT_EQ(ix.ts_ns[n - 1], 1700000000000000000 + std::int64_t{n - 1} * 1000);
+  EXPECT_EQ(ix.offset[n - 1], ix.offset[n - 2] + 16 + ix.caplen[n - 2]);
 }
 
 TEST(IndexTest, NoHeapAllocationPerPacket) {
@@ -96,8 +139,8 @@ TEST(IndexTest, NoHeapAllocationPerPacket) {
   r.finish();
   auto allocs = probe.count();
   ASSERT_EQ(b.index().size(), n);
-  // Geometric growth of 8 columns plus one buffered record across the split: a handful, not
-  // one per packet (10,000 packets were indexed while counting).
+  // A new block per column every 65,536 rows plus one buffered record across the split: a
+  // handful, not one per packet (10,000 packets were indexed while counting).
   EXPECT_LE(allocs, 8u * 2 + 4) << allocs << " allocations for " << n / 2 << " packets";
 }
 
@@ -152,8 +195,15 @@ TEST(IndexTest, FragmentedDatagramIsReassembledForTheRowAndTheFlow) {
     p.data = *f;
     w.write(p);
   }
+  // What the flow tracker saw of each record, read by a handler chained behind the builder.
+  struct flow_record_sizes : capture::handler {
+    const index::index_builder* b = nullptr;
+    std::vector<std::size_t> sizes;
+    void on_record(const capture::record&) override { sizes.push_back(b->last_flow_record().data.size()); }
+  } seen;
   flow::flow_tracker flows;
-  index::index_builder b(nullptr, &flows);
+  index::index_builder b(&seen, &flows);
+  seen.b = &b;
   capture::reader r(&b);
   r.feed(s.out);
   r.finish();
@@ -165,6 +215,7 @@ TEST(IndexTest, FragmentedDatagramIsReassembledForTheRowAndTheFlow) {
   EXPECT_NE(ix.flags[1] & index::flag_reassembled, 0);
   EXPECT_EQ(ix.flags[0] & index::flag_reassembled, 0);
   EXPECT_EQ(b.defrag_counters().completed, 1u);
+  EXPECT_EQ(seen.sizes, (std::vector<std::size_t>{f2.size(), udp.size()}));  // fragment, then datagram
   // The filter does not answer layer tests from a reassembled row's top protocol.
   filter::filter f;
   filter::error err;

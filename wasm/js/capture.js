@@ -166,17 +166,17 @@ export class Capture {
    */
   index() {
     const session = this.#live();
+    // The columns arrive as JS-owned typed arrays (copied out of wasm memory block by block).
     const v = session.indexColumns();
-    // Copy every view before the next call into the module (memory growth detaches them).
     const out = {
-      ts: new BigInt64Array(v.ts.slice().buffer),  // wasm memory is little-endian, as are hosts
-      offset: new BigUint64Array(v.offset.slice().buffer),
-      caplen: v.caplen.slice(),
-      origlen: v.origlen.slice(),
-      flow: v.flow.slice(),
-      interface: v.interface.slice(),
-      top: v.top.slice(),
-      flags: v.flags.slice(),
+      ts: new BigInt64Array(v.ts.buffer),  // wasm memory is little-endian, as are hosts
+      offset: new BigUint64Array(v.offset.buffer),
+      caplen: v.caplen,
+      origlen: v.origlen,
+      flow: v.flow,
+      interface: v.interface,
+      top: v.top,
+      flags: v.flags,
     };
     out.protocolNames = session.protocolNames().split('\n');
     return out;

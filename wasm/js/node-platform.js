@@ -87,6 +87,15 @@ export async function tempFileKeeper() {
   };
 }
 
+/**
+ * A fresh buffer of `n` bytes, not zero-filled (`new Uint8Array(n)` zeroes it, a pass over the
+ * whole input for chunks that `read` overwrites); only the bytes read are ever looked at.
+ */
+function uninitialized(n) {
+  const b = Buffer.allocUnsafeSlow(n);  // never pooled: its own ArrayBuffer
+  return new Uint8Array(b.buffer, b.byteOffset, n);
+}
+
 function isFileHandle(value) {
   return value !== null && typeof value === 'object' && typeof value.fd === 'number' &&
     typeof value.read === 'function' && typeof value.stat === 'function';
@@ -124,7 +133,7 @@ export async function openNodeSource(source, chunkSize) {
         : undefined,
       prefetchable: true,  // every chunk is a fresh buffer
       async read() {
-        const buffer = new Uint8Array(chunkSize);
+        const buffer = uninitialized(chunkSize);
         const { bytesRead } = await handle.read(buffer, 0, chunkSize, positional ? position : null);
         if (bytesRead === 0) return null;
         position += bytesRead;

@@ -40,10 +40,7 @@ std::size_t packet_index::memory_bytes() const noexcept {
 void index_builder::on_record(const capture::record& r) {
   dissect::dissect(r.data, r.link_type, pkt_, r.origlen);
   const dissect::packet* seen = &pkt_;  // what the row and the flow tracker see
-  // The record as the flow tracker sees it, copied once straight into last_rec_ (its data is
-  // replaced by the reassembled datagram below when this packet completes one).
-  capture::record& flow_rec = last_rec_;
-  flow_rec = r;
+  last_rec_ = &r;  // the record as the flow tracker sees it (replaced below by a reassembly)
   bool to_flows = flows_ != nullptr;
   if (reassembly::find_fragment(pkt_, r.data, frag_)) {
     frag_.ts_ns = r.ts_ns;
@@ -65,7 +62,9 @@ void index_builder::on_record(const capture::record& r) {
       merged_.payload_offset = inner_.payload_offset;  // into the datagram, as flow_rec.data
       merged_.payload_length = inner_.payload_length;
       merged_.frame_length = pkt_.frame_length;
-      flow_rec.data = defrag_.datagram();
+      reassembled_rec_ = r;
+      reassembled_rec_.data = defrag_.datagram();
+      last_rec_ = &reassembled_rec_;
       seen = &merged_;
     } else {
       to_flows = false;
@@ -76,7 +75,7 @@ void index_builder::on_record(const capture::record& r) {
   last_seen_ = seen;
   last_track_ = {};
   if (to_flows) {
-    last_track_ = flows_->track(flow_rec, *seen);
+    last_track_ = flows_->track(*last_rec_, *seen);
     index_.flow.back() = last_track_.id;
   }
   ++proto_counts_[static_cast<std::size_t>(seen->top())];

@@ -2,7 +2,10 @@
 // built while streaming; everything else about a packet is re-read from the source by offset.
 #pragma once
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "pcapscope/capture/reader.hpp"
@@ -24,16 +27,76 @@ enum row_flag : std::uint8_t {
   flag_more_anomalies = 0x80,  ///< more than one dissection anomaly
 };
 
+/// One column of the index, stored in fixed blocks of `block_rows` values: appending never
+/// moves what is stored (a growing std::vector needs its old and new arrays at once, and in
+/// wasm, whose memory never shrinks, that doubling peak stays as heap size), at most one
+/// block is partly empty, and row access stays O(1) (a shift and a mask).
+template <class T>
+class column {
+ public:
+  static constexpr std::size_t block_shift = 16;
+  /// Values per block (64 Ki: 512 KiB blocks for 8-byte values).
+  static constexpr std::size_t block_rows = std::size_t{1} << block_shift;
+
+  /// Number of values.
+  std::size_t size() const noexcept { return size_; }
+  bool empty() const noexcept { return size_ == 0; }
+  /// Value `i` (< size()).
+  T& operator[](std::size_t i) noexcept { return blocks_[i >> block_shift][i & mask]; }
+  const T& operator[](std::size_t i) const noexcept { return blocks_[i >> block_shift][i & mask]; }
+  /// The last value (size() > 0).
+  T& back() noexcept { return (*this)[size_ - 1]; }
+  const T& back() const noexcept { return (*this)[size_ - 1]; }
+  /// Appends `v`; allocates a new block every `block_rows` values.
+  void push_back(T v) {
+    if (size_ == capacity_) add_block();
+    blocks_[size_ >> block_shift][size_ & mask] = v;
+    ++size_;
+  }
+  /// Allocates the blocks for `n` values now.
+  void reserve(std::size_t n) {
+    blocks_.reserve((n + block_rows - 1) >> block_shift);
+    while (capacity_ < n) add_block();
+  }
+  /// Values the allocated blocks hold.
+  std::size_t capacity() const noexcept { return capacity_; }
+  /// Blocks holding values (the last one may be partly filled).
+  std::size_t block_count() const noexcept { return (size_ + block_rows - 1) >> block_shift; }
+  /// The values of block `k` (< block_count()): values `[k * block_rows, …)`, contiguous.
+  std::span<const T> block(std::size_t k) const noexcept {
+    return {blocks_[k].data(), std::min(block_rows, size_ - (k << block_shift))};
+  }
+  /// Same values in the same order.
+  friend bool operator==(const column& a, const column& b) noexcept {
+    if (a.size_ != b.size_) return false;
+    for (std::size_t k = 0; k < a.block_count(); ++k) {
+      auto x = a.block(k);
+      if (!std::equal(x.begin(), x.end(), b.block(k).begin())) return false;
+    }
+    return true;
+  }
+
+ private:
+  static constexpr std::size_t mask = block_rows - 1;
+  void add_block() {
+    blocks_.emplace_back(block_rows);
+    capacity_ += block_rows;
+  }
+  std::vector<std::vector<T>> blocks_;  // each of block_rows values
+  std::size_t size_ = 0;
+  std::size_t capacity_ = 0;  // blocks_.size() * block_rows, kept to test cheaply per push
+};
+
 /// Columns of the index. Row i describes the i-th packet (0-based) of the capture.
 struct packet_index {
-  std::vector<std::int64_t> ts_ns;        ///< timestamp, ns since the epoch
-  std::vector<std::uint64_t> offset;      ///< record offset in the (decompressed) input
-  std::vector<std::uint32_t> caplen;      ///< captured length
-  std::vector<std::uint32_t> origlen;     ///< original length
-  std::vector<std::uint32_t> flow;        ///< flow id (filled by the flow table; 0 until then)
-  std::vector<std::uint16_t> interface;   ///< interface index (saturates at 65535)
-  std::vector<std::uint8_t> top;          ///< dissect::proto of the highest layer
-  std::vector<std::uint8_t> flags;        ///< row_flag bits + anomaly code
+  column<std::int64_t> ts_ns;        ///< timestamp, ns since the epoch
+  column<std::uint64_t> offset;      ///< record offset in the (decompressed) input
+  column<std::uint32_t> caplen;      ///< captured length
+  column<std::uint32_t> origlen;     ///< original length
+  column<std::uint32_t> flow;        ///< flow id (filled by the flow table; 0 until then)
+  column<std::uint16_t> interface;   ///< interface index (saturates at 65535)
+  column<std::uint8_t> top;          ///< dissect::proto of the highest layer
+  column<std::uint8_t> flags;        ///< row_flag bits + anomaly code
 
   /// Number of rows.
   std::size_t size() const noexcept { return ts_ns.size(); }
@@ -43,7 +106,7 @@ struct packet_index {
   void reserve(std::size_t n);
   /// Appends one row (`flow_id`: the packet's flow, 0 for none).
   void push(const capture::record& r, const dissect::packet& p, std::uint32_t flow_id = 0);
-  /// Bytes held by the columns (capacity).
+  /// Bytes held by the columns (allocated blocks).
   std::size_t memory_bytes() const noexcept;
 };
 
@@ -69,8 +132,9 @@ class index_builder : public capture::handler {
   /// The packet as the last row and flow saw it (reassembled transport when that packet
   /// completed a datagram); valid until the next record.
   const dissect::packet& last_packet() const noexcept { return *last_seen_; }
-  /// The record as the flow tracker saw it (its data is the reassembled datagram then).
-  const capture::record& last_flow_record() const noexcept { return last_rec_; }
+  /// The record as the flow tracker saw it (its data is the reassembled datagram then); valid
+  /// while the last record is being handled, as that record.
+  const capture::record& last_flow_record() const noexcept { return *last_rec_; }
   /// The flow tracker's answer for the last record (id 0 when it was not tracked).
   const flow::track_result& last_track() const noexcept { return last_track_; }
   /// IP reassembly counters.
@@ -91,7 +155,11 @@ class index_builder : public capture::handler {
   dissect::packet inner_;
   dissect::packet merged_;
   const dissect::packet* last_seen_ = &pkt_;
-  capture::record last_rec_;
+  // The record the flow tracker saw: the caller's record, or reassembled_rec_ (a copy whose
+  // data is the reassembled datagram) when the packet completed one. Not copied otherwise: a
+  // record copy per packet is a memcpy call in wasm.
+  const capture::record* last_rec_ = &reassembled_rec_;
+  capture::record reassembled_rec_;
   flow::track_result last_track_;
   std::vector<std::uint64_t> proto_counts_ = std::vector<std::uint64_t>(static_cast<std::size_t>(dissect::proto::count_));
   std::vector<std::uint64_t> anomaly_counts_ = std::vector<std::uint64_t>(static_cast<std::size_t>(dissect::anomaly::count_));
