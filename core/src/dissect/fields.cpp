@@ -2,6 +2,7 @@
 #include "pcapscope/dissect/fields.hpp"
 
 #include <cstdio>
+#include <cstring>
 #include <functional>
 #include <unordered_map>
 
@@ -167,16 +168,53 @@ const layer* innermost_net(const packet& p) {
 
 }  // namespace
 
+namespace {
+
+// Address text written by hand (no snprintf: the logs format two addresses per record, and
+// snprintf's format parsing cost more than the rest of a DNS record).
+char* put_u8(char* o, unsigned v) noexcept {
+  if (v >= 100) *o++ = static_cast<char>('0' + v / 100);
+  if (v >= 10) *o++ = static_cast<char>('0' + v / 10 % 10);
+  *o++ = static_cast<char>('0' + v % 10);
+  return o;
+}
+
+char* put_ipv4(char* o, const std::uint8_t* a) noexcept {
+  for (int i = 0; i < 4; ++i) {
+    if (i) *o++ = '.';
+    o = put_u8(o, a[i]);
+  }
+  return o;
+}
+
+// Lowercase hex without leading zeros ("%x").
+char* put_hex16(char* o, unsigned v) noexcept {
+  static constexpr char hex[] = "0123456789abcdef";
+  int shift = 12;
+  while (shift > 0 && (v >> shift) == 0) shift -= 4;
+  for (; shift >= 0; shift -= 4) *o++ = hex[(v >> shift) & 0xF];
+  return o;
+}
+
+}  // namespace
+
 std::string format_ipv4(const std::array<std::uint8_t, 4>& a) {
   char buf[16];
-  std::snprintf(buf, sizeof buf, "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
-  return buf;
+  return std::string(buf, put_ipv4(buf, a.data()));
 }
 
 std::string format_ipv6(const std::array<std::uint8_t, 16>& a) {
-  std::uint16_t w[8];
-  for (int i = 0; i < 8; ++i) w[i] = static_cast<std::uint16_t>((a[2 * i] << 8) | a[2 * i + 1]);
-  // Longest run of two or more zero words becomes "::" (RFC 5952).
+  char buf[48];
+  char* o = buf;
+  unsigned w[8];
+  for (int i = 0; i < 8; ++i) w[i] = (unsigned{a[2 * i]} << 8) | a[2 * i + 1];
+  // IPv4-mapped addresses as Wireshark prints them.
+  if (w[0] == 0 && w[1] == 0 && w[2] == 0 && w[3] == 0 && w[4] == 0 && w[5] == 0xffff) {
+    static constexpr char prefix[] = "::ffff:";
+    std::memcpy(o, prefix, 7);
+    return std::string(buf, put_ipv4(o + 7, a.data() + 12));
+  }
+  // Longest run of two or more zero words becomes "::", the first of equal runs (RFC 5952).
   int best = -1, best_len = 0;
   for (int i = 0; i < 8;) {
     if (w[i] != 0) {
@@ -191,26 +229,17 @@ std::string format_ipv6(const std::array<std::uint8_t, 16>& a) {
     }
     i = j;
   }
-  // IPv4-mapped and IPv4-compatible forms, as Wireshark prints them.
-  bool mapped = w[0] == 0 && w[1] == 0 && w[2] == 0 && w[3] == 0 && w[4] == 0 && w[5] == 0xffff;
-  if (mapped) {
-    char buf[48];
-    std::snprintf(buf, sizeof buf, "::ffff:%u.%u.%u.%u", a[12], a[13], a[14], a[15]);
-    return buf;
-  }
-  std::string s;
-  char buf[8];
   for (int i = 0; i < 8; ++i) {
     if (i == best) {
-      s += "::";
+      *o++ = ':';
+      *o++ = ':';
       i += best_len - 1;
       continue;
     }
-    if (!s.empty() && s.back() != ':') s += ':';
-    std::snprintf(buf, sizeof buf, "%x", w[i]);
-    s += buf;
+    if (o != buf && o[-1] != ':') *o++ = ':';
+    o = put_hex16(o, w[i]);
   }
-  return s;
+  return std::string(buf, o);
 }
 
 std::string format_mac(const std::array<std::uint8_t, 6>& a) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "pcapscope/dissect/fields.hpp"
 #include "pcapscope/flow/flow.hpp"
 #include "pcapscope/util/sha1.hpp"
 
@@ -88,79 +89,11 @@ std::string uid(const flow_record& f) {
   return out;
 }
 
-namespace {
-
-// Decimal digits of one byte (no snprintf: the logs format two addresses per record, and
-// snprintf's format parsing cost more than the rest of a DNS record).
-char* put_u8(char* o, unsigned v) noexcept {
-  if (v >= 100) *o++ = static_cast<char>('0' + v / 100);
-  if (v >= 10) *o++ = static_cast<char>('0' + v / 10 % 10);
-  *o++ = static_cast<char>('0' + v % 10);
-  return o;
-}
-
-char* put_ipv4(char* o, const std::uint8_t* a) noexcept {
-  for (int i = 0; i < 4; ++i) {
-    if (i) *o++ = '.';
-    o = put_u8(o, a[i]);
-  }
-  return o;
-}
-
-// Lowercase hex without leading zeros ("%x").
-char* put_hex16(char* o, unsigned v) noexcept {
-  static constexpr char hex[] = "0123456789abcdef";
-  int shift = 12;
-  while (shift > 0 && (v >> shift) == 0) shift -= 4;
-  for (; shift >= 0; shift -= 4) *o++ = hex[(v >> shift) & 0xF];
-  return o;
-}
-
-}  // namespace
-
-// Byte for byte what dissect::format_ipv4 and dissect::format_ipv6 print (RFC 5952 "::" for
-// the longest run of two or more zero words, the first of equal runs; Wireshark's
-// "::ffff:a.b.c.d" for IPv4-mapped addresses); FormatAddress.MatchesDissectFormatting checks it.
+// The dissector's formatting (RFC 5952; Wireshark's "::ffff:a.b.c.d" for IPv4-mapped), so that
+// logs and the packet list print an address the same way.
 std::string format_address(const std::array<std::uint8_t, 16>& a, bool ipv6) {
-  char buf[48];
-  char* o = buf;
-  if (!ipv6) {
-    o = put_ipv4(o, a.data());
-    return std::string(buf, o);
-  }
-  unsigned w[8];
-  for (int i = 0; i < 8; ++i) w[i] = (unsigned{a[2 * i]} << 8) | a[2 * i + 1];
-  if (w[0] == 0 && w[1] == 0 && w[2] == 0 && w[3] == 0 && w[4] == 0 && w[5] == 0xffff) {
-    static constexpr char prefix[] = "::ffff:";
-    std::memcpy(o, prefix, 7);
-    o = put_ipv4(o + 7, a.data() + 12);
-    return std::string(buf, o);
-  }
-  int best = -1, best_len = 0;
-  for (int i = 0; i < 8;) {
-    if (w[i] != 0) {
-      ++i;
-      continue;
-    }
-    int j = i;
-    while (j < 8 && w[j] == 0) ++j;
-    if (j - i > best_len && j - i >= 2) {
-      best = i;
-      best_len = j - i;
-    }
-    i = j;
-  }
-  for (int i = 0; i < 8; ++i) {
-    if (i == best) {
-      *o++ = ':';
-      *o++ = ':';
-      i += best_len - 1;
-      continue;
-    }
-    if (o != buf && o[-1] != ':') *o++ = ':';
-    o = put_hex16(o, w[i]);
-  }
-  return std::string(buf, o);
+  if (ipv6) return dissect::format_ipv6(a);
+  return dissect::format_ipv4({a[0], a[1], a[2], a[3]});
 }
 
 // ---- endpoints ---------------------------------------------------------------------------
