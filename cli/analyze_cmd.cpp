@@ -132,17 +132,18 @@ int cmd_log(const std::string& log, const std::string& path, const std::string& 
   std::unique_ptr<capture::capture_file> f;
   bool ok = true;
   if (!run(path, a, f, ok, &pass)) return 1;
-  // Prints the records `keep` lets through (the TSV header with the first one printed).
+  // Prints the records whose index `keep` lets through (the TSV header with the first one
+  // printed). `keep` reads the flow id without building the entry where the table allows it:
+  // a TLS or DNS entry is built from its compact row (certificates and all) only to be printed.
   auto print = [&](const auto& entries, auto keep, auto append) {
     std::vector<std::size_t> shown;
     for (std::size_t i = 0; i < entries.size(); ++i) {
-      if (keep(entries[i])) shown.push_back(i);
+      if (keep(i)) shown.push_back(i);
     }
     print_records(shown.size(), [&](std::string& out, std::size_t k, bool header) {
       append(out, entries[shown[k]], fmt, header);
     });
   };
-  auto by_id = [&](const auto& e) { return pass.selected(e.id.flow_id); };
   if (log == "flows") {
     std::vector<std::uint32_t> ids;
     for (std::uint32_t id = 1; id <= a.flows().size(); ++id) {
@@ -152,16 +153,21 @@ int cmd_log(const std::string& log, const std::string& path, const std::string& 
       flow::append_conn_record(out, a.flows(), ids[k], fmt, header);
     });
   } else if (log == "dns") {
-    print(a.dns().entries(), [&](const auto& e) { return pass.selected(e.flow_id); }, app::append_dns_record);
+    const auto& t = a.dns().entries();
+    print(t, [&](std::size_t i) { return !filtering || pass.selected(t.flow_id(i)); }, app::append_dns_record);
   } else if (log == "http") {
-    print(a.http().entries(), [&](const auto& e) { return pass.selected(e.flow_id); }, app::append_http_record);
+    const auto t = a.http().entries();
+    print(t, [&](std::size_t i) { return !filtering || pass.selected(t[i].flow_id); }, app::append_http_record);
   } else if (log == "tls") {
-    print(a.tls().entries(), by_id, app::append_tls_record);
+    const auto& t = a.tls().entries();
+    print(t, [&](std::size_t i) { return !filtering || pass.selected(t.flow_id(i)); }, app::append_tls_record);
   } else if (log == "quic") {
-    print(a.quic().entries(), by_id, app::append_quic_record);
+    const auto& t = a.quic().entries();
+    print(t, [&](std::size_t i) { return !filtering || pass.selected(t[i].id.flow_id); }, app::append_quic_record);
   } else if (log == "dhcp") {
-    print(a.dhcp().entries(), [&](const auto& e) {
-      for (auto id : e.flow_ids) {
+    const auto& t = a.dhcp().entries();
+    print(t, [&](std::size_t i) {
+      for (auto id : t[i].flow_ids) {
         if (pass.selected(id)) return true;
       }
       return !filtering;
