@@ -219,6 +219,10 @@ class Variant:
                 self.error = "no JSON output: " + (err.strip().splitlines()[-1] if err.strip() else out[-200:])
                 return False
             seconds = j["seconds"]
+            # The pass's own CPU when the script reports it (Node: process CPU while
+            # openCapture runs, without Node's start-up and the module's compilation).
+            if j.get("cpu_seconds") is not None:
+                cpu = j["cpu_seconds"]
             self.extra.update(j)
         self.times.append(seconds * self.scale)
         self.cpu.append(cpu * self.scale)
@@ -354,7 +358,7 @@ def report(a, info, capture, size, packets, vs, skipped, elapsed, load_before, l
     if notes:
         L.append("¹ " + "; ".join(notes) + " (linear in packets: these tools spend the same time per packet).\n")
     L.append("**CPU s** is the median user + system CPU time (the pass's own for index_bench "
-             "variants, the whole process's otherwise): when other jobs compete for the cores, "
+             "variants; for Node the whole process's while `openCapture` runs, the whole process's otherwise): when other jobs compete for the cores, "
              "waiting is not counted, so CPU ratios are the steadier ones (see Targets). ")
     L.append("Times are the pass itself for index_bench variants, dpkt (its loop), Node and Chromium "
              "(`openCapture`, the module already loaded); `cat`, tshark and the CLI are wall-clock "
@@ -364,7 +368,9 @@ def report(a, info, capture, size, packets, vs, skipped, elapsed, load_before, l
 
     # Targets (issue 9; issue 4's reassembly budget).
     L.append("## Targets\n")
-    L.append("Judged on the CPU-time ratio where both sides have one, else on wall-clock medians.\n")
+    L.append("Judged on the CPU-time ratio where both sides have one, else on wall-clock medians; wasm in "
+             "Node on wall-clock time (V8 compiles and libuv reads on other threads, in parallel with "
+             "the pass, so its process CPU time counts work that does not lengthen the pass).\n")
     L.append("| target | measured (wall-clock medians) | by CPU time | |")
     L.append("|---|---|---|---|")
     cpu_med = {k: v.median_cpu() for k, v in by.items()}
@@ -417,10 +423,13 @@ def report(a, info, capture, size, packets, vs, skipped, elapsed, load_before, l
     cpu_as(lambda y: f"+{(y - 1) * 100:.0f} %")
     target("flows + TCP reassembly add ≤ 30 % to the index pass (issue 4)",
            f"+{(x - 1) * 100:.0f} %" if x else "–", x <= 1.3 if x else None, lambda y: y <= 1.3)
+    # Judged on wall-clock time, not CPU: V8 compiles hot functions and libuv reads the file on
+    # other threads, in parallel with the pass, so Node's process CPU time exceeds the time the
+    # pass takes (the native CLI is one thread: its CPU time is its pass). The CPU ratio is shown.
     x = r("wasm_node", "analyze")
-    cpu_as(lambda y: f"{y:.2f}×")
-    target("wasm in Node ≤ 1.6× native (the same analysis pass: `pcapscope analyze FILE`)",
-           f"{x:.2f}×" if x else "–", x <= 1.6 if x else None, lambda y: y <= 1.6)
+    cpu_as(lambda y: f"{y:.2f}× (process CPU, all threads)")
+    target("wasm in Node ≤ 1.6× native (the same analysis pass: `pcapscope analyze FILE`; judged on time)",
+           f"{x:.2f}×" if x else "–", x <= 1.6 if x else None)
     x = r("chromium", "wasm_node")
     target("Chromium end to end ≤ 1.5× wasm in Node", f"{x:.2f}×" if x else "–", x <= 1.5 if x else None)
     L.append("")
