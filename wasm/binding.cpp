@@ -274,11 +274,12 @@ val column_bytes(const pcapscope::index::column<T>& c) {
 /// zeros) ends with a warning instead of exhausting the 2 GiB of wasm memory.
 class packet_cap final : public pcapscope::capture::handler {
  public:
-  packet_cap(pcapscope::capture::handler& next, std::uint64_t max) noexcept : next_(next), max_(max) {}
+  packet_cap(pcapscope::analyze::analyzer& next, std::uint64_t max) noexcept : next_(next), max_(max) {}
   void on_record(const pcapscope::capture::record& r) override {
     if (passed_ < max_) {
       ++passed_;
-      next_.on_record(r);
+      // `next_` is the session's analyzer itself (no subclass): a direct call, not a virtual one.
+      next_.pcapscope::analyze::analyzer::on_record(r);
     } else if (beyond_++ == 0) {
       first_offset_ = r.record_offset;
     }
@@ -293,7 +294,7 @@ class packet_cap final : public pcapscope::capture::handler {
   std::uint64_t first_offset() const noexcept { return first_offset_; }
 
  private:
-  pcapscope::capture::handler& next_;
+  pcapscope::analyze::analyzer& next_;
   std::uint64_t max_;
   std::uint64_t passed_ = 0;
   std::uint64_t beyond_ = 0;

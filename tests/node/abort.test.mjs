@@ -47,6 +47,29 @@ test('abort during reading stops it (path, Blob, gzip)', async (t) => {
   }
 });
 
+test('a timer can abort a long read of a file (reading lets timers run)', async (t) => {
+  // A timer armed once reading has begun must get its turn before the file is read to its end
+  // (it would not if chunks were read synchronously, one after the other).
+  const dir = await mkdtemp(join(tmpdir(), 'pcapscope-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const path = join(dir, 'long.pcap');
+  await writeFile(path, makePcap(20000));
+  const controller = new AbortController();
+  let armed = false;
+  await assert.rejects(
+    openCapture(path, {
+      chunkSize: 256,
+      signal: controller.signal,
+      onProgress: () => {
+        if (armed) return;
+        armed = true;
+        setTimeout(() => controller.abort(), 0);
+      },
+    }),
+    isAbortError,
+  );
+});
+
 test('abort while waiting on a stalled stream rejects promptly', async () => {
   const controller = new AbortController();
   let cancelled = false;

@@ -863,7 +863,10 @@ export async function openCaptureWith(getModule, source, options = {}, openPlatf
         'async iterable of bytes (or, in Node, a path or FileHandle)',
     );
   }
-  if (src.prefetchable) src = prefetching(src);
+  // Node's regular files are read into two buffers used in turn (readInto); other sources, and
+  // gzip files once detected, chunk by chunk, read ahead when their chunks are fresh buffers.
+  let twoBuffers = typeof src.readInto === 'function';
+  if (src.prefetchable && !twoBuffers) src = prefetching(src);
 
   let session = null;
   let decompressed = null;  // reader of the DecompressionStream output, for gzip input
@@ -903,8 +906,31 @@ export async function openCaptureWith(getModule, source, options = {}, openPlatf
       }
     };
 
-    const { chunks, head } = await readHead(counting, 2, signal);
-    const gzip = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+    // Two buffers (readInto): the next chunk is read into one, off the main thread, while the
+    // other is copied into the session buffer and parsed. Reading straight into wasm memory
+    // would save that copy but not overlap: a read left in flight while wasm runs could see the
+    // memory grow (and its view detached), so it would have to be synchronous. Measured on the
+    // bench capture (wasm/README.md), the overlap gains more than the copy costs.
+    let buffers = null;
+    let length = 0;  // bytes of the chunk in buffers[0], not yet fed
+    let gzip;
+    let chunks = [];
+    if (twoBuffers) {
+      buffers = [new Uint8Array(chunkSize), new Uint8Array(chunkSize)];
+      length = await abortable(src.readInto(buffers[0]), signal);
+      bytesRead += length;
+      gzip = length >= 2 && buffers[0][0] === 0x1f && buffers[0][1] === 0x8b;
+      if (gzip) {
+        // Decompressed from chunks like any stream, the first one being this buffer.
+        twoBuffers = false;
+        chunks = [buffers[0].subarray(0, length)];
+        if (src.prefetchable) src = prefetching(src);
+      }
+    } else {
+      let head;
+      ({ chunks, head } = await readHead(counting, 2, signal));
+      gzip = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+    }
     const input = replaying(chunks, counting);
     if (keepBytes && (gzip || !src.randomAccess)) keeper = await createKeeper();
     // Bytes go to the keeper before the reader sees them, while the reader still wants them.
@@ -916,7 +942,27 @@ export async function openCaptureWith(getModule, source, options = {}, openPlatf
     let failure = null;
     // An input (decompression) error after which the partial summary is still returned.
     let readError = null;
-    if (!gzip) {
+    if (twoBuffers) {
+      while (length > 0) {
+        const next = src.readInto(buffers[1]);
+        next.catch(() => {});  // awaited below, unless parsing stops first
+        const ptr = session.alloc(length);
+        module.HEAPU8.set(buffers[0].subarray(0, length), ptr);  // after alloc: memory may have grown
+        const status = session.feed(ptr, length);
+        if (!status.ok) {
+          failure = status.message;
+          // Partial results stay readable; the rest of the input is only counted.
+          if (session.packets() > 0 || options._acceptEmpty) await skipRest(input);
+          report();
+          break;
+        }
+        signal?.throwIfAborted();
+        report();
+        length = await abortable(next, signal);
+        bytesRead += length;
+        buffers.reverse();
+      }
+    } else if (!gzip) {
       for (;;) {
         signal?.throwIfAborted();
         const chunk = await abortable(input.read(), signal);

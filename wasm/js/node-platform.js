@@ -119,6 +119,7 @@ export async function openNodeSource(source, chunkSize) {
     // and character devices sequentially.
     const positional = stat.isFile();
     let position = 0;
+    let inFlight = null;  // the last readInto
     let closed = false;
     let handedOver = false;
     return {
@@ -132,6 +133,17 @@ export async function openNodeSource(source, chunkSize) {
         }
         : undefined,
       prefetchable: true,  // every chunk is a fresh buffer
+      // Regular files: the next bytes into the caller's `buffer` (reused from call to call),
+      // fewer than its length only at the end of the file.
+      readInto: positional
+        ? (buffer) => {
+          inFlight = handle.read(buffer, 0, buffer.byteLength, position).then(({ bytesRead }) => {
+            position += bytesRead;
+            return bytesRead;
+          });
+          return inFlight;
+        }
+        : undefined,
       async read() {
         const buffer = uninitialized(chunkSize);
         const { bytesRead } = await handle.read(buffer, 0, chunkSize, positional ? position : null);
@@ -140,6 +152,7 @@ export async function openNodeSource(source, chunkSize) {
         return bytesRead === chunkSize ? buffer : buffer.subarray(0, bytesRead);
       },
       async close() {
+        await inFlight?.catch(() => {});
         if (owned && !closed && !handedOver) {
           closed = true;
           await handle.close();

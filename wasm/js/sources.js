@@ -9,6 +9,11 @@
  * @property {number|null} total  size in bytes when known
  * @property {() => Promise<Uint8Array|null>} read  next chunk, null at the end
  * @property {() => Promise<void>} close  releases what the source opened (safe to call twice)
+ * @property {(buffer: Uint8Array) => Promise<number>} [readInto]  reads the next bytes into
+ *   `buffer` (Node, regular files): how many, fewer than its length only at the end; shares
+ *   its position with `read`. Never given a view of wasm memory: the read is in flight while
+ *   wasm runs, and memory growth would detach the view
+ * @property {boolean} [prefetchable]  every chunk `read` returns is a fresh buffer
  * @property {() => ByteStore} [randomAccess]  the same bytes by offset; what the store uses is
  *   then owned by the store (close() of the source leaves it open)
  */

@@ -107,6 +107,7 @@ struct reader::impl {
   bool pcap_swap = false;
   std::uint32_t pcap_rec_hdr = 16;
   std::uint32_t pcap_frac_mult = 1000;  // fraction unit → ns
+  std::uint32_t pcap_frac_limit = 1000000;  // fractions of one second: 1e9 / pcap_frac_mult
 
   // pcapng: current section.
   bool sec_swap = false;
@@ -144,7 +145,9 @@ struct reader::impl {
     st = state::stopped;
   }
 
-  void deliver(record& r) {
+  // Counts a record into the summary and hands it on. Inlined into the per-record loops (the
+  // wasm build does not inline it by itself); the rare out-of-order report is out of line.
+  [[gnu::always_inline]] void deliver(record& r) {
     auto& ifc = info.interfaces[r.interface];
     ++ifc.packets;
     ++info.packets;
@@ -159,22 +162,23 @@ struct reader::impl {
         info.last_ns = std::max(info.last_ns, r.ts_ns);
       }
       ++info.packets_with_time;
-      if (have_last && r.ts_ns < last_ts) {
-        info.time_ordered = false;
-        if (!reported_order) {
-          reported_order = true;
-          report(anomaly_code::out_of_order_timestamp, r.record_offset,
-                 fmt("packet %" PRIu64 " at offset %" PRIu64
-                     " is earlier than the packet before it (reported once)",
-                     info.packets, r.record_offset));
-        }
-      }
+      if (have_last && r.ts_ns < last_ts) [[unlikely]] out_of_order(r.record_offset);
       have_last = true;
       last_ts = r.ts_ns;
     } else {
       ++info.packets_without_timestamp;
     }
     if (h) h->on_record(r);
+  }
+
+  [[gnu::cold, gnu::noinline]] void out_of_order(std::uint64_t off) {
+    info.time_ordered = false;
+    if (reported_order) return;
+    reported_order = true;
+    report(anomaly_code::out_of_order_timestamp, off,
+           fmt("packet %" PRIu64 " at offset %" PRIu64
+               " is earlier than the packet before it (reported once)",
+               info.packets, off));
   }
 
   void add_interface(interface_info ifc, ts_conv c) {
@@ -274,7 +278,13 @@ struct reader::impl {
   void consume(bytes unit, std::uint64_t off) {
     switch (st) {
       case state::start: pcap_file_header(unit); break;
-      case state::pcap: pcap_record(unit, off); break;
+      case state::pcap:
+        if (pcap_swap) {
+          pcap_record<true>(unit, off);
+        } else {
+          pcap_record<false>(unit, off);
+        }
+        break;
       case state::pcapng: block(unit, off); break;
       case state::stopped: break;
     }
@@ -296,6 +306,7 @@ struct reader::impl {
       case 0xa1b23c4d:
         info.variant = pcap_variant::nanosecond;
         pcap_frac_mult = 1;
+        pcap_frac_limit = 1000000000;
         info.time_digits = 9;
         break;
       case 0xa1b2cd34:
@@ -345,12 +356,35 @@ struct reader::impl {
     add_interface(std::move(ifc), {});
   }
 
-  void pcap_record(bytes rec, std::uint64_t off) {
-    util::cursor c(rec, pcap_swap);
-    std::uint32_t sec = c.u32();
-    std::uint32_t frac = c.u32();
-    std::uint32_t caplen = c.u32();
-    std::uint32_t origlen = c.u32();
+  // The pcap records lying entirely in `chunk` from `pos` on, parsed in one loop: the
+  // per-packet path, with the byte order a template parameter (no per-field byte-order test)
+  // and no unit sizing through the state switch. Returns where it stopped: the chunk's end, or
+  // a record that is incomplete or too large, which the general loop in `feed` then handles.
+  template <bool Swap>
+  std::size_t pcap_records(bytes chunk, std::size_t pos) {
+    const std::size_t hdr = pcap_rec_hdr;
+    const std::uint32_t max_caplen = lim.max_block - pcap_rec_hdr;
+    std::uint64_t off = offset;
+    while (chunk.size() - pos >= hdr) {
+      std::uint32_t caplen = util::load_u32(chunk.data() + pos + 8, Swap);
+      if (caplen > max_caplen || caplen > chunk.size() - pos - hdr) break;
+      std::size_t n = hdr + caplen;
+      pcap_record<Swap>(chunk.subspan(pos, n), off);
+      off += n;
+      pos += n;
+    }
+    offset = off;
+    info.bytes_consumed = off;
+    return pos;
+  }
+
+  // One whole pcap record (header and captured bytes); the anomaly reports are out of line.
+  template <bool Swap>
+  [[gnu::always_inline]] void pcap_record(bytes rec, std::uint64_t off) {
+    std::uint32_t sec = util::load_u32(rec.data(), Swap);
+    std::uint32_t frac = util::load_u32(rec.data() + 4, Swap);
+    std::uint32_t caplen = util::load_u32(rec.data() + 8, Swap);
+    std::uint32_t origlen = util::load_u32(rec.data() + 12, Swap);
     record r;
     r.ts_ns = static_cast<std::int64_t>(sec) * 1000000000 +
               static_cast<std::int64_t>(frac) * pcap_frac_mult;
@@ -363,23 +397,31 @@ struct reader::impl {
     r.data_offset = off + pcap_rec_hdr;
     r.record_length = static_cast<std::uint32_t>(rec.size());
     r.data = rec.subspan(pcap_rec_hdr, caplen);
-    if (frac >= 1000000000u / pcap_frac_mult) {
-      report(anomaly_code::pcap_fraction_overflow, off,
-             fmt("record at offset %" PRIu64 " has a sub-second field of %u %s (not below one "
-                 "second); carried into the seconds",
-                 off, frac, pcap_frac_mult == 1 ? "ns" : "µs"));
-    }
-    if (caplen > info.snaplen && info.snaplen != 0) {
-      report(anomaly_code::pcap_caplen_exceeds_snaplen, off,
-             fmt("record at offset %" PRIu64 " has captured length %u, larger than the file's "
-                 "snaplen %u",
-                 off, caplen, info.snaplen));
-    }
+    if (frac >= pcap_frac_limit) [[unlikely]] fraction_overflow(frac, off);
+    if (caplen > info.snaplen && info.snaplen != 0) [[unlikely]] caplen_exceeds_snaplen(caplen, off);
     check_lengths(caplen, origlen, off);
     deliver(r);
   }
 
+  [[gnu::cold, gnu::noinline]] void fraction_overflow(std::uint32_t frac, std::uint64_t off) {
+    report(anomaly_code::pcap_fraction_overflow, off,
+           fmt("record at offset %" PRIu64 " has a sub-second field of %u %s (not below one "
+               "second); carried into the seconds",
+               off, frac, pcap_frac_mult == 1 ? "ns" : "µs"));
+  }
+
+  [[gnu::cold, gnu::noinline]] void caplen_exceeds_snaplen(std::uint32_t caplen, std::uint64_t off) {
+    report(anomaly_code::pcap_caplen_exceeds_snaplen, off,
+           fmt("record at offset %" PRIu64 " has captured length %u, larger than the file's "
+               "snaplen %u",
+               off, caplen, info.snaplen));
+  }
+
   void check_lengths(std::uint32_t caplen, std::uint32_t origlen, std::uint64_t off) {
+    if (caplen > origlen || caplen > lim.max_normal_caplen) [[unlikely]] bad_lengths(caplen, origlen, off);
+  }
+
+  [[gnu::cold, gnu::noinline]] void bad_lengths(std::uint32_t caplen, std::uint32_t origlen, std::uint64_t off) {
     if (caplen > origlen) {
       report(anomaly_code::pcap_caplen_exceeds_origlen, off,
              fmt("record at offset %" PRIu64 " has captured length %u, larger than its "
@@ -858,6 +900,10 @@ struct reader::impl {
     }
     // Units entirely inside this chunk are parsed in place.
     while (pos < chunk.size()) {
+      if (st == state::pcap) {
+        pos = pcap_swap ? pcap_records<true>(chunk, pos) : pcap_records<false>(chunk, pos);
+        if (pos == chunk.size()) break;
+      }
       bytes avail = chunk.subspan(pos);
       auto u = size_next(avail);
       if (u.k == unit_size::kind::fatal) {

@@ -1,0 +1,120 @@
+// memcmp, memchr and memcpy for the wasm module, replacing the C library's. Emscripten 3.1.6
+// links musl's memcmp (one byte per iteration) and memchr (4 bytes per iteration, after a byte
+// loop up to alignment), and its own memcpy (bytewise unless source and destination are equally
+// aligned, a call out to JS from 512 bytes); clang expands none of them inline for wasm, so key
+// comparisons, the HTTP parser's line searches and the dissectors' address copies of the
+// analysis pass all ran those loops. These work 8 bytes at a time with unaligned loads (fine in
+// wasm) and find the first differing or matching byte of a word from its bits, without a loop.
+// Compiled without LTO and with -fno-builtin (wasm/CMakeLists.txt), so that the definitions are
+// an ordinary object the linker prefers to libc's and the loops are not turned back into calls.
+#include <cstddef>
+#include <cstdint>
+
+namespace {
+
+std::uint64_t load64(const unsigned char* p) {
+  std::uint64_t v;
+  __builtin_memcpy(&v, p, 8);
+  return v;
+}
+
+std::uint32_t load32(const unsigned char* p) {
+  std::uint32_t v;
+  __builtin_memcpy(&v, p, 4);
+  return v;
+}
+
+// The sign of memcmp for words loaded from different bytes: wasm is little-endian, so the
+// first differing byte is the lowest differing one.
+int order(std::uint64_t x, std::uint64_t y) {
+  unsigned shift = static_cast<unsigned>(__builtin_ctzll(x ^ y)) & ~7u;
+  return static_cast<int>((x >> shift) & 0xff) - static_cast<int>((y >> shift) & 0xff);
+}
+
+constexpr std::uint64_t kOnes = 0x0101010101010101u;
+constexpr std::uint64_t kHighs = 0x8080808080808080u;
+
+}  // namespace
+
+// Emscripten's JS helper (HEAPU8.copyWithin): faster than a loop for large copies.
+extern "C" void* emscripten_memcpy_big(void* dest, const void* src, std::size_t n)
+    __attribute__((import_module("env"), import_name("emscripten_memcpy_big")));
+
+extern "C" int memcmp(const void* a, const void* b, std::size_t n) {
+  const auto* p = static_cast<const unsigned char*>(a);
+  const auto* q = static_cast<const unsigned char*>(b);
+  if (n >= 8) {
+    std::size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+      std::uint64_t x = load64(p + i), y = load64(q + i);
+      if (x != y) return order(x, y);
+    }
+    // The tail as the last 8 bytes: those before `i` are equal, so the order comes from [i, n).
+    if (i < n) {
+      std::uint64_t x = load64(p + n - 8), y = load64(q + n - 8);
+      if (x != y) return order(x, y);
+    }
+    return 0;
+  }
+  if (n >= 4) {  // two overlapping words (IPv4 addresses, MACs)
+    std::uint32_t x = load32(p), y = load32(q);
+    if (x != y) return order(x, y);
+    x = load32(p + n - 4);
+    y = load32(q + n - 4);
+    return x != y ? order(x, y) : 0;
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    if (p[i] != q[i]) return p[i] - q[i];
+  }
+  return 0;
+}
+
+extern "C" void* memchr(const void* s, int c, std::size_t n) {
+  const auto* p = static_cast<const unsigned char*>(s);
+  const auto byte = static_cast<unsigned char>(c);
+  const std::uint64_t pattern = kOnes * byte;
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    // Bytes equal to `byte` are zero in w; the lowest high bit of `zero` marks the first of
+    // them (bits above a zero byte may be set spuriously, never below it).
+    std::uint64_t w = load64(p + i) ^ pattern;
+    std::uint64_t zero = (w - kOnes) & ~w & kHighs;
+    if (zero != 0) return const_cast<unsigned char*>(p + i + (__builtin_ctzll(zero) >> 3));
+  }
+  for (; i < n; ++i) {
+    if (p[i] == byte) return const_cast<unsigned char*>(p + i);
+  }
+  return nullptr;
+}
+
+extern "C" void* memcpy(void* __restrict dest, const void* __restrict src, std::size_t n) {
+  auto* d = static_cast<unsigned char*>(dest);
+  const auto* s = static_cast<const unsigned char*>(src);
+  if (n >= 4096) return emscripten_memcpy_big(dest, src, n);
+  if (n >= 16) {
+    for (std::size_t i = 0; i + 16 <= n; i += 16) {
+      std::uint64_t a = load64(s + i), b = load64(s + i + 8);
+      __builtin_memcpy(d + i, &a, 8);
+      __builtin_memcpy(d + i + 8, &b, 8);
+    }
+    // The tail as the last 16 bytes, overlapping what was copied (with the same bytes).
+    std::uint64_t a = load64(s + n - 16), b = load64(s + n - 8);
+    __builtin_memcpy(d + n - 16, &a, 8);
+    __builtin_memcpy(d + n - 8, &b, 8);
+    return dest;
+  }
+  if (n >= 8) {  // two overlapping words, loaded before either is stored
+    std::uint64_t a = load64(s), b = load64(s + n - 8);
+    __builtin_memcpy(d, &a, 8);
+    __builtin_memcpy(d + n - 8, &b, 8);
+    return dest;
+  }
+  if (n >= 4) {
+    std::uint32_t a = load32(s), b = load32(s + n - 4);
+    __builtin_memcpy(d, &a, 4);
+    __builtin_memcpy(d + n - 4, &b, 4);
+    return dest;
+  }
+  for (std::size_t i = 0; i < n; ++i) d[i] = s[i];
+  return dest;
+}
