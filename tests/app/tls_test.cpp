@@ -195,6 +195,13 @@ TEST(Ja3, StringDropsGreaseAndHashesWithMd5) {
             "98487aa16281980e7d1120d399efb6a4");
 }
 
+// Every decimal length at its edges (the writer has a branch per length).
+TEST(Ja3, DecimalsOfEveryLength) {
+  app::tls_client_hello ch;
+  ASSERT_TRUE(app::parse_client_hello(client_hello({0, 9, 10, 99, 100, 999, 1000, 9999, 10000, 65535}, {}), ch));
+  EXPECT_EQ(app::ja3_string(ch), "771,0-9-10-99-100-999-1000-9999-10000-65535,,,");
+}
+
 TEST(Ja3, ServerHelloJa3s) {
   app::tls_server_hello sh;
   ASSERT_TRUE(app::parse_server_hello(server_hello(0xc02f, join({ext(0xff01, {0}), ext(0x000b, vec8({0})),

@@ -266,6 +266,30 @@ TEST(StatsTest, TimeSeriesCoarsensToStayBounded) {
   EXPECT_EQ(total, 3u);
 }
 
+// The collector remembers the bucket of the last packet (to skip a division): packets that go
+// back to earlier buckets, return to a later one, or arrive right after a coarsening must still
+// land where their time says.
+TEST(StatsTest, TimeSeriesPacketsMovingBetweenBuckets) {
+  rig r;
+  const std::int64_t t0 = 1700000000000000000;
+  r.feed(udp(A, B, 10), {}, 0, t0);                    // 1-ms bucket 0
+  r.feed(udp(A, B, 10), {}, 0, t0 + 2200000);          // bucket 2
+  r.feed(udp(A, B, 10), {}, 0, t0 + 300000);           // back to bucket 0
+  r.feed(udp(A, B, 10), {}, 0, t0 + 2900000);          // bucket 2 again
+  r.feed(udp(A, B, 10), {}, 0, t0 + 70000000000);      // 70 s: coarsens to 2-ms buckets (35000)
+  r.feed(udp(A, B, 10), {}, 0, t0 + 70001000000);      // same 2-ms bucket as the one before
+  r.feed(udp(A, B, 10), {}, 0, t0 + 1900000);          // 2-ms bucket 0
+  EXPECT_EQ(r.stats.fine_bucket_ns(), 2000000);
+  auto s = r.stats.series();
+  ASSERT_EQ(s.packets.size(), 35001u);
+  EXPECT_EQ(s.packets[0], 3u);  // 0, 0.3 and 1.9 ms
+  EXPECT_EQ(s.packets[1], 2u);  // 2.2 and 2.9 ms
+  EXPECT_EQ(s.packets[35000], 2u);
+  std::uint64_t total = 0;
+  for (auto v : s.packets) total += v;
+  EXPECT_EQ(total, 7u);
+}
+
 TEST(StatsTest, HostileTimestampsStayBounded) {
   rig r;
   r.feed(udp(A, B, 10), {}, 0, std::numeric_limits<std::int64_t>::min() + 1);

@@ -668,29 +668,6 @@ void rdata_text(const dns_message& m, const dns_rr& rr, std::string& out) {
   }
 }
 
-bool is_dns_port(std::uint16_t port) noexcept { return port == 53 || port == 5353 || port == 5355; }
-
-namespace {
-
-// The UDP or TCP layer of a packet whose ports are DNS's, or null: the innermost transport,
-// unless quoted in an ICMP error, cut short or a fragment.
-const dissect::layer* dns_transport(const dissect::packet& p) noexcept {
-  int i = static_cast<int>(p.count) - 1;
-  while (i >= 0 && p.layers[static_cast<std::size_t>(i)].kind == dissect::proto::data) --i;
-  if (i < 0) return nullptr;
-  const auto& l = p.layers[static_cast<std::size_t>(i)];
-  // Quoted in an ICMP error, cut short, or the first fragment of a datagram (its DNS is read
-  // from the reassembled datagram, when it completes).
-  if (l.flags & (dissect::layer_quoted | dissect::layer_partial | dissect::layer_fragment)) return nullptr;
-  if (l.kind == dissect::proto::udp) {
-    return is_dns_port(l.udp.sport) || is_dns_port(l.udp.dport) ? &l : nullptr;
-  }
-  if (l.kind == dissect::proto::tcp) return l.tcp.sport == 53 || l.tcp.dport == 53 ? &l : nullptr;
-  return nullptr;
-}
-
-}  // namespace
-
 bool find_dns(bytes data, const dissect::packet& p, dns_payloads& out, std::uint32_t skip) noexcept {
   out.count = 0;
   out.missing = 0;
@@ -837,11 +814,6 @@ void packet_addresses(const dissect::packet& p, std::string& src, std::string& d
 }
 
 }  // namespace
-
-void dns_logger::on_packet(const capture::record& r, const dissect::packet& p, const flow::track_result& t) {
-  // Most packets are not DNS: they are turned away here, before any per-flow work.
-  if (dns_transport(p)) log_packet(r, p, t);
-}
 
 void dns_logger::log_packet(const capture::record& r, const dissect::packet& p, const flow::track_result& t) {
   // A TCP segment continuing a message from an earlier one: skip what is owed first.

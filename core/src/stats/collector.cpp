@@ -377,9 +377,18 @@ void collector::coarsen() {
 inline void collector::series_add(std::int64_t ts, std::uint32_t len, series_class c) {
   // Unsigned difference: spans beyond int64 (hostile timestamps) still index correctly.
   std::uint64_t rel = ts > series_t0_ ? static_cast<std::uint64_t>(ts) - static_cast<std::uint64_t>(series_t0_) : 0;
-  std::uint64_t idx = rel / static_cast<std::uint64_t>(fine_ns_);
-  if (idx >= series_max_buckets || buckets_.size() < (static_cast<std::size_t>(idx) + 1) * series_stride) {
-    idx = series_grow(rel);
+  // Consecutive packets mostly fall in the bucket of the one before: checking that bucket's
+  // range first saves nearly every packet the 64-bit division (one instruction, but tens of
+  // cycles).
+  std::uint64_t idx = cur_bucket_;
+  if (rel - cur_lo_ >= cur_width_) {
+    idx = rel / static_cast<std::uint64_t>(fine_ns_);
+    if (idx >= series_max_buckets || buckets_.size() < (static_cast<std::size_t>(idx) + 1) * series_stride) {
+      idx = series_grow(rel);
+    }
+    cur_bucket_ = idx;
+    cur_lo_ = idx * static_cast<std::uint64_t>(fine_ns_);
+    cur_width_ = static_cast<std::uint64_t>(fine_ns_);
   }
   std::uint64_t* b = buckets_.data() + static_cast<std::size_t>(idx) * series_stride;  // idx < series_max_buckets
   b[0] += 1;

@@ -221,7 +221,24 @@ struct dns_payloads {
 };
 
 /// True when `port` is one of DNS's (53), mDNS's (5353) or LLMNR's (5355).
-bool is_dns_port(std::uint16_t port) noexcept;
+inline bool is_dns_port(std::uint16_t port) noexcept { return port == 53 || port == 5353 || port == 5355; }
+
+/// The UDP or TCP layer of a packet whose ports are DNS's (UDP 53, 5353, 5355; TCP 53), or
+/// null: the innermost transport, unless quoted in an ICMP error, cut short, or the first
+/// fragment of a datagram (its DNS is read from the reassembled datagram, when it completes).
+/// Inline: the analysis pass asks it of every packet, and most are turned away here.
+inline const dissect::layer* dns_transport(const dissect::packet& p) noexcept {
+  int i = static_cast<int>(p.count) - 1;
+  while (i >= 0 && p.layers[static_cast<std::size_t>(i)].kind == dissect::proto::data) --i;
+  if (i < 0) return nullptr;
+  const auto& l = p.layers[static_cast<std::size_t>(i)];
+  if (l.flags & (dissect::layer_quoted | dissect::layer_partial | dissect::layer_fragment)) return nullptr;
+  if (l.kind == dissect::proto::udp) {
+    return is_dns_port(l.udp.sport) || is_dns_port(l.udp.dport) ? &l : nullptr;
+  }
+  if (l.kind == dissect::proto::tcp) return l.tcp.sport == 53 || l.tcp.dport == 53 ? &l : nullptr;
+  return nullptr;
+}
 
 /// Finds the DNS messages in a packet: the payload of UDP with either port 53, 5353 or 5355,
 /// or of TCP with either port 53, where each length-prefixed message must lie inside the
@@ -359,7 +376,10 @@ class dns_logger {
   explicit dns_logger(const flow::flow_tracker* flows = nullptr) : flows_(flows) { entries_.flows_ = flows; }
   /// Looks at one packet: `r.data` are the bytes `p` was dissected from, `t` the tracker's
   /// answer for it (index_builder's last_flow_record / last_packet / last_track).
-  void on_packet(const capture::record& r, const dissect::packet& p, const flow::track_result& t);
+  void on_packet(const capture::record& r, const dissect::packet& p, const flow::track_result& t) {
+    // Most packets are not DNS: they are turned away here, before any call or per-flow work.
+    if (dns_transport(p)) log_packet(r, p, t);
+  }
   /// DNS over TCP from a reassembled stream: length-prefixed messages, several in one call or
   /// one spread over many (at most one message of 65535 bytes is buffered per direction).
   /// Direction 0 is the flow's originator. After a gap the direction is not parsed further

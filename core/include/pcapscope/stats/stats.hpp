@@ -212,6 +212,9 @@ class collector {
   // Per fine bucket: packets and bytes, total and per class (interleaved: 2 + 2 * classes).
   static constexpr std::size_t series_stride = 2 + 2 * static_cast<std::size_t>(series_class::count_);
   std::vector<std::uint64_t> buckets_;
+  // The bucket the last packet went to: its index, start (relative to series_t0_) and width
+  // (0 before the first packet). Set anew after every division, so also after a coarsening.
+  std::uint64_t cur_bucket_ = 0, cur_lo_ = 0, cur_width_ = 0;
 
   const flow::endpoint_table* shared_endpoints_;
   flow::endpoint_table endpoints_;  // used when no shared table was given
