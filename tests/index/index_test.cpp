@@ -105,6 +105,9 @@ TEST(IndexTest, ColumnsGrowByBlocksWithoutMovingRows) {
   EXPECT_TRUE(d == c);
   d[col::block_rows + 1] = 0;
   EXPECT_FALSE(d == c);
+  d = c;  // copies again, into blocks of its own
+  EXPECT_TRUE(d == c);
+  EXPECT_NE(&d[0], &c[0]);
   col e;
   e.reserve(col::block_rows + 1);
   EXPECT_EQ(e.capacity(), 2 * col::block_rows);
@@ -199,7 +202,11 @@ TEST(IndexTest, FragmentedDatagramIsReassembledForTheRowAndTheFlow) {
   struct flow_record_sizes : capture::handler {
     const index::index_builder* b = nullptr;
     std::vector<std::size_t> sizes;
-    void on_record(const capture::record&) override { sizes.push_back(b->last_flow_record().data.size()); }
+    dissect::packet last;
+    void on_record(const capture::record&) override {
+      sizes.push_back(b->last_flow_record().data.size());
+      last = b->last_packet();
+    }
   } seen;
   flow::flow_tracker flows;
   index::index_builder b(&seen, &flows);
@@ -216,6 +223,14 @@ TEST(IndexTest, FragmentedDatagramIsReassembledForTheRowAndTheFlow) {
   EXPECT_EQ(ix.flags[0] & index::flag_reassembled, 0);
   EXPECT_EQ(b.defrag_counters().completed, 1u);
   EXPECT_EQ(seen.sizes, (std::vector<std::size_t>{f2.size(), udp.size()}));  // fragment, then datagram
+  // The merged packet (eth, the first fragment's ip, the reassembled udp) has its summary: the
+  // ip header (MF set) is that of a fragment, so the packet is irregular.
+  EXPECT_EQ(seen.last.count, 3u);
+  EXPECT_EQ(seen.last.net, 1u);
+  EXPECT_EQ(seen.last.transport, 2u);
+  EXPECT_EQ(seen.last.ip_headers, 1u);
+  EXPECT_TRUE(seen.last.irregular);
+  EXPECT_EQ(seen.last.top(), dissect::proto::udp);
   // The filter does not answer layer tests from a reassembled row's top protocol.
   filter::filter f;
   filter::error err;

@@ -43,6 +43,10 @@ struct ctx {
   bool in_icmp_error = false;  // inside the quoted packet of an ICMP error: truncation expected
   bool in_fragment = false;    // inside the first fragment of an IP datagram: lengths exceed it
   std::uint8_t link_depth = 0; // nested link headers (PPI) followed so far
+  // For the packet's summary: the last VXLAN/Geneve layer outside quotes, and where the layer
+  // carried by `out.net` sits (one past it and its extension/AH headers).
+  std::uint8_t tunnel = packet::no_layer;
+  std::uint8_t carried = packet::no_layer;
 
   std::size_t avail() const { return off < end ? end - off : 0; }
   std::uint32_t reported() const { return off < rend ? rend - off : 0; }
@@ -65,10 +69,39 @@ struct ctx {
     l.kind = p;
     l.offset = static_cast<std::uint16_t>(std::min<std::uint32_t>(off, 0xFFFF));
     l.length = static_cast<std::uint16_t>(std::min<std::uint32_t>(len, 0xFFFF));
-    l.captured = static_cast<std::uint16_t>(std::min<std::size_t>({len, avail(), 0xFFFF}));
-    if (l.captured < len) l.flags |= layer_partial;
+    // min(len, avail(), 0xFFFF), without the initializer-list std::min (a loop, per layer).
+    l.captured = static_cast<std::uint16_t>(std::min(std::min(len, end - std::min(off, end)), 0xFFFFu));
+    if (l.captured < len) {
+      l.flags |= layer_partial;
+      if (cut_counts(p)) out.irregular = true;
+    }
     if (in_icmp_error) l.flags |= layer_quoted;
     return &l;
+  }
+
+  // Index of the layer pushed last.
+  std::uint8_t last() const { return static_cast<std::uint8_t>(out.count - 1); }
+
+  // Summary bookkeeping for an IP header just pushed as layer `l`.
+  void note_ip(const layer& l) {
+    ++out.ip_headers;
+    if (l.flags & layer_quoted) return;
+    out.net = last();
+    out.tunnel = tunnel;
+    out.transport = packet::no_layer;
+    carried = static_cast<std::uint8_t>(out.count);
+  }
+  // … for a header of the chain between `out.net` and what it carries (IPv6 extension, AH).
+  void note_between() {
+    if (last() == carried) ++carried;
+  }
+  // … for a TCP/UDP/SCTP/ICMP/ICMPv6 header just pushed as layer `l`.
+  void note_transport(const layer& l) {
+    if (last() == carried && !(l.flags & layer_quoted)) out.transport = last();
+  }
+  // A cut (partial, malformed, fragment) on these kinds makes a packet irregular.
+  static bool cut_counts(proto p) {
+    return p == proto::ip || p == proto::ipv6 || p == proto::tcp || p == proto::udp || p == proto::sctp;
   }
 
   void flag(anomaly a, std::uint32_t at) {
@@ -144,6 +177,7 @@ step parse_vlan(ctx& c, std::uint16_t tpid) {
   if (!c.need(4)) return {};
   auto* l = c.push(proto::vlan, 4);
   if (!l) return {};
+  if (c.out.vlan == packet::no_layer && !(l->flags & layer_quoted)) c.out.vlan = c.last();
   std::uint16_t tci = load_be16(c.p());
   l->vlan.tpid = tpid;
   l->vlan.pcp = static_cast<std::uint8_t>(tci >> 13);
@@ -505,12 +539,17 @@ step parse_arp(ctx& c) {
   return {};
 }
 
-std::uint16_t ones_sum(const std::uint8_t* p, std::size_t n) {
-  std::uint32_t s = 0;
-  for (std::size_t i = 0; i + 1 < n; i += 2) s += load_be16(p + i);
-  if (n & 1) s += std::uint32_t{p[n - 1]} << 8;
+// Whether the IPv4 header at `p` (`n` bytes, a multiple of 4) sums to 0xFFFF in ones'
+// complement, i.e. its checksum is right. Ones' complement sums can be taken over 32-bit words
+// and folded, and are independent of byte order up to a swap (RFC 1071, 2.B), which leaves
+// 0xFFFF as it is: the words are loaded in host order, a few adds per header.
+bool ipv4_checksum_ok(const std::uint8_t* p, std::size_t n) {
+  auto word = [p](std::size_t at) -> std::uint64_t { return util::load_u32(p + at, false); };
+  std::uint64_t s = word(0) + word(4) + word(8) + word(12) + word(16);  // n >= 20
+  for (std::size_t i = 20; i < n; i += 4) s += word(i);                 // options
+  s = (s & 0xFFFFFFFF) + (s >> 32);
   while (s >> 16) s = (s & 0xFFFF) + (s >> 16);
-  return static_cast<std::uint16_t>(s);
+  return s == 0xFFFF;
 }
 
 step parse_ipv6(ctx& c);
@@ -530,6 +569,7 @@ step parse_ipv4(ctx& c) {
   }
   auto* l = c.push(proto::ip, ihl);
   if (!l) return {};
+  c.note_ip(*l);
   auto& f = l->ip;
   std::uint32_t have = l->captured;
   std::uint32_t start = c.off;
@@ -542,6 +582,7 @@ step parse_ipv4(ctx& c) {
     if (have >= 6) f.id = load_be16(h + 4);
     f.flags = static_cast<std::uint8_t>(load_be16(h + 6) >> 13);
     f.frag_offset = load_be16(h + 6) & 0x1FFF;
+    if ((f.flags & 0x1) || f.frag_offset) c.out.irregular = true;
     f.ttl = h[8];
     f.proto = h[9];
     std::copy_n(h + 12, 4, f.src.begin());
@@ -555,6 +596,7 @@ step parse_ipv4(ctx& c) {
   std::uint16_t ff = load_be16(c.p() + 6);
   f.flags = static_cast<std::uint8_t>(ff >> 13);
   f.frag_offset = ff & 0x1FFF;
+  if ((f.flags & 0x1) || f.frag_offset) c.out.irregular = true;
   f.ttl = c.p()[8];
   f.proto = c.p()[9];
   f.checksum = load_be16(c.p() + 10);
@@ -564,13 +606,14 @@ step parse_ipv4(ctx& c) {
     if (!c.in_icmp_error) c.flag(anomaly::truncated, start);
     return {};
   }
-  f.checksum_ok = ones_sum(c.p(), ihl) == 0xFFFF;
+  f.checksum_ok = ipv4_checksum_ok(c.p(), ihl);
   c.off += ihl;
   if (f.total_len < ihl) {
     // Wireshark treats total length 0 as "TSO: use the captured length" and flags others.
     if (f.total_len != 0) {
       c.flag(anomaly::ip_bogus_total_length, start);
       l->flags |= layer_malformed;
+      c.out.irregular = true;
       return {};
     }
   } else {
@@ -599,6 +642,7 @@ step parse_ipv6(ctx& c) {
   }
   auto* l = c.push(proto::ipv6, 40);
   if (!l) return {};
+  c.note_ip(*l);
   auto& f = l->ipv6;
   std::uint8_t h[40] = {};
   std::copy_n(c.p(), l->captured, h);
@@ -636,9 +680,11 @@ step parse_ipv6(ctx& c) {
     if (!c.need(len)) return {};
     auto* e = c.push(proto::ipv6_ext, len);
     if (!e) return {};
+    c.note_between();
     e->ipv6_ext.type = nh;
     e->ipv6_ext.nxt = c.p()[0];
     if (nh == 44) {
+      c.out.irregular = true;
       std::uint16_t fo = load_be16(c.p() + 2);
       e->ipv6_ext.frag_offset = fo >> 3;
       e->ipv6_ext.more_fragments = (fo & 1) != 0;
@@ -664,6 +710,7 @@ step parse_ah(ctx& c) {
   if (!c.need(len)) return {};
   std::uint8_t nh = c.p()[0];
   if (!c.push(proto::ah, len)) return {};
+  c.note_between();
   c.off += len;
   return {next::ip_proto, nh};
 }
@@ -677,6 +724,7 @@ step parse_icmp(ctx& c, bool v6) {
   std::uint32_t len = std::min<std::uint32_t>(8, static_cast<std::uint32_t>(c.avail()));
   auto* l = c.push(v6 ? proto::icmpv6 : proto::icmp, len);
   if (!l) return {};
+  c.note_transport(*l);
   auto& f = l->icmp;
   f.type = c.p()[0];
   f.code = c.p()[1];
@@ -789,23 +837,36 @@ step parse_tcp(ctx& c) {
   bool bogus = hl < 20;
   auto* l = c.push(proto::tcp, bogus ? 20 : hl);
   if (!l) return {};
+  c.note_transport(*l);
   auto& f = l->tcp;
   f.wscale = 0xff;
   f.sport = load_be16(c.p());
   f.dport = load_be16(c.p() + 2);
-  if (have >= 8) f.seq = load_be32(c.p() + 4);
-  if (have >= 12) f.ack = load_be32(c.p() + 8);
-  if (have >= 14) f.flags = load_be16(c.p() + 12) & 0x0FFF;
-  if (have >= 16) f.window = load_be16(c.p() + 14);
-  if (have >= 18) f.checksum = load_be16(c.p() + 16);
-  if (have >= 20) f.urgent = load_be16(c.p() + 18);
+  if (have >= 20) {  // the whole fixed header: the usual case, without a test per field
+    f.seq = load_be32(c.p() + 4);
+    f.ack = load_be32(c.p() + 8);
+    f.flags = load_be16(c.p() + 12) & 0x0FFF;
+    f.window = load_be16(c.p() + 14);
+    f.checksum = load_be16(c.p() + 16);
+    f.urgent = load_be16(c.p() + 18);
+  } else {
+    if (have >= 8) f.seq = load_be32(c.p() + 4);
+    if (have >= 12) f.ack = load_be32(c.p() + 8);
+    if (have >= 14) f.flags = load_be16(c.p() + 12) & 0x0FFF;
+    if (have >= 16) f.window = load_be16(c.p() + 14);
+    if (have >= 18) f.checksum = load_be16(c.p() + 16);
+  }
   f.hdr_len = static_cast<std::uint8_t>(hl);
-  if (c.in_fragment) l->flags |= layer_fragment;  // tshark shows no segment length then
+  if (c.in_fragment) {  // tshark shows no segment length then
+    l->flags |= layer_fragment;
+    c.out.irregular = true;
+  }
   if (!c.in_icmp_error && have < 13) {
     // Wireshark reads the data offset before it shows the sequence number: without it, only
     // the ports are decoded.
     l->captured = static_cast<std::uint16_t>(std::min<std::uint32_t>(have, 4));
     l->flags |= layer_malformed;
+    c.out.irregular = true;
     c.flag(anomaly::truncated, c.off);
     c.off += have;
     return {};
@@ -822,6 +883,7 @@ step parse_tcp(ctx& c) {
     f.payload_len = c.reported() - hl;
   } else {
     l->flags |= layer_malformed;
+    c.out.irregular = true;
     if (!c.in_icmp_error) c.flag(anomaly::tcp_bogus_header_length, c.off);
   }
   if (hl > c.avail()) {  // header (or its options) cut short
@@ -832,6 +894,14 @@ step parse_tcp(ctx& c) {
   // Options.
   const std::uint8_t* o = c.p() + 20;
   std::uint32_t n = hl - 20;
+  if (n == 12 && load_be32(o) == 0x0101080a) {
+    // NOP, NOP, timestamps: what most segments of a connection carry (RFC 7323, appendix A).
+    f.has_ts = true;
+    f.ts_val = load_be32(o + 4);
+    f.ts_ecr = load_be32(o + 8);
+    c.off += hl;
+    return {};
+  }
   for (std::uint32_t i = 0; i < n;) {
     std::uint8_t kind = o[i];
     if (kind == 0) break;
@@ -881,6 +951,7 @@ step parse_vxlan(ctx& c) {
   if (!c.need(8)) return {};
   auto* v = c.push(proto::vxlan, 8);
   if (!v) return {};
+  if (!(v->flags & layer_quoted)) c.tunnel = c.last();
   v->tunnel.vni = load_be32(c.p() + 4) >> 8;
   c.off += 8;
   return {next::eth, 0};
@@ -893,6 +964,7 @@ step parse_geneve(ctx& c) {
   if (!c.need(len)) return {};
   auto* g = c.push(proto::geneve, len);
   if (!g) return {};
+  if (!(g->flags & layer_quoted)) c.tunnel = c.last();
   g->tunnel.proto = load_be16(c.p() + 2);
   g->tunnel.vni = load_be32(c.p() + 4) >> 8;
   c.off += len;
@@ -965,6 +1037,7 @@ step parse_udp(ctx& c) {
   if (!c.need(8) && c.avail() < 4) return {};  // flagged when short; ports need 4 bytes
   auto* l = c.push(proto::udp, 8);
   if (!l) return {};
+  c.note_transport(*l);
   auto& f = l->udp;
   f.sport = load_be16(c.p());
   f.dport = load_be16(c.p() + 2);
@@ -994,6 +1067,7 @@ step parse_udp(ctx& c) {
       if (!c.need(8)) return {};
       auto* v = c.push(proto::vxlan, 8);
       if (!v) return {};
+      if (!(v->flags & layer_quoted)) c.tunnel = c.last();
       v->tunnel.vni = load_be32(c.p() + 4) >> 8;
       v->tunnel.proto = c.p()[3];
       c.off += 8;
@@ -1012,6 +1086,7 @@ step parse_sctp(ctx& c) {
   if (!c.need(12)) return {};
   auto* l = c.push(proto::sctp, 12);
   if (!l) return {};
+  c.note_transport(*l);
   auto& f = l->sctp;
   f.sport = load_be16(c.p());
   f.dport = load_be16(c.p() + 2);
@@ -1180,11 +1255,68 @@ std::string_view anomaly_name(anomaly a) noexcept {
   return "";
 }
 
-proto packet::top() const noexcept {
-  for (std::size_t i = count; i-- > 0;) {
-    if (layers[i].kind != proto::data && layers[i].kind != proto::ipv6_ext) return layers[i].kind;
+namespace {
+
+// The last layer that is not an IPv6 extension header (nor undissected data).
+proto top_of(const packet& p) noexcept {
+  for (std::size_t i = p.count; i-- > 0;) {
+    if (p.layers[i].kind != proto::data && p.layers[i].kind != proto::ipv6_ext) return p.layers[i].kind;
   }
   return proto::none;
+}
+
+}  // namespace
+
+void summarize(packet& p) noexcept {
+  p.net = p.transport = p.vlan = p.tunnel = packet::no_layer;
+  p.ip_headers = 0;
+  p.irregular = false;
+  constexpr std::uint8_t cut = layer_partial | layer_malformed | layer_fragment;
+  std::uint8_t tunnel = packet::no_layer;
+  const std::size_t n = std::min<std::size_t>(p.count, max_layers);
+  for (std::size_t i = 0; i < n; ++i) {
+    const layer& l = p.layers[i];
+    const bool quoted = l.flags & layer_quoted;
+    switch (l.kind) {
+      case proto::ip:
+        if ((l.ip.flags & 0x1) || l.ip.frag_offset) p.irregular = true;
+        [[fallthrough]];
+      case proto::ipv6:
+        if (l.flags & cut) p.irregular = true;
+        ++p.ip_headers;
+        if (!quoted) {
+          p.net = static_cast<std::uint8_t>(i);
+          p.tunnel = tunnel;
+        }
+        break;
+      case proto::tcp: case proto::udp: case proto::sctp:
+        if (l.flags & cut) p.irregular = true;
+        break;
+      case proto::ipv6_ext:
+        if (l.ipv6_ext.type == 44) p.irregular = true;
+        break;
+      case proto::vlan:
+        if (!quoted && p.vlan == packet::no_layer) p.vlan = static_cast<std::uint8_t>(i);
+        break;
+      case proto::vxlan: case proto::geneve:
+        if (!quoted) tunnel = static_cast<std::uint8_t>(i);
+        break;
+      default: break;
+    }
+  }
+  if (p.net != packet::no_layer) {
+    for (std::size_t i = p.net + 1u; i < n; ++i) {
+      const layer& l = p.layers[i];
+      if (l.flags & layer_quoted) break;
+      if (l.kind == proto::ipv6_ext || l.kind == proto::ah) continue;
+      if (l.kind == proto::tcp || l.kind == proto::udp || l.kind == proto::sctp || l.kind == proto::icmp ||
+          l.kind == proto::icmpv6) {
+        p.transport = static_cast<std::uint8_t>(i);
+      }
+      break;
+    }
+  }
+  p.top_kind = top_of(p);
 }
 
 const layer* packet::last(proto p) const noexcept {
@@ -1228,6 +1360,7 @@ void run(ctx& c, step s, packet& out) noexcept {
   if (s.what != next::stop && out.first_anomaly != anomaly::too_many_layers) c.flag(anomaly::too_many_layers, c.off);
   out.payload_offset = std::min<std::uint32_t>(c.off, c.end);
   out.payload_length = c.end > c.off ? c.end - c.off : 0;
+  out.top_kind = top_of(out);
 }
 
 void reset(packet& out, util::bytes data) noexcept {
@@ -1236,6 +1369,9 @@ void reset(packet& out, util::bytes data) noexcept {
   out.anomaly_offset = 0;
   out.anomalies = 0;
   out.frame_length = static_cast<std::uint32_t>(data.size());
+  out.net = out.transport = out.vlan = out.tunnel = packet::no_layer;
+  out.ip_headers = 0;
+  out.irregular = false;
 }
 
 }  // namespace

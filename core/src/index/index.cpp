@@ -16,19 +16,21 @@ void packet_index::reserve(std::size_t n) {
   flags.reserve(n);
 }
 
-void packet_index::push(const capture::record& r, const dissect::packet& p, std::uint32_t flow_id) {
-  ts_ns.push_back(r.ts_ns);
-  offset.push_back(r.record_offset);
-  caplen.push_back(r.caplen);
-  origlen.push_back(r.origlen);
-  flow.push_back(flow_id);
-  interface.push_back(static_cast<std::uint16_t>(std::min<std::uint32_t>(r.interface, 0xFFFF)));
-  top.push_back(static_cast<std::uint8_t>(p.top()));
-  auto f = static_cast<std::uint8_t>(static_cast<std::uint8_t>(p.first_anomaly) & flag_anomaly_mask);
-  if (!r.has_timestamp) f |= flag_no_timestamp;
-  if (r.caplen < r.origlen) f |= flag_truncated;
-  if (p.anomalies > 1) f |= flag_more_anomalies;
-  flags.push_back(f);
+void packet_index::make_room() {
+  std::size_t room = SIZE_MAX;
+  auto grow = [&](auto& c) {
+    if (c.size() == c.capacity()) c.reserve(c.size() + 1);
+    room = std::min(room, c.capacity());
+  };
+  grow(ts_ns);
+  grow(offset);
+  grow(caplen);
+  grow(origlen);
+  grow(flow);
+  grow(interface);
+  grow(top);
+  grow(flags);
+  room_ = room;
 }
 
 std::size_t packet_index::memory_bytes() const noexcept {
@@ -42,7 +44,8 @@ void index_builder::on_record(const capture::record& r) {
   const dissect::packet* seen = &pkt_;  // what the row and the flow tracker see
   last_rec_ = &r;  // the record as the flow tracker sees it (replaced below by a reassembly)
   bool to_flows = flows_ != nullptr;
-  if (reassembly::find_fragment(pkt_, r.data, frag_)) {
+  // Only an irregular packet can be a fragment: most packets skip the call.
+  if (pkt_.irregular && reassembly::find_fragment(pkt_, r.data, frag_)) {
     frag_.ts_ns = r.ts_ns;
     if (defrag_.add(frag_) == reassembly::defrag_status::complete) {
       // Outer layers up to the fragmenting IP header, then the reassembled transport.
@@ -62,6 +65,7 @@ void index_builder::on_record(const capture::record& r) {
       merged_.payload_offset = inner_.payload_offset;  // into the datagram, as flow_rec.data
       merged_.payload_length = inner_.payload_length;
       merged_.frame_length = pkt_.frame_length;
+      dissect::summarize(merged_);
       reassembled_rec_ = r;
       reassembled_rec_.data = defrag_.datagram();
       last_rec_ = &reassembled_rec_;
@@ -70,14 +74,10 @@ void index_builder::on_record(const capture::record& r) {
       to_flows = false;
     }
   }
-  index_.push(r, *seen);
-  if (seen == &merged_) index_.flags.back() |= flag_reassembled;
   last_seen_ = seen;
   last_track_ = {};
-  if (to_flows) {
-    last_track_ = flows_->track(*last_rec_, *seen);
-    index_.flow.back() = last_track_.id;
-  }
+  if (to_flows) last_track_ = flows_->track(*last_rec_, *seen);
+  index_.push(r, *seen, last_track_.id, seen == &merged_ ? flag_reassembled : 0);
   ++proto_counts_[static_cast<std::size_t>(seen->top())];
   if (seen->first_anomaly != dissect::anomaly::none) {
     ++anomaly_counts_[static_cast<std::size_t>(seen->first_anomaly)];

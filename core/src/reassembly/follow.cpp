@@ -93,6 +93,7 @@ bool rebuild_datagram(const capture::reader& rd, capture::random_access_source& 
   merged.payload_offset = p->payload_offset;
   merged.payload_length = p->payload_length;
   merged.frame_length = pkt.frame_length;
+  dissect::summarize(merged);
   return true;
 }
 
@@ -105,17 +106,10 @@ tcp_limits follow_limits() noexcept {
 }
 
 bool find_transport(const dissect::packet& p, util::bytes data, transport_view& out) noexcept {
-  const layer* tl = nullptr;
-  for (std::size_t i = p.count; i-- > 0;) {
-    const layer& l = p.layers[i];
-    if (l.flags & dissect::layer_quoted) continue;
-    if (l.kind == proto::tcp || l.kind == proto::udp) {
-      tl = &l;
-      break;
-    }
-    if (l.kind == proto::ip || l.kind == proto::ipv6) break;  // innermost IP without TCP/UDP
-  }
-  if (!tl) return false;
+  // The TCP/UDP header the innermost IP header carries (none: not a TCP/UDP packet).
+  if (p.transport == dissect::packet::no_layer) return false;
+  const layer* tl = &p.layers[p.transport];
+  if (tl->kind != proto::tcp && tl->kind != proto::udp) return false;
   std::size_t start = std::size_t{tl->offset} + tl->length;
   std::size_t avail = start < data.size() ? data.size() - start : 0;
   out.payload = {};

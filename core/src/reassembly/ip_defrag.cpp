@@ -239,6 +239,9 @@ defrag_status ip_defragmenter::add(const fragment& f) {
 }
 
 bool find_fragment(const dissect::packet& p, util::bytes data, fragment& out) noexcept {
+  // A fragment is an IPv4 header with MF or an offset, or an IPv6 fragment header: either makes
+  // the packet irregular, so the (rare) others need no walk.
+  if (!p.irregular) return false;
   for (std::size_t i = p.count; i-- > 0;) {
     const auto& l = p.layers[i];
     if (l.flags & dissect::layer_quoted) continue;

@@ -221,7 +221,14 @@ inline constexpr std::size_t max_layers = 32;
 inline constexpr std::size_t max_ipv6_ext = 8;
 
 /// The result of dissecting one packet. Reused across packets: `dissect` resets it.
+///
+/// Besides the layers it holds a summary of where the layers every consumer looks for are
+/// (`net`, `transport`, …), filled by the dissector as it pushes them so that nobody walks the
+/// stack again. Code that builds or edits `layers` itself calls `summarize` afterwards.
 struct packet {
+  /// Value of a summary index when there is no such layer.
+  static constexpr std::uint8_t no_layer = 0xFF;
+
   std::array<layer, max_layers> layers;
   std::uint8_t count = 0;            ///< layers used
   anomaly first_anomaly = anomaly::none;
@@ -231,8 +238,27 @@ struct packet {
   std::uint32_t payload_length = 0;
   std::uint32_t frame_length = 0;    ///< captured bytes
 
-  /// The highest-layer protocol recognized (ignoring `data`).
-  proto top() const noexcept;
+  /// Index of the innermost ip/ipv6 layer not flagged `layer_quoted` (`no_layer`: none).
+  std::uint8_t net = no_layer;
+  /// Index of the layer `net` carries, after its ipv6_ext (and AH) layers, when that layer is
+  /// tcp/udp/sctp/icmp/icmpv6 and not quoted; `no_layer` otherwise. Consumers check `captured`
+  /// (e.g. ports need 4 bytes) themselves.
+  std::uint8_t transport = no_layer;
+  /// Number of ip/ipv6 layers, quoted ones included.
+  std::uint8_t ip_headers = 0;
+  /// Index of the first vlan layer not quoted (`no_layer`: none).
+  std::uint8_t vlan = no_layer;
+  /// Index of the last vxlan/geneve layer not quoted before `net` (`no_layer`: none, or no `net`).
+  std::uint8_t tunnel = no_layer;
+  /// Some ip/ipv6/tcp/udp/sctp layer (quoted ones included) has layer_partial, layer_malformed
+  /// or layer_fragment, or some IPv4 layer has MF set or a fragment offset, or some ipv6_ext
+  /// layer is a fragment header (44): the packet is not one whole, plain datagram.
+  bool irregular = false;
+  /// Kind of the last layer that is not ipv6_ext (`top()`).
+  proto top_kind = proto::none;
+
+  /// The highest-layer protocol recognized (ignoring IPv6 extension headers).
+  proto top() const noexcept { return top_kind; }
   /// The last layer of kind `p`, or null.
   const layer* last(proto p) const noexcept;
   /// The first layer of kind `p`, or null.
@@ -250,5 +276,9 @@ void dissect(util::bytes data, std::uint32_t link_type, packet& out,
 /// Dissects an IP payload (e.g. a reassembled datagram) that starts with the header of IP
 /// protocol `ip_proto` (6 = TCP, 17 = UDP, …) into `out`, as `dissect` would after an IP header.
 void dissect_transport(util::bytes payload, std::uint8_t ip_proto, packet& out) noexcept;
+
+/// Recomputes `p`'s summary (`net`, `transport`, `ip_headers`, `vlan`, `tunnel`, `irregular`,
+/// `top_kind`) from its layers, for packets whose layers were not (only) pushed by `dissect`.
+void summarize(packet& p) noexcept;
 
 }  // namespace pcapscope::dissect

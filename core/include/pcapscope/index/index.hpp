@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -38,6 +39,23 @@ class column {
   /// Values per block (64 Ki: 512 KiB blocks for 8-byte values).
   static constexpr std::size_t block_rows = std::size_t{1} << block_shift;
 
+  column() = default;
+  /// Copies the values (into blocks of its own, as many as `o` has).
+  column(const column& o) : size_(o.size_), capacity_(o.capacity_) {
+    blocks_.reserve(o.blocks_.size());
+    for (std::size_t k = 0; k < o.blocks_.size(); ++k) {
+      blocks_.push_back(std::unique_ptr<T[]>(new T[block_rows]));
+      const std::size_t at = std::min(size_, k << block_shift);
+      std::copy_n(o.blocks_[k].get(), std::min(block_rows, size_ - at), blocks_.back().get());
+    }
+  }
+  column& operator=(const column& o) {
+    if (this != &o) *this = column(o);
+    return *this;
+  }
+  column(column&&) noexcept = default;
+  column& operator=(column&&) noexcept = default;
+
   /// Number of values.
   std::size_t size() const noexcept { return size_; }
   bool empty() const noexcept { return size_ == 0; }
@@ -50,6 +68,11 @@ class column {
   /// Appends `v`; allocates a new block every `block_rows` values.
   void push_back(T v) {
     if (size_ == capacity_) add_block();
+    push_back_in_room(v);
+  }
+  /// Appends `v` into room already allocated (size() < capacity()), for callers that check the
+  /// room of several columns at once.
+  void push_back_in_room(T v) noexcept {
     blocks_[size_ >> block_shift][size_ & mask] = v;
     ++size_;
   }
@@ -64,7 +87,7 @@ class column {
   std::size_t block_count() const noexcept { return (size_ + block_rows - 1) >> block_shift; }
   /// The values of block `k` (< block_count()): values `[k * block_rows, …)`, contiguous.
   std::span<const T> block(std::size_t k) const noexcept {
-    return {blocks_[k].data(), std::min(block_rows, size_ - (k << block_shift))};
+    return {blocks_[k].get(), std::min(block_rows, size_ - (k << block_shift))};
   }
   /// Same values in the same order.
   friend bool operator==(const column& a, const column& b) noexcept {
@@ -79,10 +102,12 @@ class column {
  private:
   static constexpr std::size_t mask = block_rows - 1;
   void add_block() {
-    blocks_.emplace_back(block_rows);
+    // Not zero-filled (a value is read only after it was appended): `new T[]` leaves it as it
+    // is, as make_unique_for_overwrite would, which Emscripten's libc++ 13 lacks.
+    blocks_.push_back(std::unique_ptr<T[]>(new T[block_rows]));
     capacity_ += block_rows;
   }
-  std::vector<std::vector<T>> blocks_;  // each of block_rows values
+  std::vector<std::unique_ptr<T[]>> blocks_;  // each of block_rows values
   std::size_t size_ = 0;
   std::size_t capacity_ = 0;  // blocks_.size() * block_rows, kept to test cheaply per push
 };
@@ -104,10 +129,33 @@ struct packet_index {
   static constexpr std::size_t row_bytes = 8 + 8 + 4 + 4 + 4 + 2 + 1 + 1;
   /// Reserves room for `n` rows.
   void reserve(std::size_t n);
-  /// Appends one row (`flow_id`: the packet's flow, 0 for none).
-  void push(const capture::record& r, const dissect::packet& p, std::uint32_t flow_id = 0);
+  /// Appends one row (`flow_id`: the packet's flow, 0 for none; `row_flags`: row_flag bits to
+  /// set besides those the record and packet give).
+  void push(const capture::record& r, const dissect::packet& p, std::uint32_t flow_id = 0,
+            std::uint8_t row_flags = 0) {
+    if (size() >= room_) make_room();
+    ts_ns.push_back_in_room(r.ts_ns);
+    offset.push_back_in_room(r.record_offset);
+    caplen.push_back_in_room(r.caplen);
+    origlen.push_back_in_room(r.origlen);
+    flow.push_back_in_room(flow_id);
+    interface.push_back_in_room(static_cast<std::uint16_t>(std::min<std::uint32_t>(r.interface, 0xFFFF)));
+    top.push_back_in_room(static_cast<std::uint8_t>(p.top()));
+    auto f = static_cast<std::uint8_t>((static_cast<std::uint8_t>(p.first_anomaly) & flag_anomaly_mask) | row_flags);
+    if (!r.has_timestamp) f |= flag_no_timestamp;
+    if (r.caplen < r.origlen) f |= flag_truncated;
+    if (p.anomalies > 1) f |= flag_more_anomalies;
+    flags.push_back_in_room(f);
+  }
   /// Bytes held by the columns (allocated blocks).
   std::size_t memory_bytes() const noexcept;
+
+ private:
+  // Allocates a block in every full column and updates room_.
+  void make_room();
+  // Rows every column has room for (the least capacity; columns hold as many rows each): a
+  // row push checks this one bound instead of one per column.
+  std::size_t room_ = 0;
 };
 
 /// A capture handler that dissects every record (L2–L4) and appends its index row; chain

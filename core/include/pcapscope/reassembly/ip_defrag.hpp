@@ -36,7 +36,9 @@ struct fragment {
 };
 
 /// Finds the fragment carried by a dissected packet (the innermost IPv4 header with MF or a
-/// fragment offset, or IPv6 fragment header). Returns false for unfragmented packets.
+/// fragment offset, or IPv6 fragment header). Returns false for unfragmented packets, at once
+/// when the packet's summary says it is regular (`dissect::packet::irregular`: keep it current,
+/// see `dissect::summarize`).
 bool find_fragment(const dissect::packet& p, util::bytes data, fragment& out) noexcept;
 
 /// What `add` did with a fragment.
