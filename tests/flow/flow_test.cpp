@@ -241,7 +241,7 @@ TEST(FlowTest, RetransmissionDupAckZeroWindow) {
   f.feed(tcp_pkt(S, C, ACK, 501, 111, 0, 0));  // zero window
   const auto& r = f.t.get(1);
   EXPECT_EQ(r.dup_acks, 1u);
-  EXPECT_EQ(r.tcp[0].retransmissions, 1u);
+  EXPECT_EQ(r.retransmitted[0], 1u);
   EXPECT_EQ(r.out_of_order, 0u);
   EXPECT_EQ(r.zero_windows(), 1u);
   EXPECT_EQ(r.history_view(), "ShADaTw");
@@ -254,7 +254,7 @@ TEST(FlowTest, ReorderedSegmentIsOutOfOrder) {
   f.feed(tcp_pkt(C, S, PSH | ACK, 121, 501, 10), 100);  // 121..131 ahead of 111..121
   f.feed(tcp_pkt(C, S, PSH | ACK, 111, 501, 10), 100);  // the gap, 100 ns later
   const auto& r = f.t.get(1);
-  EXPECT_EQ(r.tcp[0].retransmissions, 1u);
+  EXPECT_EQ(r.retransmitted[0], 1u);
   EXPECT_EQ(r.out_of_order, 1u);
   EXPECT_EQ(r.payload_bytes(0), 30u);
 }

@@ -2,6 +2,7 @@
 #include "pcapscope/flow/flow.hpp"
 
 #include <algorithm>
+#include <cassert>
 #include <cstring>
 
 namespace pcapscope::flow {
@@ -219,7 +220,7 @@ int compare16(const std::array<std::uint8_t, 16>& a, const std::array<std::uint8
   return 0;
 }
 
-// What one pass over a packet's layers finds for its flow.
+// What a packet's layers give its flow.
 struct layer_scan {
   const layer* ip;         // the innermost IP header outside ICMP quotes
   const layer* tl;         // its TCP/UDP/SCTP/ICMP layer (null: none, or cut before the ports)
@@ -232,25 +233,111 @@ struct layer_scan {
   bool layered;            // !plain_ip_packet(p)
 };
 
-// Bits of `scan_table`: the layer's flags that make a packet layered (cut IP and transport
+// Takes the ports (ICMP: type and counterpart or code, echo id) and protocol from layer `l`,
+// which the IP header `s.ip` carries; false when `l` gives none (another kind, or TCP/UDP cut
+// before the ports).
+[[gnu::always_inline]] inline bool take_transport(const layer& l, layer_scan& s, std::uint8_t& ipp) noexcept {
+  switch (l.kind) {
+    case proto::tcp:
+      if (l.captured < 4) return false;
+      ipp = ip_proto_tcp;
+      s.sport = l.tcp.sport;
+      s.dport = l.tcp.dport;
+      break;
+    case proto::udp:
+      if (l.captured < 4) return false;
+      ipp = ip_proto_udp;
+      s.sport = l.udp.sport;
+      s.dport = l.udp.dport;
+      break;
+    case proto::sctp:
+      ipp = ip_proto_sctp;
+      s.sport = l.sctp.sport;
+      s.dport = l.sctp.dport;
+      break;
+    case proto::icmp:
+    case proto::icmpv6: {
+      const bool i6 = l.kind == proto::icmpv6;
+      ipp = i6 ? ip_proto_icmpv6 : ip_proto_icmp;
+      s.sport = l.icmp.type;
+      const int cp = icmp_counterpart(l.icmp.type, i6);
+      s.one_way = cp < 0;
+      s.dport = s.one_way ? l.icmp.code : static_cast<std::uint16_t>(cp);
+      const bool echo = i6 ? (l.icmp.type == 128 || l.icmp.type == 129) : (l.icmp.type == 8 || l.icmp.type == 0);
+      if (echo && l.captured >= 6) s.icmp_id = l.icmp.id;
+      break;
+    }
+    default: return false;
+  }
+  s.tl = &l;
+  return true;
+}
+
+// Finishes `s` for IP header `ipl` (of packet `p`, with the given VLAN/VNI context): the
+// transport `tl_hint` when it gives ports, else a walk over the layers after `ipl` (past its
+// extension and AH headers, which also name the protocol when no transport follows). False
+// when not both addresses were captured.
+[[gnu::always_inline]] inline bool finish_scan(const dissect::packet& p, const layer& ipl, const layer* tl_hint,
+                                               std::uint16_t vlan_ctx, bool has_vni, std::uint32_t vni,
+                                               layer_scan& s) noexcept {
+  const bool v6 = ipl.kind == proto::ipv6;
+  if (ipl.captured < (v6 ? 40 : 20)) return false;  // addresses not all there
+  std::uint8_t ipp = v6 ? ipl.ipv6.nxt : ipl.ip.proto;
+  s.ip = &ipl;
+  s.tl = nullptr;
+  s.sport = s.dport = s.icmp_id = 0;
+  s.one_way = false;
+  if (!tl_hint || !take_transport(*tl_hint, s, ipp)) {
+    const layer* const end = p.layers.data() + p.count;
+    for (const layer* l = &ipl + 1; l != end; ++l) {
+      if (l->flags & dissect::layer_quoted) break;
+      if (l->kind == proto::ipv6_ext) {
+        ipp = l->ipv6_ext.nxt;
+        continue;
+      }
+      if (l->kind == proto::ah) continue;
+      take_transport(*l, s, ipp);
+      break;
+    }
+  }
+  s.vni_proto = (vni << 8) | ipp;
+  s.ctx = static_cast<std::uint16_t>((v6 ? ctx_ipv6 : 0) | vlan_ctx | (has_vni ? ctx_has_vni : 0));
+  return true;
+}
+
+// What packet `p`'s flow key is made of, from its layer summary (dissect::packet::net, …: no
+// pass over the layers); false when it has no (non-quoted) IP header with both addresses
+// captured. Inlined into the tracker: every packet goes by here.
+[[gnu::always_inline]] inline bool scan(const dissect::packet& p, layer_scan& s) noexcept {
+  constexpr std::uint8_t none = dissect::packet::no_layer;
+  s.layered = p.irregular || p.ip_headers != 1;
+  if (p.net == none) return false;
+  const std::uint16_t vlan_ctx =
+      p.vlan == none ? 0 : static_cast<std::uint16_t>(ctx_has_vlan | (p.layers[p.vlan].vlan.id & ctx_vlan_mask));
+  const bool has_vni = p.tunnel != none;
+  const std::uint32_t vni = has_vni ? p.layers[p.tunnel].tunnel.vni & 0xFFFFFF : 0;
+  const layer* tl = p.transport == none ? nullptr : &p.layers[p.transport];
+  return finish_scan(p, p.layers[p.net], tl, vlan_ctx, has_vni, vni, s);
+}
+
+// Bits of `walk_table`: the layer's flags that make a packet layered (cut IP and transport
 // headers; never 0x80, which no layer flag uses), and whether the layer needs the switch.
-constexpr std::uint8_t scan_cut = dissect::layer_partial | dissect::layer_malformed | dissect::layer_fragment;
-constexpr std::uint8_t scan_switch = 0x80;
-constexpr auto scan_table = [] {
+constexpr std::uint8_t walk_cut = dissect::layer_partial | dissect::layer_malformed | dissect::layer_fragment;
+constexpr std::uint8_t walk_switch = 0x80;
+constexpr auto walk_table = [] {
   std::array<std::uint8_t, 256> t{};
   for (proto kind : {proto::ip, proto::ipv6, proto::ipv6_ext, proto::vlan, proto::vxlan, proto::geneve}) {
-    t[static_cast<std::uint8_t>(kind)] |= scan_switch;
+    t[static_cast<std::uint8_t>(kind)] |= walk_switch;
   }
-  for (proto kind : {proto::ip, proto::ipv6, proto::tcp, proto::udp, proto::sctp}) t[static_cast<std::uint8_t>(kind)] |= scan_cut;
+  for (proto kind : {proto::ip, proto::ipv6, proto::tcp, proto::udp, proto::sctp}) t[static_cast<std::uint8_t>(kind)] |= walk_cut;
   return t;
 }();
 
-// What packet `p`'s flow key is made of; false when it has no (non-quoted) IP header with both
-// addresses captured. Inlined into the tracker: every packet goes by here.
-[[gnu::always_inline]] inline bool scan(const dissect::packet& p, layer_scan& s) noexcept {
-  // One pass: the innermost non-quoted IP header, the outermost VLAN tag, the VNI of the last
-  // VXLAN/Geneve header before that IP header, and what plain_ip_packet checks (all IP headers,
-  // quoted ones too). Most layers (Ethernet, TCP, …) need only the table lookup.
+// `scan` from the layers themselves, ignoring the summary: one pass finds the innermost
+// non-quoted IP header, the outermost VLAN tag, the VNI of the last VXLAN/Geneve header before
+// that IP header, and what plain_ip_packet checks (all IP headers, quoted ones too). The
+// reference `summary_matches_layers` holds the summary to.
+bool scan_layers(const dissect::packet& p, layer_scan& s) noexcept {
   const layer* const end = p.layers.data() + p.count;
   const layer* ip = nullptr;
   int ips = 0;
@@ -259,9 +346,9 @@ constexpr auto scan_table = [] {
   std::uint32_t vni = 0, vni_at_ip = 0;
   bool in_vni = false, vni_for_ip = false;
   for (const layer* l = p.layers.data(); l != end; ++l) {
-    const std::uint8_t t = scan_table[static_cast<std::uint8_t>(l->kind)];
+    const std::uint8_t t = walk_table[static_cast<std::uint8_t>(l->kind)];
     bad |= l->flags & t;
-    if (!(t & scan_switch)) continue;
+    if (!(t & walk_switch)) continue;
     const bool quoted = l->flags & dissect::layer_quoted;
     switch (l->kind) {
       case proto::ip:
@@ -293,57 +380,7 @@ constexpr auto scan_table = [] {
   }
   s.layered = bad != 0 || ips != 1;
   if (!ip) return false;
-  const layer& ipl = *ip;
-  const bool v6 = ipl.kind == proto::ipv6;
-  if (ipl.captured < (v6 ? 40 : 20)) return false;  // addresses not all there
-  const std::uint16_t ctx = static_cast<std::uint16_t>((v6 ? ctx_ipv6 : 0) | vlan_ctx | (vni_for_ip ? ctx_has_vni : 0));
-  std::uint8_t ipp = v6 ? ipl.ipv6.nxt : ipl.ip.proto;
-  std::uint16_t sport = 0, dport = 0, icmp_id = 0;
-  bool one_way = false;
-  s.ip = &ipl;
-  s.tl = nullptr;
-  for (const layer* l = ip + 1; l != end; ++l) {
-    if (l->flags & dissect::layer_quoted) break;
-    if (l->kind == proto::ipv6_ext) {
-      ipp = l->ipv6_ext.nxt;
-      continue;
-    }
-    if (l->kind == proto::ah) continue;
-    if (l->kind == proto::tcp && l->captured >= 4) {
-      ipp = ip_proto_tcp;
-      s.tl = l;
-      sport = l->tcp.sport;
-      dport = l->tcp.dport;
-    } else if (l->kind == proto::udp && l->captured >= 4) {
-      ipp = ip_proto_udp;
-      s.tl = l;
-      sport = l->udp.sport;
-      dport = l->udp.dport;
-    } else if (l->kind == proto::sctp) {
-      ipp = ip_proto_sctp;
-      s.tl = l;
-      sport = l->sctp.sport;
-      dport = l->sctp.dport;
-    } else if (l->kind == proto::icmp || l->kind == proto::icmpv6) {
-      bool i6 = l->kind == proto::icmpv6;
-      s.tl = l;
-      ipp = i6 ? ip_proto_icmpv6 : ip_proto_icmp;
-      sport = l->icmp.type;
-      int cp = icmp_counterpart(l->icmp.type, i6);
-      one_way = cp < 0;
-      dport = one_way ? l->icmp.code : static_cast<std::uint16_t>(cp);
-      bool echo = i6 ? (l->icmp.type == 128 || l->icmp.type == 129) : (l->icmp.type == 8 || l->icmp.type == 0);
-      if (echo && l->captured >= 6) icmp_id = l->icmp.id;
-    }
-    break;
-  }
-  s.sport = sport;
-  s.dport = dport;
-  s.vni_proto = (vni_at_ip << 8) | ipp;
-  s.ctx = ctx;
-  s.icmp_id = icmp_id;
-  s.one_way = one_way;
-  return true;
+  return finish_scan(p, *ip, nullptr, vlan_ctx, vni_for_ip, vni_at_ip, s);
 }
 
 // The (canonical) key of a scanned packet, and whether it was sent by key side 0.
@@ -378,9 +415,11 @@ constexpr auto scan_table = [] {
 
 }  // namespace
 
+// These two read the layers, not the summary: their callers may hand over a layer stack they
+// put together themselves (reassembly's merged packets) and they are not per-packet work.
 bool make_key(const dissect::packet& p, flow_key& k, bool& from_side0, bool& one_way) noexcept {
   layer_scan s;
-  if (!scan(p, s)) return false;
+  if (!scan_layers(p, s)) return false;
   build_key(s, k, from_side0);
   one_way = s.one_way;
   return true;
@@ -388,8 +427,16 @@ bool make_key(const dissect::packet& p, flow_key& k, bool& from_side0, bool& one
 
 bool plain_ip_packet(const dissect::packet& p) noexcept {
   layer_scan s;
-  scan(p, s);
+  scan_layers(p, s);
   return !s.layered;
+}
+
+bool summary_matches_layers(const dissect::packet& p) noexcept {
+  layer_scan a, b;
+  const bool ka = scan(p, a), kb = scan_layers(p, b);
+  if (ka != kb || a.layered != b.layered) return false;
+  return !ka || (a.ip == b.ip && a.tl == b.tl && a.sport == b.sport && a.dport == b.dport &&
+                 a.vni_proto == b.vni_proto && a.ctx == b.ctx && a.icmp_id == b.icmp_id && a.one_way == b.one_way);
 }
 
 // ---- flow_record ------------------------------------------------------------------------
@@ -561,13 +608,16 @@ std::uint32_t ip_bytes_of(const capture::record& r, const layer& ipl) noexcept {
   if (delta <= 0 && len != 0) return false;
   if (len) check_history(f, d, hist_data, 'D');
   else check_history(f, d, hist_ack, 'A');
-  if (!(f.tcp[0].flags & ep_did_close) || !(f.tcp[1].flags & ep_did_close)) f.last_ns = ts;
+  // update_tcp's "until both sides closed" rule holds: a side that sent a FIN or RST is closed
+  // or reset from then on, never established.
+  f.last_ns = ts;
   const bool dup_ack = len == 0 && (ep.flags & ep_ack_sent) && t.ack == ep.last_ack && t.window == ep.window &&
                        t.seq == last;
   if (dup_ack) ++f.dup_acks;
   if (delta > 0) f.seq_or_bytes[d] += static_cast<std::uint64_t>(delta);
-  if (d == 0 && f.rtt_syn_synack_ns && !f.rtt_synack_ack_ns) {
+  if (d == 0 && (f.flags & flow_rtt_pending)) {
     f.rtt_synack_ack_ns = sat32(ts - f.start_ns - f.rtt_syn_synack_ns);
+    f.flags &= static_cast<std::uint8_t>(~flow_rtt_pending);
   }
   ep.last_ack = t.ack;
   ep.window = t.window;
@@ -577,13 +627,14 @@ std::uint32_t ip_bytes_of(const capture::record& r, const layer& ipl) noexcept {
 
 }  // namespace
 
-// The per-packet path keeps to what the bulk of packets need: one pass over the layers, the
+// The per-packet path keeps to what the bulk of packets need: the packet's layer summary, the
 // key, the recent-flow cache, counters and the TCP bulk case, inlined into this function. The
 // rest (slot-table lookup, new flows, port reuse, the full TCP state machine, service
 // detection) are calls: inlining them too (as [[gnu::flatten]] did) filled the hot path with
-// register spills. ~565 instructions per packet before, ~400 now, of which ~100 are the pass
-// over the layers (callgrind, 100,000 packets of the bench capture).
+// register spills. ~565 instructions per packet at first, ~400 with ~100 of them a pass over
+// the layers, ~360 reading the summary instead (callgrind, 100,000 packets of the bench capture).
 track_result flow_tracker::track(const capture::record& r, const dissect::packet& p) noexcept {
+  assert(summary_matches_layers(p));  // a layer stack put together by hand needs dissect::summarize
   layer_scan s;
   flow_key k;
   bool from_side0;
@@ -815,8 +866,8 @@ void flow_tracker::update_tcp(flow_record& f, int d, const tcp_segment& t, std::
   } else if (delta > 0) {
     f.seq_or_bytes[d] += static_cast<std::uint64_t>(delta);
   } else if (len > 0) {
-    if (ep.retransmissions < 0xFFFFFFFFu) ++ep.retransmissions;
-    scaled_history(f, d, ep.retransmissions, 'T');
+    if (f.retransmitted[d] < 0xFFFFFFFFu) ++f.retransmitted[d];
+    scaled_history(f, d, f.retransmitted[d], 'T');
     // Wireshark calls a segment below the next expected sequence "out of order" when it comes
     // soon after the previous one (within the handshake RTT, else 3 ms) and is not the fast
     // retransmission the peer's duplicate ACKs asked for.
@@ -829,8 +880,10 @@ void flow_tracker::update_tcp(flow_record& f, int d, const tcp_segment& t, std::
   // Handshake RTT: SYN -> SYN/ACK -> first ACK from the originator.
   if (syn && ack && d == 1 && f.rtt_syn_synack_ns == 0 && f.history_len && f.history[0] == 'S') {
     f.rtt_syn_synack_ns = sat32(ts - f.start_ns);
-  } else if (ack && !syn && d == 0 && f.rtt_syn_synack_ns && !f.rtt_synack_ack_ns) {
+    f.flags |= flow_rtt_pending;
+  } else if (ack && !syn && d == 0 && (f.flags & flow_rtt_pending)) {
     f.rtt_synack_ack_ns = sat32(ts - f.start_ns - f.rtt_syn_synack_ns);
+    f.flags &= static_cast<std::uint8_t>(~flow_rtt_pending);
   }
 
   // Endpoint state machine (Zeek's UpdateStateMachine).

@@ -150,13 +150,14 @@ namespace {
 
 // The endpoint of address `a` (N bytes) and `kind`: the one at `hint` (1-based) when it holds
 // that address, else found (or added) by hash, and remembered in `hint`. A constant N lets the
-// address comparison compile to one or two loads.
-template <std::size_t N, typename Find>
+// address comparison compile to one or two loads. `Check` false: a set hint is known to hold
+// the address (the endpoint's record is not read before it is updated).
+template <std::size_t N, bool Check, typename Find>
 [[gnu::always_inline]] inline endpoint_stats& hinted(std::vector<endpoint_stats>& v, std::uint32_t& hint,
                                                      const std::uint8_t* a, std::uint8_t kind, Find&& find) {
   if (hint != 0) {
     auto& e = v[hint - 1];
-    if (e.kind == kind && std::memcmp(e.addr.data(), a, N) == 0) return e;
+    if (!Check || (e.kind == kind && std::memcmp(e.addr.data(), a, N) == 0)) return e;
   }
   std::array<std::uint8_t, 16> key{};
   std::memcpy(key.data(), a, N);
@@ -183,9 +184,10 @@ void endpoint_table::add(const capture::record& r, const dissect::packet& p, con
     e.rx_bytes += len;
     e.flows += new_flow;
   };
-  // The flow's previous packets found its endpoints at these indices: checking the address
-  // there replaces hashing and probing (four lookups per packet otherwise). Slots 0-1 are the
-  // MAC source and destination, 2-3 the IP ones, of a packet sent by the originator.
+  // The flow's previous packets found its endpoints at these indices: using them (after
+  // checking the address, for MAC addresses, which may change within a flow) replaces hashing
+  // and probing (four lookups per packet otherwise). Slots 0-1 are the MAC source and
+  // destination, 2-3 the IP ones, of a packet sent by the originator.
   std::uint32_t scratch[4] = {0, 0, 0, 0};
   std::uint32_t* hint = scratch;
   if (t.id != 0) {
@@ -205,26 +207,24 @@ void endpoint_table::add(const capture::record& r, const dissect::packet& p, con
     auto find_mac = [&](const std::array<std::uint8_t, 16>& key, std::uint8_t kind) -> endpoint_stats& {
       return find(mac_, mac_slots_, key, kind, ts);
     };
-    tx(hinted<6>(mac_, hint[src], l.eth.src.data(), 0, find_mac));
-    rx(hinted<6>(mac_, hint[src ^ 1], l.eth.dst.data(), 0, find_mac));
+    tx(hinted<6, true>(mac_, hint[src], l.eth.src.data(), 0, find_mac));
+    rx(hinted<6, true>(mac_, hint[src ^ 1], l.eth.dst.data(), 0, find_mac));
     break;
   }
-  if (t.id == 0) return;
-  // IP endpoints: the innermost IP header outside ICMP quotes (the flow key's), found from the end.
-  for (int i = p.count; i-- > 0;) {
-    const auto& l = p.layers[i];
-    if ((l.kind != dissect::proto::ip && l.kind != dissect::proto::ipv6) || (l.flags & dissect::layer_quoted)) continue;
-    auto find_ip = [&](const std::array<std::uint8_t, 16>& key, std::uint8_t kind) -> endpoint_stats& {
-      return find(ip_, ip_slots_, key, kind, ts);
-    };
-    if (l.kind == dissect::proto::ip) {
-      tx(hinted<4>(ip_, hint[2 + src], l.ip.src.data(), 4, find_ip));
-      rx(hinted<4>(ip_, hint[3 - src], l.ip.dst.data(), 4, find_ip));
-    } else {
-      tx(hinted<16>(ip_, hint[2 + src], l.ipv6.src.data(), 6, find_ip));
-      rx(hinted<16>(ip_, hint[3 - src], l.ipv6.dst.data(), 6, find_ip));
-    }
-    break;
+  if (t.id == 0 || p.net == dissect::packet::no_layer) return;
+  // IP endpoints: the flow key's addresses (the innermost IP header outside ICMP quotes, which
+  // the packet's summary names). Every packet of a flow has them, so a hint, once set, is the
+  // endpoint: no address to compare.
+  const auto& l = p.layers[p.net];
+  auto find_ip = [&](const std::array<std::uint8_t, 16>& key, std::uint8_t kind) -> endpoint_stats& {
+    return find(ip_, ip_slots_, key, kind, ts);
+  };
+  if (l.kind == dissect::proto::ip) {
+    tx(hinted<4, false>(ip_, hint[2 + src], l.ip.src.data(), 4, find_ip));
+    rx(hinted<4, false>(ip_, hint[3 - src], l.ip.dst.data(), 4, find_ip));
+  } else {
+    tx(hinted<16, false>(ip_, hint[2 + src], l.ipv6.src.data(), 6, find_ip));
+    rx(hinted<16, false>(ip_, hint[3 - src], l.ipv6.dst.data(), 6, find_ip));
   }
 }
 

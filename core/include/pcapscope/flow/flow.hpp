@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -85,16 +86,16 @@ enum tcp_endpoint_flag : std::uint8_t {
   ep_wscale_mask = 0xF0,  ///< window scale from this side's SYN, plus one (0: not seen)
 };
 
-/// Per-direction TCP state of a flow (20 bytes).
+/// Per-direction TCP state of a flow (16 bytes): what a segment of the connection's bulk reads
+/// first (14 bytes), then the zero-window count.
 struct tcp_endpoint {
   std::uint32_t isn = 0;       ///< start of the sequence space (SYN's seq, or one before the first seen)
   std::uint32_t last_ack = 0;  ///< latest ack number this side sent
-  std::uint32_t retransmissions = 0;  ///< payload segments that did not advance the sequence (Zeek's rxmit)
-  std::uint16_t zero_windows = 0;     ///< zero-window advertisements (saturates at 65535)
   std::uint16_t window = 0;    ///< latest window this side advertised (unscaled)
   std::uint16_t history_seen = 0;     ///< history letters already recorded for this side
   std::uint8_t state = 0;      ///< tcp_state (low nibble) and the previous state (high nibble)
   std::uint8_t flags = 0;      ///< `tcp_endpoint_flag` bits
+  std::uint16_t zero_windows = 0;     ///< zero-window advertisements (saturates at 65535)
 
   /// Current state.
   tcp_state current() const noexcept { return static_cast<tcp_state>(state & 0xF); }
@@ -121,27 +122,34 @@ enum flow_flag : std::uint8_t {
   /// a fragment, or had its IP or transport header cut short. Without it, every packet's
   /// addresses and ports are the key's, so filters answer ip.addr, tcp.port, … from the index.
   flow_layered = 0x8,
+  /// The SYN/ACK's round trip is measured, the originator's first ACK after it not yet seen
+  /// (`rtt_synack_ack_ns` waits for it): one bit the per-packet path tests instead of two fields.
+  flow_rtt_pending = 0x10,
 };
 
 /// False when packet `p` gives its flow `flow_layered` (see there).
 bool plain_ip_packet(const dissect::packet& p) noexcept;
 
 /// Everything kept about one flow (176 bytes). Direction index 0 is the originator, 1 the
-/// responder.
+/// responder. What a packet of an established flow reads and writes (key, counters, both TCP
+/// endpoints) are the first 128 bytes; the rest (start time, retransmission and RTT metrics,
+/// history letters) changes on few packets.
 struct flow_record {
   flow_key key;                  ///< identity (both directions)
   std::uint8_t svc = 0;          ///< `service`
   std::uint8_t flags = 0;        ///< `flow_flag` bits
   std::uint8_t history_len = 0;  ///< letters used in `history`
   std::uint8_t probes = 0;       ///< payload packets looked at for service detection
-  std::int64_t start_ns = 0;     ///< first packet
   std::int64_t last_ns = 0;      ///< last packet (TCP: last before both sides closed, as Zeek)
+  std::uint32_t pkts[2] = {};    ///< packets per direction
   std::uint64_t ip_bytes[2] = {};  ///< IP-level bytes (IP total length) per direction
   /// Non-TCP: payload bytes per direction. TCP: the highest sequence end seen, relative to
   /// `tcp[d].isn` (64-bit, so wraps are followed); `payload_bytes` turns it into Zeek's size.
   std::uint64_t seq_or_bytes[2] = {};
-  std::uint32_t pkts[2] = {};    ///< packets per direction
   tcp_endpoint tcp[2];           ///< TCP only
+  std::int64_t start_ns = 0;     ///< first packet
+  /// TCP: payload segments per direction that did not advance the sequence (Zeek's rxmit).
+  std::uint32_t retransmitted[2] = {};
   std::uint32_t out_of_order = 0;  ///< of the retransmissions, those that look reordered
   std::uint32_t dup_acks = 0;      ///< duplicate ACKs (Wireshark's definition)
   std::uint32_t rtt_syn_synack_ns = 0;  ///< SYN -> SYN/ACK (0: not seen; saturates)
@@ -166,7 +174,7 @@ struct flow_record {
   std::int64_t duration_ns() const noexcept { return last_ns - start_ns; }
   /// Total retransmissions (both directions).
   std::uint64_t retransmissions() const noexcept {
-    return std::uint64_t{tcp[0].retransmissions} + tcp[1].retransmissions;
+    return std::uint64_t{retransmitted[0]} + retransmitted[1];
   }
   /// Total zero-window advertisements (both directions).
   std::uint32_t zero_windows() const noexcept {
@@ -174,6 +182,7 @@ struct flow_record {
   }
 };
 static_assert(sizeof(flow_record) == 176, "flow_record must stay 176 bytes (memory budget)");
+static_assert(offsetof(flow_record, start_ns) == 128, "the per-packet fields must stay in the first 128 bytes");
 
 /// Community ID v1 of a flow ("1:" + base64(sha1(...))), oriented originator -> responder.
 std::string community_id(const flow_record& f, std::uint16_t seed = 0);
@@ -326,7 +335,14 @@ class endpoint_table {
 };
 
 /// Extracts the flow key of a packet; false when it has no (non-quoted) IP header. `from_side0`
-/// tells which key side sent it; `one_way` marks ICMP messages without a counterpart.
+/// tells which key side sent it; `one_way` marks ICMP messages without a counterpart. Reads the
+/// layers themselves, so `p`'s summary (`dissect::summarize`) need not be filled.
 bool make_key(const dissect::packet& p, flow_key& k, bool& from_side0, bool& one_way) noexcept;
+
+/// Whether `p`'s layer summary (`dissect::packet::net`, `transport`, `vlan`, `tunnel`,
+/// `ip_headers`, `irregular`), which `flow_tracker::track` reads instead of the layers, gives
+/// the same key, direction and `flow_layered` as the layers do. Debug builds check it on every
+/// tracked packet; the tests, on the corpus.
+bool summary_matches_layers(const dissect::packet& p) noexcept;
 
 }  // namespace pcapscope::flow
