@@ -285,6 +285,9 @@ def build_variants(a, capture, total_packets, prefix_path, prefix_packets, dpkt_
         if not a.no_browser:
             vs.append(Variant("chromium", "ours: headless Chromium end to end, openCapture(File)",
                               ["node", "bench/wasm_chromium.mjs", capture], "json", "ours", runs=a.slow_runs))
+            vs.append(Variant("chromium_read", "headless Chromium reading the File's stream alone (no parsing)",
+                              ["node", "bench/wasm_chromium.mjs", capture, "--read-only"], "json", "baseline",
+                              runs=a.slow_runs))
     else:
         skipped.append(("wasm_node", "wasm/dist is not built (npm run build:wasm) or no node"))
         skipped.append(("chromium", "wasm/dist is not built or no node"))
@@ -432,6 +435,9 @@ def report(a, info, capture, size, packets, vs, skipped, elapsed, load_before, l
            f"{x:.2f}×" if x else "–", x <= 1.6 if x else None)
     x = r("chromium", "wasm_node")
     target("Chromium end to end ≤ 1.5× wasm in Node", f"{x:.2f}×" if x else "–", x <= 1.5 if x else None)
+    x = r("chromium_read", "wasm_node")
+    target("Chromium only reading the file vs wasm in Node's whole pass (for reference: the browser's floor)",
+           f"{x:.2f}×" if x else "–", None)
     L.append("")
 
     L.append("## Memory\n")

@@ -4,6 +4,8 @@
 // Serves the repository's wasm/ directory itself on 127.0.0.1 (no build of the web app
 // needed); drives Debian's Chromium through playwright-core. Prints one JSON line: packets,
 // seconds (openCapture only; the module is loaded first), load_seconds, page errors.
+// With --read-only the page only reads the File's stream to its end (bytes counted, nothing
+// parsed): the browser's own file-reading time, the floor under the end-to-end figure.
 // Exit status 3 when Chromium or playwright-core is missing (the suite then skips this).
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -15,8 +17,9 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const chromiumPath = process.env.PCAPSCOPE_CHROMIUM ?? '/usr/bin/chromium';
 const file = process.argv[2];
+const readOnly = process.argv.includes('--read-only');
 if (!file) {
-  console.error('usage: node bench/wasm_chromium.mjs FILE');
+  console.error('usage: node bench/wasm_chromium.mjs FILE [--read-only]');
   process.exit(2);
 }
 if (!existsSync(chromiumPath)) {
@@ -43,6 +46,18 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>bench</title><input ty
     const packets = capture.packetCount;
     await capture.close();
     return { packets, seconds: (t2 - t1) / 1000, load_seconds: (t1 - t0) / 1000 };
+  };
+  // Reads the File as openCapture does (its stream), without parsing: bytes and chunks counted.
+  window.benchRead = async () => {
+    const t0 = performance.now();
+    const reader = document.querySelector('#f').files[0].stream().getReader();
+    let bytes = 0;
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      bytes += value.byteLength;
+    }
+    return { bytes, seconds: (performance.now() - t0) / 1000 };
   };
   window.benchReady = true;
 </script>`;
@@ -89,7 +104,7 @@ try {
   await page.goto(url);
   await page.waitForFunction(() => window.benchReady === true, null, { timeout: 30000 });
   await page.setInputFiles('#f', file);  // a local browser reads the path itself (no upload)
-  const r = await page.evaluate(() => window.benchRun());
+  const r = await page.evaluate((readOnly) => (readOnly ? window.benchRead() : window.benchRun()), readOnly);
   console.log(JSON.stringify({ ...r, errors }));
 } catch (e) {
   console.error(String(e?.stack ?? e));

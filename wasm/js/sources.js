@@ -96,15 +96,21 @@ function fromBytes(bytes, chunkSize) {
   };
 }
 
+/** Chunks of a Blob's stream read ahead of the parse (see fromBlob). */
+const BLOB_READ_AHEAD = 4;
+
 /**
  * Reads a Blob (or File) as a stream of chunks; the whole file is never in memory at once.
  * `blob.stream()` was measured 2-3x faster in Chromium than `slice(...).arrayBuffer()` per
- * 1 or 4 MiB (with or without reading one slice ahead), so slices are only the fallback.
+ * 1 or 4 MiB (with or without reading one slice ahead), so slices are only the fallback. The
+ * stream is read four chunks ahead (Chromium's are 2 MiB): a read that waits for the parse of
+ * the chunk before leaves the browser's file pipe idle meanwhile (bench capture: openCapture
+ * ~9 % faster than reading on demand; reading alone takes 0.8-1.1 s of its ~1.3 s).
  */
 function fromBlob(blob, chunkSize) {
   const randomAccess = () => blobStore(blob);
   if (typeof blob.stream === 'function') {
-    return { ...fromStream(blob.stream()), total: blob.size, randomAccess };
+    return prefetching({ ...fromStream(blob.stream()), total: blob.size, randomAccess }, BLOB_READ_AHEAD);
   }
   let pos = 0;
   return {
@@ -209,26 +215,33 @@ export function openCommonSource(source, chunkSize) {
 }
 
 /**
- * Keeps one read in flight ahead of the consumer, so reading chunk n+1 from disk overlaps
- * parsing chunk n. Only for sources whose chunks are fresh buffers (`prefetchable`).
+ * Keeps `depth` reads in flight ahead of the consumer, so reading the next chunks overlaps
+ * parsing this one. Only for sources whose chunks are fresh buffers (`prefetchable`, or a
+ * Blob's stream). Each read starts when the one before it has returned, so the source never
+ * sees two at once.
  * @param {ChunkSource} src
+ * @param {number} [depth]
  * @returns {ChunkSource}
  */
-export function prefetching(src) {
-  let pending = null;
+export function prefetching(src, depth = 1) {
+  const queue = [];  // reads started, in order
+  let last = Promise.resolve(true);  // the read started last (truthy: not at the end)
+  const pull = () => {
+    last = last.then((chunk) => (chunk ? src.read() : null));
+    last.catch(() => {});  // surfaced by the read() that returns it
+    queue.push(last);
+  };
   return {
     total: src.total,
     randomAccess: src.randomAccess,
     read() {
-      const current = pending ?? src.read();
-      pending = current.then((chunk) => (chunk ? src.read() : null));
-      pending.catch(() => {});  // surfaced by the read() that returns it
-      return current;
+      while (queue.length <= depth) pull();
+      return queue.shift();
     },
     async close() {
-      if (pending) await pending.catch(() => {});
+      await last.catch(() => {});
+      queue.length = 0;
       await src.close();
     },
   };
 }
-
