@@ -10,6 +10,7 @@
 #include "pcapscope/dissect/fields.hpp"
 #include "pcapscope/dissect/packet.hpp"
 #include "support/alloc_probe.hpp"
+#include "support/test_support.hpp"
 
 namespace {
 
@@ -17,31 +18,7 @@ using namespace pcapscope;
 using dissect::anomaly;
 using dissect::proto;
 
-// Big-endian byte builder.
-struct bytes_out {
-  std::vector<std::uint8_t> v;
-  bytes_out& u8(unsigned x) {
-    v.push_back(static_cast<std::uint8_t>(x));
-    return *this;
-  }
-  bytes_out& be16(unsigned x) { return u8(x >> 8).u8(x); }
-  bytes_out& le16(unsigned x) { return u8(x).u8(x >> 8); }
-  bytes_out& be32(std::uint32_t x) { return be16(x >> 16).be16(x & 0xFFFF); }
-  bytes_out& le32(std::uint32_t x) { return le16(x & 0xFFFF).le16(x >> 16); }
-  bytes_out& fill(std::size_t n, unsigned b = 0) {
-    v.insert(v.end(), n, static_cast<std::uint8_t>(b));
-    return *this;
-  }
-  bytes_out& raw(const std::vector<std::uint8_t>& b) {
-    v.insert(v.end(), b.begin(), b.end());
-    return *this;
-  }
-  std::size_t size() const { return v.size(); }
-  void put16(std::size_t at, unsigned x) {
-    v[at] = static_cast<std::uint8_t>(x >> 8);
-    v[at + 1] = static_cast<std::uint8_t>(x);
-  }
-};
+using test::bytes_out;
 
 // Ethernet II header: dst 00:00:5e:00:53:01, src 00:00:5e:00:53:02.
 bytes_out& eth(bytes_out& b, unsigned type) {

@@ -21,20 +21,7 @@ using dissect::packet;
 using dissect::proto;
 constexpr std::uint8_t none = packet::no_layer;
 
-// Big-endian byte builder.
-struct bytes_out {
-  std::vector<std::uint8_t> v;
-  bytes_out& u8(unsigned x) {
-    v.push_back(static_cast<std::uint8_t>(x));
-    return *this;
-  }
-  bytes_out& be16(unsigned x) { return u8(x >> 8).u8(x); }
-  bytes_out& be32(std::uint32_t x) { return be16(x >> 16).be16(x & 0xFFFF); }
-  bytes_out& fill(std::size_t n, unsigned b = 0) {
-    v.insert(v.end(), n, static_cast<std::uint8_t>(b));
-    return *this;
-  }
-};
+using test::bytes_out;
 
 bytes_out& eth(bytes_out& b, unsigned type) { return b.fill(12, 2).be16(type); }
 bytes_out& vlan(bytes_out& b, unsigned id, unsigned type) { return b.be16(id).be16(type); }
@@ -225,15 +212,10 @@ TEST(DissectSummaryCorpus, IncrementalEqualsSummarize) {
       if (!same && ++mismatches <= 5) ADD_FAILURE() << file << " record at " << r.record_offset << ":\n" << same.message();
     }
   } c;
-  namespace fs = std::filesystem;
-  for (auto it = fs::recursive_directory_iterator(*corpus); it != fs::recursive_directory_iterator(); ++it) {
-    if (!it->is_regular_file()) continue;
-    std::string err;
-    auto f = capture::capture_file::open(it->path().string(), err);
-    if (!f) continue;
-    c.file = it->path().lexically_relative(*corpus).generic_string();
-    f->read_all(&c);
-  }
+  test::for_each_corpus_capture(*corpus, [&](const std::string& name, capture::capture_file& f) {
+    c.file = name;
+    f.read_all(&c);
+  });
   EXPECT_EQ(c.mismatches, 0u);
   // The corpus is varied: many packets, with transport headers and irregular ones.
   EXPECT_GT(c.packets, 10000u);

@@ -86,6 +86,17 @@ std::optional<std::filesystem::path> corpus_dir() {
   return std::nullopt;
 }
 
+void for_each_corpus_capture(const std::filesystem::path& corpus,
+                             const std::function<void(const std::string&, capture::capture_file&)>& fn) {
+  namespace fs = std::filesystem;
+  for (auto it = fs::recursive_directory_iterator(corpus); it != fs::recursive_directory_iterator(); ++it) {
+    if (!it->is_regular_file()) continue;
+    std::string err;
+    auto f = capture::capture_file::open(it->path().string(), err);
+    if (f) fn(it->path().lexically_relative(corpus).generic_string(), *f);
+  }
+}
+
 bool cli_available() {
 #ifdef PCAPSCOPE_CLI
   return true;

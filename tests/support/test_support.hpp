@@ -3,10 +3,12 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "pcapscope/capture/file.hpp"
 #include "pcapscope/capture/reader.hpp"
 
 namespace pcapscope::test {
@@ -52,6 +54,38 @@ std::vector<std::uint8_t> read_file(const std::filesystem::path& p);
 
 /// The shared corpus folder (../shared/captures next to the repo), if present.
 std::optional<std::filesystem::path> corpus_dir();
+
+/// Opens every file under `corpus` that the reader recognizes and calls `fn(name, file)` with
+/// its path relative to `corpus`; other files are skipped.
+void for_each_corpus_capture(const std::filesystem::path& corpus,
+                             const std::function<void(const std::string&, capture::capture_file&)>& fn);
+
+/// Builds packet bytes field by field (big-endian unless the name says `le`).
+struct bytes_out {
+  std::vector<std::uint8_t> v;
+  bytes_out& u8(unsigned x) {
+    v.push_back(static_cast<std::uint8_t>(x));
+    return *this;
+  }
+  bytes_out& be16(unsigned x) { return u8(x >> 8).u8(x); }
+  bytes_out& le16(unsigned x) { return u8(x).u8(x >> 8); }
+  bytes_out& be32(std::uint32_t x) { return be16(x >> 16).be16(x & 0xFFFF); }
+  bytes_out& le32(std::uint32_t x) { return le16(x & 0xFFFF).le16(x >> 16); }
+  bytes_out& fill(std::size_t n, unsigned b = 0) {
+    v.insert(v.end(), n, static_cast<std::uint8_t>(b));
+    return *this;
+  }
+  bytes_out& raw(const std::vector<std::uint8_t>& b) {
+    v.insert(v.end(), b.begin(), b.end());
+    return *this;
+  }
+  std::size_t size() const { return v.size(); }
+  /// Overwrites the big-endian 16-bit value at `at` (a length known only later).
+  void put16(std::size_t at, unsigned x) {
+    v[at] = static_cast<std::uint8_t>(x >> 8);
+    v[at + 1] = static_cast<std::uint8_t>(x);
+  }
+};
 
 /// What the built `pcapscope` CLI printed and returned.
 struct cli_result {
