@@ -401,6 +401,64 @@ TEST(FlowTest, UidIsDeterministicAndZeekShaped) {
   EXPECT_EQ(u, flow::uid(g.t.get(1)));
 }
 
+// Ethernet + IPv6 + UDP from `s`:`sport` to `d`:`dport` with 4 payload bytes.
+std::vector<std::uint8_t> udp6_pkt(const std::array<std::uint8_t, 16>& s, std::uint16_t sport,
+                                   const std::array<std::uint8_t, 16>& d, std::uint16_t dport) {
+  std::vector<std::uint8_t> b(12, 0);
+  put16(b, 0x86dd);
+  put32(b, 0x60000000);
+  put16(b, 12);  // payload length
+  b.push_back(17);
+  b.push_back(64);
+  b.insert(b.end(), s.begin(), s.end());
+  b.insert(b.end(), d.begin(), d.end());
+  put16(b, sport);
+  put16(b, dport);
+  put16(b, 12);
+  put16(b, 0);
+  put32(b, 0x01020304);
+  return b;
+}
+
+// Key side 0 is the lower address compared byte by byte (as big-endian numbers, not as the
+// machine's words), then the lower port when the addresses are equal; both directions of a
+// flow find it, and the tracker's key is the one make_key gives from the layers.
+TEST(FlowTest, KeySidesFollowAddressBytesThenPorts) {
+  feeder f;
+  auto check = [&](const std::vector<std::uint8_t>& fwd, const std::vector<std::uint8_t>& back, bool fwd_is_side0) {
+    auto a = f.feed(fwd);
+    const dissect::packet first = f.p;
+    auto b = f.feed(back);
+    ASSERT_NE(a.id, 0u);
+    EXPECT_EQ(b.id, a.id);
+    EXPECT_NE(a.from_orig, b.from_orig);
+    const flow::flow_record& r = f.t.get(a.id);
+    EXPECT_EQ(r.side(a.from_orig ? 0 : 1), fwd_is_side0 ? 0 : 1);
+    flow::flow_key k;
+    bool side0 = false, one_way = false;
+    ASSERT_TRUE(flow::make_key(first, k, side0, one_way));
+    EXPECT_TRUE(r.key == k);
+    EXPECT_EQ(side0, fwd_is_side0);
+  };
+  // 1.0.0.2 < 2.0.0.1 byte-wise, though not as little-endian words.
+  const ep lo{{1, 0, 0, 2}, 50000}, hi{{2, 0, 0, 1}, 80};
+  check(tcp_pkt(lo, hi, ACK, 1, 1), tcp_pkt(hi, lo, ACK, 1, 2), true);
+  check(udp_pkt(hi, lo, 4), udp_pkt(lo, hi, 4), false);
+  // Equal addresses: the ports decide.
+  const ep self_client{{10, 0, 0, 9}, 50000}, self_server{{10, 0, 0, 9}, 443};
+  check(tcp_pkt(self_client, self_server, ACK, 1, 1), tcp_pkt(self_server, self_client, ACK, 1, 2), false);
+  // IPv6 addresses equal in their first 8 bytes, ordered by the last 8 (byte-wise again), then
+  // equal IPv6 addresses.
+  std::array<std::uint8_t, 16> a6{0x20, 0x01, 0x0d, 0xb8}, b6 = a6;
+  a6[8] = 1;
+  a6[15] = 2;
+  b6[8] = 2;
+  b6[15] = 1;
+  check(udp6_pkt(b6, 5000, a6, 53), udp6_pkt(a6, 53, b6, 5000), false);
+  check(udp6_pkt(a6, 6000, a6, 53), udp6_pkt(a6, 53, a6, 6000), false);
+  EXPECT_EQ(f.t.size(), 5u);
+}
+
 TEST(FlowTest, Ipv6AddressText) {
   std::array<std::uint8_t, 16> a{};
   a[0] = 0x20;

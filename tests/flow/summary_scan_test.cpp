@@ -1,8 +1,9 @@
 // The flow tracker reads a packet's layer summary (dissect::packet::net, transport, vlan,
 // tunnel, ip_headers, irregular) instead of walking its layers: on every packet of the shared
 // corpus, as the index builder hands packets to the tracker (IP-reassembled ones included), the
-// summary must give the key, direction and `flow_layered` the walk gives; and a summary that
-// disagrees with the layers must be caught by the check.
+// summary must give the key, direction and `flow_layered` the walk gives, and the tracker (whose
+// plain TCP/UDP packets take a path of their own) must put the packet in the flow and direction
+// of the walk's key; and a summary that disagrees with the layers must be caught by the check.
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -27,9 +28,10 @@ TEST(FlowSummaryScan, SummaryGivesTheKeysOfTheLayersOnTheCorpus) {
   // Chained behind the index builder: sees each packet as the tracker saw it.
   struct checker : capture::handler {
     const index::index_builder* b = nullptr;
+    const flow::flow_tracker* tracker = nullptr;
     std::string file;
     std::uint64_t packets = 0, keyed = 0, layered = 0, vlan = 0, vni = 0, icmp_one_way = 0, reassembled = 0;
-    std::uint64_t mismatches = 0;
+    std::uint64_t tracked = 0, mismatches = 0, flow_mismatches = 0;
     void on_record(const capture::record& r) override {
       const packet& p = b->last_packet();
       ++packets;
@@ -40,6 +42,15 @@ TEST(FlowSummaryScan, SummaryGivesTheKeysOfTheLayersOnTheCorpus) {
         vlan += (k.ctx & flow::ctx_has_vlan) != 0;
         vni += (k.ctx & flow::ctx_has_vni) != 0;
         icmp_one_way += one_way;
+        // Fragments still waiting for the rest of their datagram are not tracked (id 0).
+        if (const flow::track_result& t = b->last_track(); t.id != 0) {
+          ++tracked;
+          const flow::flow_record& f = tracker->get(t.id);
+          if ((!(f.key == k) || f.side(t.from_orig ? 0 : 1) != (side0 ? 0 : 1)) && ++flow_mismatches <= 5) {
+            ADD_FAILURE() << file << ": the tracker's flow or direction is not the layers' at record offset "
+                          << r.record_offset;
+          }
+        }
       }
       layered += !flow::plain_ip_packet(p);
       reassembled += (b->index().flags.back() & index::flag_reassembled) != 0;
@@ -48,23 +59,21 @@ TEST(FlowSummaryScan, SummaryGivesTheKeysOfTheLayersOnTheCorpus) {
       }
     }
   } c;
-  namespace fs = std::filesystem;
-  for (auto it = fs::recursive_directory_iterator(*corpus); it != fs::recursive_directory_iterator(); ++it) {
-    if (!it->is_regular_file()) continue;
-    std::string err;
-    auto f = capture::capture_file::open(it->path().string(), err);
-    if (!f) continue;
+  test::for_each_corpus_capture(*corpus, [&](const std::string& name, capture::capture_file& f) {
     flow::flow_tracker tracker;
     index::index_builder b(&c, &tracker);
     c.b = &b;
-    c.file = it->path().lexically_relative(*corpus).generic_string();
-    f->read_all(&b);
-  }
+    c.tracker = &tracker;
+    c.file = name;
+    f.read_all(&b);
+  });
   EXPECT_EQ(c.mismatches, 0u);
+  EXPECT_EQ(c.flow_mismatches, 0u);
   // The corpus has the cases the summary must get right: VLANs, VXLAN/Geneve, layered packets
   // (tunnels, ICMP errors, fragments), one-way ICMP, reassembled datagrams.
   EXPECT_GT(c.packets, 10000u);
   EXPECT_GT(c.keyed, 10000u);
+  EXPECT_GT(c.tracked, 10000u);
   EXPECT_GT(c.layered, 0u);
   EXPECT_GT(c.vlan, 0u);
   EXPECT_GT(c.vni, 0u);

@@ -2,6 +2,7 @@
 #include "pcapscope/flow/flow.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cassert>
 #include <cstring>
 
@@ -565,20 +566,8 @@ bool syn_only(std::uint16_t flags) noexcept { return (flags & (tcp_syn | tcp_ack
 
 inline std::uint64_t rotl(std::uint64_t x, int r) noexcept { return (x << r) | (x >> (64 - r)); }
 
-// Position of a key in the recent-flow cache: the key's words folded with rotations and one
-// multiply (~15 instructions instead of the full hash's ~40). The cache entry is checked against
-// the whole key, so a poor spread costs only slot-table lookups, never a wrong flow.
-std::size_t recent_index(const flow_key& k, std::size_t bits) noexcept {
-  const auto* p = reinterpret_cast<const std::uint8_t*>(&k);
-  std::uint32_t tail;
-  std::memcpy(&tail, p + 40, 4);
-  std::uint64_t x = load64(p) ^ rotl(load64(p + 8), 13) ^ rotl(load64(p + 16), 32) ^ rotl(load64(p + 24), 45) ^
-                    load64(p + 32) ^ (std::uint64_t{tail} << 20);
-  return static_cast<std::size_t>((x * 0x9E3779B97F4A7C15ull) >> (64 - bits));
-}
-
 // IP-level bytes of a packet (total length; IPv6: payload length + 40).
-std::uint32_t ip_bytes_of(const capture::record& r, const layer& ipl) noexcept {
+[[gnu::always_inline]] inline std::uint32_t ip_bytes_of(const capture::record& r, const layer& ipl) noexcept {
   const bool v6 = ipl.kind == proto::ipv6;
   std::uint32_t ip_len = v6 ? std::uint32_t{ipl.ipv6.plen} + 40 : ipl.ip.total_len;
   if (ip_len == 0 || (v6 && ipl.ipv6.plen == 0)) {
@@ -589,6 +578,141 @@ std::uint32_t ip_bytes_of(const capture::record& r, const layer& ipl) noexcept {
   return ip_len;
 }
 
+// A flow key as the words the per-packet path compares and folds: bytes 0-39 of `flow_key` in
+// `w` (addresses, ports and vni_proto, in memory order) and bytes 40-43 (ctx, icmp_id) in
+// `tail`. Built in registers from the packet, so a packet of a cached flow never writes the
+// key to memory.
+struct key_words {
+  std::uint64_t w[5];
+  std::uint32_t tail;
+};
+static_assert(std::endian::native == std::endian::little, "key words are built for a little-endian layout");
+
+key_words words_of(const flow_key& k) noexcept {
+  const auto* p = reinterpret_cast<const std::uint8_t*>(&k);
+  key_words kw;
+  for (int i = 0; i < 5; ++i) kw.w[i] = load64(p + 8 * i);
+  std::memcpy(&kw.tail, p + 40, 4);
+  return kw;
+}
+
+flow_key key_of(const key_words& kw) noexcept {
+  flow_key k;
+  auto* p = reinterpret_cast<std::uint8_t*>(&k);
+  std::memcpy(p, kw.w, sizeof kw.w);
+  std::memcpy(p + 40, &kw.tail, 4);
+  return k;
+}
+
+// Whether `kw` is key `k` (flow_key::operator== on words already in registers).
+[[gnu::always_inline]] inline bool same_key(const key_words& kw, const flow_key& k) noexcept {
+  const auto* p = reinterpret_cast<const std::uint8_t*>(&k);
+  std::uint32_t tail;
+  std::memcpy(&tail, p + 40, 4);
+  return ((kw.w[0] ^ load64(p)) | (kw.w[1] ^ load64(p + 8)) | (kw.w[2] ^ load64(p + 16)) |
+          (kw.w[3] ^ load64(p + 24)) | (kw.w[4] ^ load64(p + 32)) | (kw.tail ^ tail)) == 0;
+}
+
+// Position of a key in the recent-flow cache: the key's words folded with rotations and one
+// multiply (~15 instructions instead of the full hash's ~40). The cache entry is checked against
+// the whole key, so a poor spread costs only slot-table lookups, never a wrong flow.
+std::size_t recent_index(const key_words& kw, std::size_t bits) noexcept {
+  std::uint64_t x = kw.w[0] ^ rotl(kw.w[1], 13) ^ rotl(kw.w[2], 32) ^ rotl(kw.w[3], 45) ^ kw.w[4] ^
+                    (std::uint64_t{kw.tail} << 20);
+  return static_cast<std::size_t>((x * 0x9E3779B97F4A7C15ull) >> (64 - bits));
+}
+
+// What the per-packet path needs of a packet: its key, which side sent it, and the layers the
+// counters read.
+struct packet_key {
+  key_words kw;
+  const layer* ip;   // the innermost IP header outside ICMP quotes
+  const layer* tl;   // its transport layer with ports (null: none)
+  const layer* tcp;  // `tl` when it is TCP with the header up to the window, else null
+  std::uint32_t ip_len;  // ip_bytes_of
+  bool from_side0;
+  bool layered;      // !plain_ip_packet(p)
+  bool one_way;      // ICMP message without a counterpart
+};
+
+// `packet_key` of the commonest packet from its summary alone: one whole IPv4/IPv6 datagram
+// outside any tunnel (a VLAN tag is fine) carrying TCP or UDP. False for every other packet,
+// which `scan_key` handles; for these, gives exactly what scan + build_key give, but with the
+// key built as words (IPv4: one 32-bit load per address, both ports in one word).
+[[gnu::always_inline]] inline bool plain_key(const capture::record& r, const dissect::packet& p,
+                                             packet_key& pk) noexcept {
+  constexpr std::uint8_t none = dissect::packet::no_layer;
+  if (p.irregular || p.ip_headers != 1 || p.tunnel != none || p.transport == none) return false;
+  const layer& tl = p.layers[p.transport];
+  std::uint64_t ipp;
+  if (tl.kind == proto::tcp && tl.captured >= 14) {
+    ipp = ip_proto_tcp;
+    pk.tcp = &tl;
+  } else if (tl.kind == proto::udp && tl.captured >= 4) {
+    ipp = ip_proto_udp;
+    pk.tcp = nullptr;
+  } else {
+    return false;
+  }
+  const layer& ipl = p.layers[p.net];  // transport is set only below net
+  const std::uint16_t sport = tl.tcp.sport, dport = tl.tcp.dport;  // udp_fields starts alike
+  std::uint32_t ctx = p.vlan == none ? 0 : ctx_has_vlan | (p.layers[p.vlan].vlan.id & ctx_vlan_mask);
+  bool side0;
+  if (ipl.kind == proto::ip) {
+    if (ipl.captured < 20) return false;
+    pk.ip_len = ip_bytes_of(r, ipl);
+    std::uint32_t a, b;
+    std::memcpy(&a, ipl.ip.src.data(), 4);
+    std::memcpy(&b, ipl.ip.dst.data(), 4);
+    const std::uint32_t ab = __builtin_bswap32(a), bb = __builtin_bswap32(b);
+    side0 = ab < bb || (ab == bb && sport <= dport);
+    pk.kw.w[0] = side0 ? a : b;
+    pk.kw.w[1] = 0;
+    pk.kw.w[2] = side0 ? b : a;
+    pk.kw.w[3] = 0;
+  } else {
+    if (ipl.captured < 40) return false;
+    pk.ip_len = ip_bytes_of(r, ipl);
+    const std::uint8_t* src = ipl.ipv6.src.data();
+    const std::uint8_t* dst = ipl.ipv6.dst.data();
+    const std::uint64_t a0 = load64(src), a1 = load64(src + 8), b0 = load64(dst), b1 = load64(dst + 8);
+    const std::uint64_t a0b = __builtin_bswap64(a0), b0b = __builtin_bswap64(b0);
+    const std::uint64_t a1b = __builtin_bswap64(a1), b1b = __builtin_bswap64(b1);
+    side0 = a0b < b0b || (a0b == b0b && (a1b < b1b || (a1b == b1b && sport <= dport)));
+    pk.kw.w[0] = side0 ? a0 : b0;
+    pk.kw.w[1] = side0 ? a1 : b1;
+    pk.kw.w[2] = side0 ? b0 : a0;
+    pk.kw.w[3] = side0 ? b1 : a1;
+    ctx |= ctx_ipv6;
+  }
+  const std::uint32_t ports = side0 ? sport | std::uint32_t{dport} << 16 : dport | std::uint32_t{sport} << 16;
+  pk.kw.w[4] = ports | ipp << 32;  // no tunnel: VNI 0
+  pk.kw.tail = ctx;                // icmp_id 0
+  pk.ip = &ipl;
+  pk.tl = &tl;
+  pk.from_side0 = side0;
+  pk.layered = false;
+  pk.one_way = false;
+  return true;
+}
+
+// `packet_key` of any packet, through scan and build_key; false when it has no (non-quoted) IP
+// header with both addresses captured.
+[[gnu::noinline]] bool scan_key(const capture::record& r, const dissect::packet& p, packet_key& pk) noexcept {
+  layer_scan s;
+  flow_key k;
+  if (!scan(p, s)) return false;
+  build_key(s, k, pk.from_side0);
+  pk.kw = words_of(k);
+  pk.ip = s.ip;
+  pk.ip_len = ip_bytes_of(r, *s.ip);
+  pk.tl = s.tl;
+  pk.tcp = s.tl && s.tl->kind == proto::tcp && s.tl->captured >= 14 ? s.tl : nullptr;
+  pk.layered = s.layered;
+  pk.one_way = s.one_way;
+  return true;
+}
+
 // The bulk of a TCP connection: both sides established, an ACK without SYN, FIN or RST, a
 // non-zero window, and no retransmission (payload that does not advance the sequence goes the
 // long way). Does exactly what update_tcp does for such a segment (no re-initialisation, no
@@ -596,12 +720,11 @@ std::uint32_t ip_bytes_of(const capture::record& r, const layer& ipl) noexcept {
 // last ACK/window) without walking its ~20 other conditions, and returns false for any other
 // segment, untouched.
 [[gnu::always_inline]] inline bool tcp_bulk(flow_record& f, int d, const dissect::tcp_fields& t, std::int64_t ts) noexcept {
-  tcp_endpoint& ep = f.tcp[d];
-  const tcp_endpoint& peer = f.tcp[1 - d];
   if ((t.flags & (tcp_syn | tcp_fin | tcp_rst | tcp_ack)) != tcp_ack || t.window == 0 ||
-      ep.current() != tcp_state::established || peer.current() != tcp_state::established) {
+      !(f.flags & flow_established)) {
     return false;
   }
+  tcp_endpoint& ep = f.tcp[d];
   const std::uint32_t len = t.payload_len;
   const std::uint32_t last = ep.isn + static_cast<std::uint32_t>(f.seq_or_bytes[d]);
   const auto delta = static_cast<std::int32_t>(t.seq + len - last);
@@ -615,7 +738,7 @@ std::uint32_t ip_bytes_of(const capture::record& r, const layer& ipl) noexcept {
                        t.seq == last;
   if (dup_ack) ++f.dup_acks;
   if (delta > 0) f.seq_or_bytes[d] += static_cast<std::uint64_t>(delta);
-  if (d == 0 && (f.flags & flow_rtt_pending)) {
+  if ((f.flags & flow_rtt_pending) && d == 0) {  // the rare bit first: one test for most segments
     f.rtt_synack_ack_ns = sat32(ts - f.start_ns - f.rtt_syn_synack_ns);
     f.flags &= static_cast<std::uint8_t>(~flow_rtt_pending);
   }
@@ -632,65 +755,70 @@ std::uint32_t ip_bytes_of(const capture::record& r, const layer& ipl) noexcept {
 // rest (slot-table lookup, new flows, port reuse, the full TCP state machine, service
 // detection) are calls: inlining them too (as [[gnu::flatten]] did) filled the hot path with
 // register spills. ~565 instructions per packet at first, ~400 with ~100 of them a pass over
-// the layers, ~360 reading the summary instead (callgrind, 100,000 packets of the bench capture).
+// the layers, ~350 reading the summary instead, ~295 with the key of plain TCP/UDP packets (97 %
+// of the bench capture's) built and compared as words in registers, and the bulk-segment and
+// service-detection gates as one flag bit each (callgrind, 100,000 packets of the bench capture).
 track_result flow_tracker::track(const capture::record& r, const dissect::packet& p) noexcept {
   assert(summary_matches_layers(p));  // a layer stack put together by hand needs dissect::summarize
-  layer_scan s;
-  flow_key k;
-  bool from_side0;
-  if (!scan(p, s)) return {};
-  build_key(s, k, from_side0);
-  const layer* tl = s.tl;
-  const layer* tcp = tl && tl->kind == proto::tcp && tl->captured >= 14 ? tl : nullptr;
-  const int src_side = from_side0 ? 0 : 1;
-  // Most packets belong to a flow seen a few packets ago: a direct-mapped cache of ids stays in
-  // L1 and saves hashing the key and probing the (large) slot table. A SYN opening a connection
-  // always goes to the table (port reuse).
-  std::uint32_t& recent = recent_[recent_index(k, recent_bits)];
-  std::uint32_t id = recent;
-  bool created = false;
-  if (id == 0 || !(at(id).key == k) || (tcp && syn_only(tcp->tcp.flags))) {
-    id = lookup(k, src_side, s.one_way, tcp, r.ts_ns, created);
-    recent = id;
-  }
-  flow_record& f = at(id);
-  const int d = src_side ^ (f.flags & flow_orig_is_side1);
-  ++f.pkts[d];
-  const layer& ipl = *s.ip;
-  const std::uint32_t ip_len = ip_bytes_of(r, ipl);
-  f.ip_bytes[d] += ip_len;
-  const bool udp = tl && tl->kind == proto::udp;
-  if (tcp) {
-    if (!tcp_bulk(f, d, tcp->tcp, r.ts_ns)) {
-      const auto& t = tcp->tcp;
-      update_tcp(f, d, {t.seq, t.ack, t.payload_len, t.flags, t.window, t.wscale}, r.ts_ns);
+  // Written once, inlined twice: for the plain packet the compiler drops what its key rules out.
+  auto account = [&](const packet_key& pk) __attribute__((always_inline)) -> track_result {
+    const layer* tl = pk.tl;
+    const layer* tcp = pk.tcp;
+    const int src_side = pk.from_side0 ? 0 : 1;
+    // Most packets belong to a flow seen a few packets ago: a direct-mapped cache of ids stays in
+    // L1 and saves hashing the key and probing the (large) slot table. A SYN opening a connection
+    // always goes to the table (port reuse).
+    std::uint32_t& recent = recent_[recent_index(pk.kw, recent_bits)];
+    std::uint32_t id = recent;
+    bool created = false;
+    if (id == 0 || !same_key(pk.kw, at(id).key) || (tcp && syn_only(tcp->tcp.flags))) {
+      id = lookup(key_of(pk.kw), src_side, pk.one_way, tcp, r.ts_ns, created);
+      recent = id;
     }
-  } else {
-    f.last_ns = r.ts_ns;
-    std::uint32_t payload = 0;  // a TCP packet without its header adds none
-    if (udp) {
-      check_history(f, d, hist_data, 'D');
-      payload = tl->udp.length >= 8 ? tl->udp.length - 8u : 0;
-    } else if (tl && (tl->kind == proto::icmp || tl->kind == proto::icmpv6)) {
-      std::uint32_t hdr_end = tl->offset + 8u - ipl.offset;
-      payload = ip_len > hdr_end ? ip_len - hdr_end : 0;
-    } else if (f.proto() != ip_proto_tcp) {
-      std::uint32_t hl = ipl.kind == proto::ip ? ipl.ip.hdr_len : 40;
-      payload = ip_len > hl ? ip_len - hl : 0;
+    flow_record& f = at(id);
+    const int d = src_side ^ (f.flags & flow_orig_is_side1);
+    ++f.pkts[d];
+    const layer& ipl = *pk.ip;
+    const std::uint32_t ip_len = pk.ip_len;
+    f.ip_bytes[d] += ip_len;
+    const bool udp = tl && tl->kind == proto::udp;
+    if (tcp) {
+      if (!tcp_bulk(f, d, tcp->tcp, r.ts_ns)) {
+        const auto& t = tcp->tcp;
+        update_tcp(f, d, {t.seq, t.ack, t.payload_len, t.flags, t.window, t.wscale}, r.ts_ns);
+      }
+    } else {
+      f.last_ns = r.ts_ns;
+      std::uint32_t payload = 0;  // a TCP packet without its header adds none
+      if (udp) {
+        check_history(f, d, hist_data, 'D');
+        payload = tl->udp.length >= 8 ? tl->udp.length - 8u : 0;
+      } else if (tl && (tl->kind == proto::icmp || tl->kind == proto::icmpv6)) {
+        std::uint32_t hdr_end = tl->offset + 8u - ipl.offset;
+        payload = ip_len > hdr_end ? ip_len - hdr_end : 0;
+      } else if (f.proto() != ip_proto_tcp) {
+        std::uint32_t hl = ipl.kind == proto::ip ? ipl.ip.hdr_len : 40;
+        payload = ip_len > hl ? ip_len - hl : 0;
+      }
+      f.seq_or_bytes[d] += payload;
     }
-    f.seq_or_bytes[d] += payload;
-  }
-  if (s.layered) f.flags |= flow_layered;
-  // Service detection only while the flow has none, on its first few payload packets.
-  if (f.svc == 0 && f.probes < 4 && (tcp || udp) && opts_.detect_service) probe_service(r, p, f);
-  return {id, created, d == 0};
+    if (pk.layered) f.flags |= flow_layered;
+    // Service detection only while the flow has none, on its first few payload packets.
+    if ((f.flags & flow_probing) && (tcp || udp)) probe_service(r, p, f);
+    return {id, created, d == 0};
+  };
+  packet_key pk;
+  if (plain_key(r, p, pk)) return account(pk);
+  packet_key other;  // not `pk`: handing it out would keep it in memory on the fast path
+  if (!scan_key(r, p, other)) return {};
+  return account(other);
 }
 
 void flow_tracker::probe_service(const capture::record& r, const dissect::packet& p, flow_record& f) noexcept {
   util::bytes b = payload_of(r, p);
   if (b.empty()) return;
   ++f.probes;
-  f.svc = static_cast<std::uint8_t>(detect_service(f.key.proto(), f.key.port[0], f.key.port[1], b));
+  set_svc(f, detect_service(f.key.proto(), f.key.port[0], f.key.port[1], b));
 }
 
 std::uint32_t flow_tracker::lookup(const flow_key& k, int src_side, bool one_way, const dissect::layer* tcp,
@@ -738,6 +866,7 @@ std::uint32_t flow_tracker::lookup(const flow_key& k, int src_side, bool one_way
   const std::uint8_t ipp = k.proto();
   f.start_ns = ts;
   f.last_ns = ts;
+  if (opts_.detect_service) f.flags |= flow_probing;
   if (one_way) f.flags |= flow_one_way;
   bool flip = false;
   std::uint16_t sport = k.port[src_side], dport = k.port[1 - src_side];
@@ -959,6 +1088,8 @@ void flow_tracker::update_tcp(flow_record& f, int d, const tcp_segment& t, std::
   }
   if (dup) ep.flags |= ep_dupack_run;
   else ep.flags &= static_cast<std::uint8_t>(~ep_dupack_run);
+  const bool both = ep.current() == tcp_state::established && peer.current() == tcp_state::established;
+  f.flags = static_cast<std::uint8_t>((f.flags & ~flow_established) | (both ? flow_established : 0));
 }
 
 }  // namespace pcapscope::flow

@@ -125,6 +125,12 @@ enum flow_flag : std::uint8_t {
   /// The SYN/ACK's round trip is measured, the originator's first ACK after it not yet seen
   /// (`rtt_synack_ack_ns` waits for it): one bit the per-packet path tests instead of two fields.
   flow_rtt_pending = 0x10,
+  /// Both TCP endpoints are established (the state update keeps it): what the per-packet path
+  /// tests for a connection's bulk segments instead of the two states.
+  flow_established = 0x20,
+  /// Service detection still looks at this flow's payload: no service named (`svc`), fewer than
+  /// four payload packets looked at, and detection on. One bit for the per-packet test.
+  flow_probing = 0x40,
 };
 
 /// False when packet `p` gives its flow `flow_layered` (see there).
@@ -256,7 +262,7 @@ class flow_tracker {
   std::size_t memory_bytes() const noexcept;
   /// Sets the service of flow `id` (1-based, <= size()), as content analysis found it.
   void set_service(std::uint32_t id, service s) noexcept {
-    if (id != 0 && id <= count_) at(id).svc = static_cast<std::uint8_t>(s);
+    if (id != 0 && id <= count_) set_svc(at(id), s);
   }
   /// A content gap of `length` bytes in direction `d` (0 originator) of flow `id`: bytes the
   /// peer acknowledged, or the snap length cut, that the capture lacks, as TCP reassembly
@@ -283,6 +289,12 @@ class flow_tracker {
   std::uint32_t lookup(const flow_key& k, int src_side, bool one_way, const dissect::layer* tcp, std::int64_t ts,
                        bool& created) noexcept;
   void probe_service(const capture::record& r, const dissect::packet& p, flow_record& f) noexcept;
+  // Names the service of `f`, keeping `flow_probing` in step.
+  void set_svc(flow_record& f, service s) const noexcept {
+    f.svc = static_cast<std::uint8_t>(s);
+    const bool probing = s == service::none && f.probes < 4 && opts_.detect_service;
+    f.flags = static_cast<std::uint8_t>((f.flags & ~flow_probing) | (probing ? flow_probing : 0));
+  }
   static util::bytes payload_of(const capture::record& r, const dissect::packet& p) noexcept;
   void update_tcp(flow_record& f, int d, const tcp_segment& t, std::int64_t ts) noexcept;
 
