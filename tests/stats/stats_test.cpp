@@ -58,6 +58,17 @@ bytes_t eth_ip(const ep& s, const ep& d, std::uint8_t proto, std::size_t l4, std
   return b;
 }
 
+// The first of two fragments of a UDP datagram of 8 + 24 bytes: its header and 8 bytes, MF set.
+bytes_t first_udp_fragment(const ep& s, const ep& d) {
+  auto b = eth_ip(s, d, 17, 16, 0x2000);
+  put16(b, s.port);
+  put16(b, d.port);
+  put16(b, 32);
+  put16(b, 0);
+  b.resize(b.size() + 8, 'a');
+  return b;
+}
+
 bytes_t udp(const ep& s, const ep& d, std::size_t payload, bool qinq = false) {
   auto b = eth_ip(s, d, 17, 8 + payload, 0x4000, qinq);
   put16(b, s.port);
@@ -185,12 +196,7 @@ TEST(StatsTest, IcmpErrorQuoteIsPartOfIcmp) {
 TEST(StatsTest, FragmentsAreDataUntilTheDatagramCompletes) {
   rig r;
   // A UDP datagram of 8 + 24 bytes in two fragments: 16 bytes (MF), then 16 at offset 2 (x8).
-  auto first = eth_ip(A, B, 17, 16, 0x2000);
-  put16(first, A.port);
-  put16(first, B.port);
-  put16(first, 32);
-  put16(first, 0);
-  first.resize(first.size() + 8, 'a');
+  auto first = first_udp_fragment(A, B);
   auto second = eth_ip(A, B, 17, 16, 0x0002);
   second.resize(second.size() + 16, 'b');
   r.feed(first, "dns");
@@ -434,12 +440,7 @@ TEST(StatsTest, FragmentDoesNotNameItsApplication) {
   // tshark shows an unreassembled fragment as data: the application name it was given appears
   // in the hierarchy only once a packet shows it.
   rig r;
-  auto first = eth_ip(A, B, 17, 16, 0x2000);
-  put16(first, A.port);
-  put16(first, B.port);
-  put16(first, 32);
-  put16(first, 0);
-  first.resize(first.size() + 8, 'a');
+  auto first = first_udp_fragment(A, B);
   r.feed(first, "zzz");
   const auto& names = r.stats.phs_names();
   EXPECT_EQ(std::find(names.begin(), names.end(), "zzz"), names.end());
