@@ -543,12 +543,16 @@ step parse_arp(ctx& c) {
 // complement, i.e. its checksum is right. Ones' complement sums can be taken over 32-bit words
 // and folded, and are independent of byte order up to a swap (RFC 1071, 2.B), which leaves
 // 0xFFFF as it is: the words are loaded in host order, a few adds per header.
-bool ipv4_checksum_ok(const std::uint8_t* p, std::size_t n) {
+[[gnu::always_inline]] inline bool ipv4_checksum_ok(const std::uint8_t* p, std::size_t n) {
   auto word = [p](std::size_t at) -> std::uint64_t { return util::load_u32(p + at, false); };
   std::uint64_t s = word(0) + word(4) + word(8) + word(12) + word(16);  // n >= 20
   for (std::size_t i = 20; i < n; i += 4) s += word(i);                 // options
+  // At most 15 words: two folds bring the sum below 2^32 and two more below 2^16 (the second
+  // of each pair adds at most the carry of the first).
   s = (s & 0xFFFFFFFF) + (s >> 32);
-  while (s >> 16) s = (s & 0xFFFF) + (s >> 16);
+  s = (s & 0xFFFFFFFF) + (s >> 32);
+  s = (s & 0xFFFF) + (s >> 16);
+  s = (s & 0xFFFF) + (s >> 16);
   return s == 0xFFFF;
 }
 
@@ -828,6 +832,48 @@ step parse_gre(ctx& c) {
 
 // ---- transport layer ---------------------------------------------------------------------
 
+// Decodes the `n` option bytes at `o` of a TCP header whose bytes are all captured, one by one.
+void tcp_option_list(tcp_fields& f, const std::uint8_t* o, std::uint32_t n) {
+  for (std::uint32_t i = 0; i < n;) {
+    std::uint8_t kind = o[i];
+    if (kind == 0) break;
+    if (kind == 1) {
+      ++i;
+      continue;
+    }
+    if (i + 1 >= n) break;
+    std::uint8_t olen = o[i + 1];
+    if (olen < 2 || i + olen > n) break;
+    switch (kind) {
+      case 2: if (olen == 4) f.mss = load_be16(o + i + 2); break;
+      case 3: if (olen == 3) f.wscale = o[i + 2]; break;
+      case 4: f.sack_perm = true; break;
+      case 5: f.sack_blocks = static_cast<std::uint8_t>((olen - 2) / 8); break;
+      case 8:
+        if (olen == 10) {
+          f.has_ts = true;
+          f.ts_val = load_be32(o + i + 2);
+          f.ts_ecr = load_be32(o + i + 6);
+        }
+        break;
+      default: break;
+    }
+    i += olen;
+  }
+}
+
+// The same, with the layouts most segments carry decoded in line: none, and NOP, NOP,
+// timestamps (what most segments of a connection carry, RFC 7323, appendix A).
+[[gnu::always_inline]] inline void tcp_options(tcp_fields& f, const std::uint8_t* o, std::uint32_t n) {
+  if (n == 12 && load_be32(o) == 0x0101080a) {
+    f.has_ts = true;
+    f.ts_val = load_be32(o + 4);
+    f.ts_ecr = load_be32(o + 8);
+  } else if (n != 0) {
+    tcp_option_list(f, o, n);
+  }
+}
+
 step parse_tcp(ctx& c) {
   // A header cut short (a quote in an ICMP error is usually cut after 8 bytes, a snap length
   // may cut anywhere) keeps the fields that fit, as Wireshark shows them.
@@ -891,43 +937,7 @@ step parse_tcp(ctx& c) {
     c.off += static_cast<std::uint32_t>(c.avail());
     return {};
   }
-  // Options.
-  const std::uint8_t* o = c.p() + 20;
-  std::uint32_t n = hl - 20;
-  if (n == 12 && load_be32(o) == 0x0101080a) {
-    // NOP, NOP, timestamps: what most segments of a connection carry (RFC 7323, appendix A).
-    f.has_ts = true;
-    f.ts_val = load_be32(o + 4);
-    f.ts_ecr = load_be32(o + 8);
-    c.off += hl;
-    return {};
-  }
-  for (std::uint32_t i = 0; i < n;) {
-    std::uint8_t kind = o[i];
-    if (kind == 0) break;
-    if (kind == 1) {
-      ++i;
-      continue;
-    }
-    if (i + 1 >= n) break;
-    std::uint8_t olen = o[i + 1];
-    if (olen < 2 || i + olen > n) break;
-    switch (kind) {
-      case 2: if (olen == 4) f.mss = load_be16(o + i + 2); break;
-      case 3: if (olen == 3) f.wscale = o[i + 2]; break;
-      case 4: f.sack_perm = true; break;
-      case 5: f.sack_blocks = static_cast<std::uint8_t>((olen - 2) / 8); break;
-      case 8:
-        if (olen == 10) {
-          f.has_ts = true;
-          f.ts_val = load_be32(o + i + 2);
-          f.ts_ecr = load_be32(o + i + 6);
-        }
-        break;
-      default: break;
-    }
-    i += olen;
-  }
+  tcp_options(f, c.p() + 20, hl - 20);
   c.off += hl;
   return {};
 }
@@ -1183,6 +1193,171 @@ step start_link(ctx& c, std::uint32_t link_type) {
   }
 }
 
+// ---- the common chain, straight-line ------------------------------------------------------
+//
+// Most packets are Ethernet (with at most one VLAN tag), IPv4 without options or IPv6 without
+// extension headers, then TCP or UDP. These parse that chain without the dispatch loop and leave
+// `c` and `out` exactly as the generic parsers above would. Each checks, before pushing
+// anything, that its header is whole and plain (no cut, no anomaly, no fragment, no tunnel
+// behind it); otherwise it returns the step that has the generic loop parse that same header.
+// They run only outside ICMP quotes and IP fragments, with few layers pushed and offsets below
+// 64 KiB, which `push_whole` relies on. Their fallbacks are marked unlikely: GCC otherwise
+// treats the chain as cold and zeroes each layer with a `rep stos`, slower than the few wide
+// stores it emits for hot code.
+
+// Pushes the layer of a header of `len` bytes at `c.off` that the caller found whole.
+layer& push_whole(ctx& c, proto p, std::uint32_t len) {
+  layer& l = c.out.layers[c.out.count++];
+  std::memset(static_cast<void*>(&l), 0, sizeof l);
+  l.kind = p;
+  l.offset = static_cast<std::uint16_t>(c.off);
+  l.length = static_cast<std::uint16_t>(len);
+  l.captured = static_cast<std::uint16_t>(len);
+  return l;
+}
+
+step fast_tcp(ctx& c) {
+  constexpr step generic{next::ip_proto, 6};
+  if (c.avail() < 20) [[unlikely]] return generic;
+  const std::uint8_t* p = c.p();
+  const std::uint32_t hl = (p[12] >> 4) * 4u;
+  // Bogus, or cut (the captured part never exceeds the reported one, so the length fits both).
+  if (hl < 20 || hl > c.avail()) [[unlikely]] return generic;
+  layer& l = push_whole(c, proto::tcp, hl);
+  c.note_transport(l);
+  auto& f = l.tcp;
+  f.sport = load_be16(p);
+  f.dport = load_be16(p + 2);
+  f.seq = load_be32(p + 4);
+  f.ack = load_be32(p + 8);
+  f.flags = load_be16(p + 12) & 0x0FFF;
+  f.window = load_be16(p + 14);
+  f.checksum = load_be16(p + 16);
+  f.urgent = load_be16(p + 18);
+  f.hdr_len = static_cast<std::uint8_t>(hl);
+  f.wscale = 0xff;
+  f.payload_len = c.reported() - hl;
+  tcp_options(f, p + 20, hl - 20);
+  c.off += hl;
+  return {};
+}
+
+step fast_udp(ctx& c) {
+  constexpr step generic{next::ip_proto, 17};
+  if (c.avail() < 8) [[unlikely]] return generic;
+  const std::uint8_t* p = c.p();
+  const std::uint16_t sport = load_be16(p), dport = load_be16(p + 2), length = load_be16(p + 4);
+  const std::uint32_t start = c.off;
+  if (length < 8 || length > c.rend - start) [[unlikely]] return generic;  // bogus length, or 0
+  // A tunnel port (see parse_udp): the generic parser follows it.
+  const std::uint16_t lo = std::min(sport, dport), hi = std::max(sport, dport);
+  if (udp_tunnel_of(lo) != udp_tunnel::none || (lo >= 1024 && udp_tunnel_of(hi) != udp_tunnel::none)) [[unlikely]] {
+    return generic;
+  }
+  layer& l = push_whole(c, proto::udp, 8);
+  c.note_transport(l);
+  l.udp.sport = sport;
+  l.udp.dport = dport;
+  l.udp.length = length;
+  l.udp.checksum = load_be16(p + 6);
+  c.off += 8;
+  c.trim(start, length);
+  return {};
+}
+
+step fast_ipv4(ctx& c) {
+  constexpr step generic{next::ethertype, 0x0800};
+  if (c.avail() < 20) [[unlikely]] return generic;
+  const std::uint8_t* p = c.p();
+  const std::uint16_t total_len = load_be16(p + 2);
+  const std::uint32_t start = c.off;
+  // Version 4 without options; a total length neither bogus nor 0 (TSO); not a fragment (MF
+  // and the offset clear).
+  if (p[0] != 0x45 || total_len < 20 || total_len > c.rend - start || (load_be16(p + 6) & 0x3FFF) != 0) [[unlikely]] {
+    return generic;
+  }
+  layer& l = push_whole(c, proto::ip, 20);
+  c.note_ip(l);
+  auto& f = l.ip;
+  f.hdr_len = 20;
+  f.dsfield = p[1];
+  f.total_len = total_len;
+  f.id = load_be16(p + 4);
+  f.flags = static_cast<std::uint8_t>(p[6] >> 5);
+  f.ttl = p[8];
+  f.proto = p[9];
+  f.checksum = load_be16(p + 10);
+  std::memcpy(f.src.data(), p + 12, 4);
+  std::memcpy(f.dst.data(), p + 16, 4);
+  f.checksum_ok = ipv4_checksum_ok(p, 20);
+  c.off += 20;
+  c.trim(start, total_len);
+  c.in_fragment = false;
+  return {next::ip_proto, f.proto};
+}
+
+step fast_ipv6(ctx& c) {
+  constexpr step generic{next::ethertype, 0x86dd};
+  if (c.avail() < 40) [[unlikely]] return generic;
+  const std::uint8_t* p = c.p();
+  const std::uint16_t plen = load_be16(p + 4);
+  const std::uint8_t nxt = p[6];
+  // A payload length neither bogus nor 0 (jumbogram, TSO); no extension header.
+  if ((p[0] >> 4) != 6 || plen == 0 || plen > c.reported() - 40 || ipv6_ext_header(nxt)) [[unlikely]] {
+    return generic;
+  }
+  layer& l = push_whole(c, proto::ipv6, 40);
+  c.note_ip(l);
+  auto& f = l.ipv6;
+  const std::uint32_t v = load_be32(p);
+  f.tclass = static_cast<std::uint8_t>((v >> 20) & 0xFF);
+  f.flow = v & 0xFFFFF;
+  f.plen = plen;
+  f.nxt = nxt;
+  f.hlim = p[7];
+  std::memcpy(f.src.data(), p + 8, 16);
+  std::memcpy(f.dst.data(), p + 24, 16);
+  c.off += 40;
+  c.in_fragment = false;
+  c.trim(c.off, plen);
+  return {next::ip_proto, nxt};
+}
+
+step fast_eth(ctx& c) {
+  if (c.avail() < 14) [[unlikely]] return {next::eth, 0};
+  const std::uint8_t* p = c.p();
+  std::uint16_t type = load_be16(p + 12);
+  if (type < 0x0600 || type == 0x8903) [[unlikely]] return {next::eth, 0};  // 802.3 length, FabricPath
+  layer& e = push_whole(c, proto::eth, 14);
+  std::memcpy(e.eth.dst.data(), p, 6);
+  std::memcpy(e.eth.src.data(), p + 6, 6);
+  e.eth.type = type;
+  c.off += 14;
+  if (type == 0x8100 || type == 0x88a8 || type == 0x9100 || type == 0x9200) {
+    if (c.avail() < 4) [[unlikely]] return {next::ethertype, type};
+    p = c.p();
+    const std::uint16_t etype = load_be16(p + 2);
+    if (etype < 0x0600) [[unlikely]] return {next::ethertype, type};  // 802.3 length inside the tag
+    layer& v = push_whole(c, proto::vlan, 4);
+    c.out.vlan = c.last();
+    const std::uint16_t tci = load_be16(p);
+    v.vlan.tpid = type;
+    v.vlan.pcp = static_cast<std::uint8_t>(tci >> 13);
+    v.vlan.dei = (tci & 0x1000) != 0;
+    v.vlan.id = tci & 0x0FFF;
+    v.vlan.etype = etype;
+    c.off += 4;
+    type = etype;
+  }
+  step s{next::ethertype, type};
+  if (type == 0x0800) s = fast_ipv4(c);
+  else if (type == 0x86dd) s = fast_ipv6(c);
+  if (s.what != next::ip_proto) return s;
+  if (s.value == 6) return fast_tcp(c);
+  if (s.value == 17) return fast_udp(c);
+  return s;
+}
+
 }  // namespace
 
 std::string_view proto_name(proto p) noexcept {
@@ -1335,8 +1510,9 @@ const layer* packet::first(proto p) const noexcept {
 
 namespace {
 
-// Runs the dispatch loop from step `s` until a parser says stop.
-void run(ctx& c, step s, packet& out) noexcept {
+// Runs the dispatch loop from step `s` until a parser says stop. Not inlined into `run`, whose
+// common case does not need its registers saved.
+[[gnu::noinline]] void dispatch_loop(ctx& c, step s, packet& out) noexcept {
   for (std::size_t guard = 0; s.what != next::stop && guard < 4 * max_layers; ++guard) {
     switch (s.what) {
       case next::ethertype: s = dispatch_ethertype(c, s.value); break;
@@ -1358,6 +1534,12 @@ void run(ctx& c, step s, packet& out) noexcept {
   }
   // Stopped by the stack (or the step guard) with more to parse: say so.
   if (s.what != next::stop && out.first_anomaly != anomaly::too_many_layers) c.flag(anomaly::too_many_layers, c.off);
+}
+
+// Parses from step `s` (the generic loop only when there is something left to parse: the
+// common chain is done by then), then notes where the payload is.
+[[gnu::always_inline]] inline void run(ctx& c, step s, packet& out) noexcept {
+  if (s.what != next::stop) dispatch_loop(c, s, out);
   out.payload_offset = std::min<std::uint32_t>(c.off, c.end);
   out.payload_length = c.end > c.off ? c.end - c.off : 0;
   out.top_kind = top_of(out);
@@ -1382,7 +1564,7 @@ void dissect(util::bytes data, std::uint32_t link_type, packet& out, std::uint32
   ctx c{data.first(std::min<std::size_t>(data.size(), 0xFFFF)), out};
   c.end = static_cast<std::uint32_t>(c.data.size());
   c.rend = std::max<std::uint32_t>(wire_length, static_cast<std::uint32_t>(data.size()));
-  run(c, start_link(c, link_type), out);
+  run(c, link_type == 1 ? fast_eth(c) : start_link(c, link_type), out);
 }
 
 void dissect_transport(util::bytes payload, std::uint8_t ip_proto, packet& out) noexcept {

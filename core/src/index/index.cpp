@@ -17,20 +17,23 @@ void packet_index::reserve(std::size_t n) {
 }
 
 void packet_index::make_room() {
-  std::size_t room = SIZE_MAX;
+  const std::size_t n = size();
+  const std::size_t k = n >> column<std::uint8_t>::block_shift;
+  std::size_t room = (k + 1) << column<std::uint8_t>::block_shift;  // the end of the block of row n
   auto grow = [&](auto& c) {
     if (c.size() == c.capacity()) c.reserve(c.size() + 1);
     room = std::min(room, c.capacity());
+    return c.blocks_[k].get();
   };
-  grow(ts_ns);
-  grow(offset);
-  grow(caplen);
-  grow(origlen);
-  grow(flow);
-  grow(interface);
-  grow(top);
-  grow(flags);
-  room_ = room;
+  at_.ts_ns = grow(ts_ns);
+  at_.offset = grow(offset);
+  at_.caplen = grow(caplen);
+  at_.origlen = grow(origlen);
+  at_.flow = grow(flow);
+  at_.interface = grow(interface);
+  at_.top = grow(top);
+  at_.flags = grow(flags);
+  at_.room = room;
 }
 
 std::size_t packet_index::memory_bytes() const noexcept {

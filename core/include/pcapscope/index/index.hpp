@@ -34,6 +34,8 @@ enum row_flag : std::uint8_t {
 /// block is partly empty, and row access stays O(1) (a shift and a mask).
 template <class T>
 class column {
+  friend struct packet_index;  // appends whole rows through its own cursor (packet_index::push)
+
  public:
   static constexpr std::size_t block_shift = 16;
   /// Values per block (64 Ki: 512 KiB blocks for 8-byte values).
@@ -68,11 +70,6 @@ class column {
   /// Appends `v`; allocates a new block every `block_rows` values.
   void push_back(T v) {
     if (size_ == capacity_) add_block();
-    push_back_in_room(v);
-  }
-  /// Appends `v` into room already allocated (size() < capacity()), for callers that check the
-  /// room of several columns at once.
-  void push_back_in_room(T v) noexcept {
     blocks_[size_ >> block_shift][size_ & mask] = v;
     ++size_;
   }
@@ -133,29 +130,73 @@ struct packet_index {
   /// set besides those the record and packet give).
   void push(const capture::record& r, const dissect::packet& p, std::uint32_t flow_id = 0,
             std::uint8_t row_flags = 0) {
-    if (size() >= room_) make_room();
-    ts_ns.push_back_in_room(r.ts_ns);
-    offset.push_back_in_room(r.record_offset);
-    caplen.push_back_in_room(r.caplen);
-    origlen.push_back_in_room(r.origlen);
-    flow.push_back_in_room(flow_id);
-    interface.push_back_in_room(static_cast<std::uint16_t>(std::min<std::uint32_t>(r.interface, 0xFFFF)));
-    top.push_back_in_room(static_cast<std::uint8_t>(p.top()));
+    const std::size_t n = size();
+    if (n >= at_.room) make_room();
+    // Everything is read, and the block pointers loaded, before the first store: a byte store
+    // may alias anything, which would make the compiler load them again after it.
+    const std::int64_t ts = r.ts_ns;
+    const std::uint64_t off = r.record_offset;
+    const std::uint32_t cap = r.caplen, orig = r.origlen;
+    const auto ifc = static_cast<std::uint16_t>(std::min<std::uint32_t>(r.interface, 0xFFFF));
+    const auto tp = static_cast<std::uint8_t>(p.top());
     auto f = static_cast<std::uint8_t>((static_cast<std::uint8_t>(p.first_anomaly) & flag_anomaly_mask) | row_flags);
     if (!r.has_timestamp) f |= flag_no_timestamp;
-    if (r.caplen < r.origlen) f |= flag_truncated;
+    if (cap < orig) f |= flag_truncated;
     if (p.anomalies > 1) f |= flag_more_anomalies;
-    flags.push_back_in_room(f);
+    std::int64_t* const ts_at = at_.ts_ns;
+    std::uint64_t* const offset_at = at_.offset;
+    std::uint32_t* const caplen_at = at_.caplen;
+    std::uint32_t* const origlen_at = at_.origlen;
+    std::uint32_t* const flow_at = at_.flow;
+    std::uint16_t* const interface_at = at_.interface;
+    std::uint8_t* const top_at = at_.top;
+    std::uint8_t* const flags_at = at_.flags;
+    const std::size_t i = n & (column<std::uint8_t>::block_rows - 1);
+    ts_at[i] = ts;
+    offset_at[i] = off;
+    caplen_at[i] = cap;
+    origlen_at[i] = orig;
+    flow_at[i] = flow_id;
+    interface_at[i] = ifc;
+    top_at[i] = tp;
+    flags_at[i] = f;
+    ++ts_ns.size_;
+    ++offset.size_;
+    ++caplen.size_;
+    ++origlen.size_;
+    ++flow.size_;
+    ++interface.size_;
+    ++top.size_;
+    ++flags.size_;
   }
   /// Bytes held by the columns (allocated blocks).
   std::size_t memory_bytes() const noexcept;
 
  private:
-  // Allocates a block in every full column and updates room_.
+  // Allocates a block in every full column and points at_ at the block row size() goes into.
   void make_room();
-  // Rows every column has room for (the least capacity; columns hold as many rows each): a
-  // row push checks this one bound instead of one per column.
-  std::size_t room_ = 0;
+  // The block of every column that the next rows go into (blocks of all columns start at the
+  // same rows), and the row that block ends at (or the least capacity): a row push checks this
+  // one bound, then stores without looking a block up per column. A copy (or move) starts
+  // without one, as its blocks are not those pointed at: its first push sets it.
+  struct cursor {
+    std::int64_t* ts_ns = nullptr;
+    std::uint64_t* offset = nullptr;
+    std::uint32_t* caplen = nullptr;
+    std::uint32_t* origlen = nullptr;
+    std::uint32_t* flow = nullptr;
+    std::uint16_t* interface = nullptr;
+    std::uint8_t* top = nullptr;
+    std::uint8_t* flags = nullptr;
+    std::size_t room = 0;
+    cursor() = default;
+    cursor(const cursor&) noexcept {}
+    cursor& operator=(const cursor&) noexcept {
+      room = 0;  // the pointers are not read until make_room sets them again
+      return *this;
+    }
+  };
+  cursor at_;
 };
 
 /// A capture handler that dissects every record (L2–L4) and appends its index row; chain
