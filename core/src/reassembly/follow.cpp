@@ -10,9 +10,6 @@ namespace pcapscope::reassembly {
 
 namespace {
 
-using dissect::layer;
-using dissect::proto;
-
 // Turns the stream's callbacks into follow pieces.
 class piece_adapter final : public stream_consumer {
  public:
@@ -103,34 +100,6 @@ tcp_limits follow_limits() noexcept {
   tcp_limits l;
   l.recheck_window = 2048;
   return l;
-}
-
-bool find_transport(const dissect::packet& p, util::bytes data, transport_view& out) noexcept {
-  // The TCP/UDP header the innermost IP header carries (none: not a TCP/UDP packet).
-  if (p.transport == dissect::packet::no_layer) return false;
-  const layer* tl = &p.layers[p.transport];
-  if (tl->kind != proto::tcp && tl->kind != proto::udp) return false;
-  std::size_t start = std::size_t{tl->offset} + tl->length;
-  std::size_t avail = start < data.size() ? data.size() - start : 0;
-  out.payload = {};
-  if (tl->kind == proto::tcp) {
-    if (tl->captured < 14) return false;
-    out.proto = flow::ip_proto_tcp;
-    out.tcp.seq = tl->tcp.seq;
-    out.tcp.ack = tl->tcp.ack;
-    out.tcp.flags = tl->tcp.flags;
-    bool whole = (tl->flags & (dissect::layer_malformed | dissect::layer_partial)) == 0;
-    out.tcp.wire_len = whole ? tl->tcp.payload_len : 0;
-    if (whole && avail) out.payload = data.subspan(start, std::min<std::size_t>(avail, tl->tcp.payload_len));
-    out.tcp.data = out.payload;
-    return true;
-  }
-  out.proto = flow::ip_proto_udp;
-  if ((tl->flags & (dissect::layer_malformed | dissect::layer_partial)) == 0 && avail) {
-    std::size_t len = tl->udp.length >= 8 ? tl->udp.length - 8u : avail;
-    out.payload = data.subspan(start, std::min(avail, len));
-  }
-  return true;
 }
 
 bool follow_flow(const capture::reader& rd, capture::random_access_source& src, const index::packet_index& ix,

@@ -271,6 +271,10 @@ void tcp_stream::hold(int dir, std::uint64_t off, util::bytes data, std::uint64_
 }
 
 void tcp_stream::add(int dir, const tcp_segment_view& s) {
+  if (!add_fast(dir, s)) add_general(dir, s);
+}
+
+void tcp_stream::add_general(int dir, const tcp_segment_view& s) {
   ++counters_.segments;
   const bool syn = (s.flags & tcp_syn) != 0;
   const bool fin = (s.flags & tcp_fin) != 0;
@@ -294,26 +298,6 @@ void tcp_stream::add(int dir, const tcp_segment_view& s) {
   }
 
   direction& d = dirs_[dir];
-  // Fast paths for the two segments that make up nearly all of a healthy connection, with the
-  // direction started and open, no FIN seen, and no SYN, FIN or RST in the segment; they do
-  // what the general code below does for them, minus its 64-bit offset arithmetic and branches.
-  if (!syn && !fin && !rst && d.started && d.end == stream_end::none && !d.fin_seen) {
-    if (s.wire_len == 0) {
-      // A pure ACK: it can only raise the highest offset seen (a keep-alive is below it).
-      const std::int64_t off =
-          static_cast<std::int64_t>(d.next_off) + static_cast<std::int32_t>(s.seq - d.next_seq);
-      if (off > static_cast<std::int64_t>(d.max_end)) d.max_end = static_cast<std::uint64_t>(off);
-      return;
-    }
-    if (s.seq == d.next_seq && d.early.empty()) {
-      // The next bytes, with nothing held: straight from the packet to the consumer (no copy).
-      d.max_end = std::max<std::uint64_t>(d.max_end, d.next_off + s.wire_len);
-      util::bytes data = s.data.first(std::min<std::size_t>(s.data.size(), s.wire_len));
-      deliver(dir, data, s.tag);
-      if (data.size() < s.wire_len) gap(dir, s.wire_len - data.size(), s.tag, true);  // cut by the snap length
-      return;
-    }
-  }
   if (d.end != stream_end::none) {
     if (s.wire_len || fin) ++counters_.after_close;
     return;
@@ -433,9 +417,9 @@ bool tcp_reassembler::handshake_only(std::uint32_t flow_id, int dir, const tcp_s
   return static_cast<std::int32_t>(data_seq - next_seq_[flow_id][dir]) <= 0;
 }
 
-// Flattened: the stream's add (with its fast paths) is inlined here, which saved ~20 of the
-// ~240 instructions reassembly cost per TCP segment (callgrind, bench capture; bench/README.md).
-[[gnu::flatten]] void tcp_reassembler::add(std::uint32_t flow_id, int dir, const tcp_segment_view& s) {
+// What `add` does not take by the stream's fast path: flows without a stream, and the rest of
+// the segments of those with one.
+void tcp_reassembler::add_slow(std::uint32_t flow_id, int dir, const tcp_segment_view& s) {
   if (flow_id == 0) return;
   if (flow_id >= streams_.size()) {
     // One slot at a time: the vectors grow geometrically, and slots past the highest flow id
@@ -467,7 +451,7 @@ bool tcp_reassembler::handshake_only(std::uint32_t flow_id, int dir, const tcp_s
     ++open_;
   }
   current_ = flow_id;
-  st->add(dir, s);
+  st->add_general(dir, s);
   if (st->closed()) {
     done_.add(st->counters());
     st.reset();

@@ -2,6 +2,7 @@
 // Wireshark's Follow TCP/UDP Stream), re-read from the source by offset through the index.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -81,6 +82,34 @@ struct transport_view {
 };
 
 /// Finds the transport of `p` (dissected from `data`); false when there is no TCP/UDP header.
-bool find_transport(const dissect::packet& p, util::bytes data, transport_view& out) noexcept;
+/// Inline: the analysis pass calls it for every packet, and its caller's view is then built in
+/// registers instead of cleared and filled through memory.
+inline bool find_transport(const dissect::packet& p, util::bytes data, transport_view& out) noexcept {
+  // The TCP/UDP header the innermost IP header carries (none: not a TCP/UDP packet).
+  if (p.transport == dissect::packet::no_layer) return false;
+  const dissect::layer& tl = p.layers[p.transport];
+  const std::size_t start = std::size_t{tl.offset} + tl.length;
+  const std::size_t avail = start < data.size() ? data.size() - start : 0;
+  const bool whole = (tl.flags & (dissect::layer_malformed | dissect::layer_partial)) == 0;
+  if (tl.kind == dissect::proto::tcp) {
+    if (tl.captured < 14) return false;
+    out.proto = flow::ip_proto_tcp;
+    out.tcp.seq = tl.tcp.seq;
+    out.tcp.ack = tl.tcp.ack;
+    out.tcp.flags = tl.tcp.flags;
+    out.tcp.wire_len = whole ? tl.tcp.payload_len : 0;
+    out.payload = whole && avail ? data.subspan(start, std::min<std::size_t>(avail, tl.tcp.payload_len)) : util::bytes{};
+    out.tcp.data = out.payload;
+    return true;
+  }
+  if (tl.kind != dissect::proto::udp) return false;
+  out.proto = flow::ip_proto_udp;
+  out.payload = {};
+  if (whole && avail) {
+    const std::size_t len = tl.udp.length >= 8 ? tl.udp.length - 8u : avail;
+    out.payload = data.subspan(start, std::min(avail, len));
+  }
+  return true;
+}
 
 }  // namespace pcapscope::reassembly

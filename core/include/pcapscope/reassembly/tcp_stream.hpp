@@ -2,6 +2,7 @@
 // out-of-order buffering, gap markers, overlap policy and a termination reason per stream.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <map>
@@ -166,6 +167,12 @@ class tcp_stream {
     std::unique_ptr<std::uint8_t[]> recent;  // ring of the last delivered bytes
   };
 
+  // The two segments that make up nearly all of a healthy connection, inlined into the callers:
+  // a pure ACK or the next in-order bytes (whole, nothing held) of a started, open direction
+  // without a FIN seen, with no SYN, FIN or RST, acknowledging nothing the peer has not sent.
+  // Does what `add_general` does for them; false, with nothing changed, for any other segment.
+  bool add_fast(int dir, const tcp_segment_view& s);
+  void add_general(int dir, const tcp_segment_view& s);
   void deliver(int dir, util::bytes data, std::uint64_t tag);
   void gap(int dir, std::uint64_t length, std::uint64_t tag, bool missed);
   void drain(int dir);
@@ -186,6 +193,35 @@ class tcp_stream {
   bool rst_before_data_ = false;  // a RST came before any payload (a refused attempt)
 };
 
+inline bool tcp_stream::add_fast(int dir, const tcp_segment_view& s) {
+  direction& d = dirs_[dir];
+  if ((s.flags & (tcp_syn | tcp_fin | tcp_rst)) || !d.started || d.end != stream_end::none || d.fin_seen) return false;
+  if ((s.flags & tcp_ack) && limits_.gap_on_ack) {
+    const direction& p = dirs_[1 - dir];
+    if (p.started && p.end == stream_end::none && static_cast<std::int32_t>(s.ack - p.next_seq) > 0) return false;
+  }
+  if (s.wire_len == 0) {
+    // It can only raise the highest offset seen (a keep-alive is below it).
+    const std::int64_t off = static_cast<std::int64_t>(d.next_off) + static_cast<std::int32_t>(s.seq - d.next_seq);
+    if (off > static_cast<std::int64_t>(d.max_end)) d.max_end = static_cast<std::uint64_t>(off);
+  } else {
+    if (s.seq != d.next_seq || s.data.size() < s.wire_len || !d.early.empty()) return false;
+    // Straight from the packet to the consumer (no copy).
+    d.max_end = std::max<std::uint64_t>(d.max_end, d.next_off + s.wire_len);
+    const util::bytes data = s.data.first(s.wire_len);
+    if (limits_.recheck_window) {
+      deliver(dir, data, s.tag);
+    } else {
+      consumer_->on_data(dir, data, s.tag);
+      counters_.bytes_delivered += data.size();
+      d.next_off += data.size();
+      d.next_seq += static_cast<std::uint32_t>(data.size());
+    }
+  }
+  ++counters_.segments;
+  return true;
+}
+
 /// Streams of many flows in one pass, found by flow id (as `flow::flow_tracker` assigns),
 /// sharing one consumer and one global budget. A flow's stream is created when a segment first
 /// needs one (payload, a FIN, or a sequence number past what its SYN announced, which may make
@@ -203,7 +239,16 @@ class tcp_reassembler {
   tcp_reassembler& operator=(const tcp_reassembler&) = delete;
 
   /// Offers a segment of flow `flow_id` (1-based) in direction `dir`.
-  void add(std::uint32_t flow_id, int dir, const tcp_segment_view& s);
+  void add(std::uint32_t flow_id, int dir, const tcp_segment_view& s) {
+    // Inline: most segments belong to a stream that takes them by `tcp_stream::add_fast`.
+    if (flow_id < streams_.size()) {
+      if (tcp_stream* st = streams_[flow_id].get()) {
+        current_ = flow_id;
+        if (st->add_fast(dir, s)) return;
+      }
+    }
+    add_slow(flow_id, dir, s);
+  }
   /// Finishes every open stream (end of capture).
   void finish();
   /// The flow whose stream is calling the consumer.
@@ -220,6 +265,7 @@ class tcp_reassembler {
   // `state_` bits of a flow.
   enum : std::uint8_t { flow_ended = 0x1, started_0 = 0x2, started_1 = 0x4, rst_before_data = 0x8 };
   bool handshake_only(std::uint32_t flow_id, int dir, const tcp_segment_view& s) noexcept;
+  void add_slow(std::uint32_t flow_id, int dir, const tcp_segment_view& s);
 
   stream_consumer* consumer_;
   tcp_limits limits_;
