@@ -150,14 +150,14 @@ namespace {
 
 // The endpoint of address `a` (N bytes) and `kind`: the one at `hint` (1-based) when it holds
 // that address, else found (or added) by hash, and remembered in `hint`. A constant N lets the
-// address comparison compile to one or two loads. `Check` false: a set hint is known to hold
-// the address (the endpoint's record is not read before it is updated).
-template <std::size_t N, bool Check, typename Find>
+// address comparison compile to one or two loads; the kind needs no test, as a table holds one
+// kind per address length.
+template <std::size_t N, typename Find>
 [[gnu::always_inline]] inline endpoint_stats& hinted(std::vector<endpoint_stats>& v, std::uint32_t& hint,
                                                      const std::uint8_t* a, std::uint8_t kind, Find&& find) {
   if (hint != 0) {
     auto& e = v[hint - 1];
-    if (!Check || (e.kind == kind && std::memcmp(e.addr.data(), a, N) == 0)) return e;
+    if (std::memcmp(e.addr.data(), a, N) == 0) return e;
   }
   std::array<std::uint8_t, 16> key{};
   std::memcpy(key.data(), a, N);
@@ -168,10 +168,40 @@ template <std::size_t N, bool Check, typename Find>
 
 }  // namespace
 
+// Out of line: once per new flow, and inlined it cost add() registers on every packet.
+[[gnu::noinline]] void endpoint_table::grow_flows(std::uint32_t id) {
+  // Flow ids are dense: growing by an eighth keeps the table within ~12 % of the flow count
+  // (doubling left up to half of it unused, which showed in the pass's peak RSS).
+  if (id >= flows_.capacity()) flows_.reserve(std::size_t{id} + id / 8 + 64);
+  flows_.resize(std::size_t{id} + 1);
+}
+
 void endpoint_table::add(const capture::record& r, const dissect::packet& p, const track_result& t) {
   const std::int64_t ts = r.ts_ns;
   const std::uint64_t len = r.origlen;
   const std::uint32_t new_flow = t.created ? 1 : 0;
+  const int src = t.from_orig ? 0 : 1;
+  ++seq_;
+  // A packet of a flow counts only in the flow's slot: its IP endpoints are the flow key's
+  // addresses, the same for every packet, so settle_ip adds the slots up when the IP endpoints
+  // are read. Updating both endpoints per packet (two hints, two records of 80 bytes) cost ~35
+  // instructions per packet of the bench capture (callgrind), and two more cache lines.
+  flow_slot* f = nullptr;
+  // The flow's previous packets found its MAC endpoints at these indices: using them (after
+  // checking the address, which may change within a flow) replaces hashing and probing. Slot
+  // 0 is the originator's side, 1 the responder's.
+  std::uint32_t scratch[2] = {0, 0};
+  std::uint32_t* mac_hint = scratch;
+  if (t.id != 0) {
+    if (t.id >= flows_.size()) grow_flows(t.id);
+    f = &flows_[t.id];
+    f->bytes[src] += len;
+    ++f->packets[src];
+    f->last_seq = seq_;
+    f->last_ns = ts;
+    mac_hint = f->mac;
+    ip_stale_ = true;
+  }
   auto tx = [&](endpoint_stats& e) {
     e.last_ns = ts;
     ++e.tx_packets;
@@ -184,22 +214,6 @@ void endpoint_table::add(const capture::record& r, const dissect::packet& p, con
     e.rx_bytes += len;
     e.flows += new_flow;
   };
-  // The flow's previous packets found its endpoints at these indices: using them (after
-  // checking the address, for MAC addresses, which may change within a flow) replaces hashing
-  // and probing (four lookups per packet otherwise). Slots 0-1 are the MAC source and
-  // destination, 2-3 the IP ones, of a packet sent by the originator.
-  std::uint32_t scratch[4] = {0, 0, 0, 0};
-  std::uint32_t* hint = scratch;
-  if (t.id != 0) {
-    if (t.id >= hints_.size()) {
-      // Flow ids are dense: growing by an eighth keeps the table within ~12 % of the flow count
-      // (doubling left up to half of it unused, which showed in the pass's peak RSS).
-      if (t.id >= hints_.capacity()) hints_.reserve(std::size_t{t.id} + t.id / 8 + 64);
-      hints_.resize(std::size_t{t.id} + 1);
-    }
-    hint = hints_[t.id].data();
-  }
-  const int src = t.from_orig ? 0 : 1;
   // MAC endpoints: the first Ethernet header outside ICMP quotes with both addresses.
   for (int i = 0; i < p.count; ++i) {
     const auto& l = p.layers[i];
@@ -207,25 +221,57 @@ void endpoint_table::add(const capture::record& r, const dissect::packet& p, con
     auto find_mac = [&](const std::array<std::uint8_t, 16>& key, std::uint8_t kind) -> endpoint_stats& {
       return find(mac_, mac_slots_, key, kind, ts);
     };
-    tx(hinted<6, true>(mac_, hint[src], l.eth.src.data(), 0, find_mac));
-    rx(hinted<6, true>(mac_, hint[src ^ 1], l.eth.dst.data(), 0, find_mac));
+    tx(hinted<6>(mac_, mac_hint[src], l.eth.src.data(), 0, find_mac));
+    rx(hinted<6>(mac_, mac_hint[src ^ 1], l.eth.dst.data(), 0, find_mac));
     break;
   }
-  if (t.id == 0 || p.net == dissect::packet::no_layer) return;
-  // IP endpoints: the flow key's addresses (the innermost IP header outside ICMP quotes, which
-  // the packet's summary names). Every packet of a flow has them, so a hint, once set, is the
-  // endpoint: no address to compare.
+  if (!f || f->ip[0] != 0 || p.net == dissect::packet::no_layer) return;
+  // The flow's first packet (the tracker gives an id only to packets with an IP header, which
+  // the packet's summary names): find or add its IP endpoints, sender first. The flow counts
+  // for both from here; its packets, through settle_ip.
   const auto& l = p.layers[p.net];
-  auto find_ip = [&](const std::array<std::uint8_t, 16>& key, std::uint8_t kind) -> endpoint_stats& {
-    return find(ip_, ip_slots_, key, kind, ts);
+  auto found = [&](const std::uint8_t* a, std::size_t n, std::uint8_t kind) {
+    std::array<std::uint8_t, 16> key{};
+    std::memcpy(key.data(), a, n);
+    auto& e = find(ip_, ip_slots_, key, kind, ts);
+    e.flows += new_flow;
+    return static_cast<std::uint32_t>(&e - ip_.data()) + 1;
   };
   if (l.kind == dissect::proto::ip) {
-    tx(hinted<4, false>(ip_, hint[2 + src], l.ip.src.data(), 4, find_ip));
-    rx(hinted<4, false>(ip_, hint[3 - src], l.ip.dst.data(), 4, find_ip));
+    f->ip[src] = found(l.ip.src.data(), 4, 4);
+    f->ip[src ^ 1] = found(l.ip.dst.data(), 4, 4);
   } else {
-    tx(hinted<16, false>(ip_, hint[2 + src], l.ipv6.src.data(), 6, find_ip));
-    rx(hinted<16, false>(ip_, hint[3 - src], l.ipv6.dst.data(), 6, find_ip));
+    f->ip[src] = found(l.ipv6.src.data(), 16, 6);
+    f->ip[src ^ 1] = found(l.ipv6.dst.data(), 16, 6);
   }
+  ip_last_seq_.resize(ip_.size());
+}
+
+void endpoint_table::settle_ip() const noexcept {
+  for (auto& e : ip_) e.tx_packets = e.rx_packets = e.tx_bytes = e.rx_bytes = 0;
+  std::fill(ip_last_seq_.begin(), ip_last_seq_.end(), 0);
+  for (const auto& f : flows_) {
+    if (f.ip[0] == 0) continue;
+    for (int d = 0; d < 2; ++d) {
+      auto& e = ip_[f.ip[d] - 1];
+      e.tx_packets += f.packets[d];
+      e.tx_bytes += f.bytes[d];
+      e.rx_packets += f.packets[d ^ 1];
+      e.rx_bytes += f.bytes[d ^ 1];
+      // The endpoint's last packet is the last one of its flows.
+      auto& seq = ip_last_seq_[f.ip[d] - 1];
+      if (f.last_seq > seq) {
+        seq = f.last_seq;
+        e.last_ns = f.last_ns;
+      }
+    }
+  }
+  ip_stale_ = false;
+}
+
+std::size_t endpoint_table::memory_bytes() const noexcept {
+  return (ip_.capacity() + mac_.capacity()) * sizeof(endpoint_stats) + ip_last_seq_.capacity() * 8 +
+         (ip_slots_.capacity() + mac_slots_.capacity()) * 4 + flows_.capacity() * sizeof(flow_slot);
 }
 
 }  // namespace pcapscope::flow

@@ -72,35 +72,43 @@ bool raw_link(std::uint32_t link_type) noexcept {
 
 // Memo of protocol paths (collector::phs_classify). Everything phs_walk and class_of look at is
 // in the signature: per layer its kind, whether it is quoted, and the one field that matters
-// for some kinds (an 802.1ad tag, a fragment not reassembled, an L2TP port); then the layer
-// count, a raw-IP link, whether there is payload, and the application name. Stacks deeper than
-// memo_layers, and more distinct signatures or names than the caps, take phs_walk every time.
+// for some kinds (an 802.1ad tag, a fragment not reassembled); then the layer count, the link
+// type (raw IP shows an item of its own), whether there is payload, whether the last layer is
+// UDP on the L2TP port, and the application name. Stacks deeper than memo_layers, and more
+// distinct signatures or names than the caps, take phs_walk every time.
 constexpr std::size_t memo_layers = 16;
 constexpr std::size_t memo_max = 1024;
 constexpr std::size_t apps_max = 64;
 constexpr std::uint32_t memo_valid = 0x80000000u;
+// `extra`: the layer count (bits 0-4), the L2TP port (0x20), payload (0x80), the application
+// key (bits 8-14), the link type (bits 15-30) and memo_valid.
+constexpr std::uint32_t memo_l2tp_port = 0x20u;
+static_assert(memo_layers < memo_l2tp_port, "the layer count must stay below the flag bits of `extra`");
+static_assert(apps_max < 128, "an application key must fit in 7 bits of `extra`");
 static_assert(static_cast<std::size_t>(proto::count_) <= 64, "a layer kind must fit in 6 bits of its signature byte");
 
-// Layer kinds whose signature byte carries a bit taken from their fields (layer_byte).
-constexpr auto memo_special = [] {
-  std::array<bool, 256> t{};
-  for (proto k : {proto::vlan, proto::ip, proto::ipv6_ext, proto::udp}) t[static_cast<std::uint8_t>(k)] = true;
-  return t;
-}();
+// The signature byte of layer `l`: the kind and the quoted flag.
+inline std::uint64_t plain_layer_byte(const dissect::layer& l) noexcept {
+  return static_cast<std::uint8_t>(l.kind) | ((l.flags & dissect::layer_quoted) << 6);
+}
 
-// The signature byte of layer `i`.
+// The signature byte of a layer of a packet without fragments (not `irregular`), whose only
+// field bit can be an 802.1ad tag's.
+inline std::uint64_t regular_layer_byte(const dissect::layer& l) noexcept {
+  std::uint64_t b = plain_layer_byte(l);
+  if (l.kind == proto::vlan && l.vlan.tpid == 0x88a8) b |= 0x80;
+  return b;
+}
+
+// The signature byte of layer `i` with its field bit: an 802.1ad tag, or a fragment (IPv4
+// header, IPv6 fragment header) this packet did not complete.
 inline std::uint64_t layer_byte(const dissect::packet& p, std::size_t i) noexcept {
   const auto& l = p.layers[i];
-  std::uint64_t b = static_cast<std::uint8_t>(l.kind) | ((l.flags & dissect::layer_quoted) << 6);
-  if (memo_special[static_cast<std::uint8_t>(l.kind)]) {
-    bool bit;
-    if (l.kind == proto::vlan) bit = l.vlan.tpid == 0x88a8;
-    else if (l.kind == proto::udp) bit = l.udp.sport == 1701 || l.udp.dport == 1701;
-    else if (l.kind == proto::ip) bit = ((l.ip.flags & 0x1) || l.ip.frag_offset != 0) && unreassembled_fragment(p, i);
-    else bit = unreassembled_fragment(p, i);
-    if (bit) b |= 0x80;
-  }
-  return b;
+  std::uint64_t b = plain_layer_byte(l);
+  bool bit = false;
+  if (l.kind == proto::vlan) bit = l.vlan.tpid == 0x88a8;
+  else if (l.kind == proto::ip || l.kind == proto::ipv6_ext) bit = unreassembled_fragment(p, i);
+  return bit ? b | 0x80 : b;
 }
 
 std::size_t memo_slot(std::uint64_t s0, std::uint64_t s1, std::uint32_t extra, int shift) noexcept {
@@ -317,12 +325,27 @@ collector::phs_leaf collector::phs_walk(const capture::record& r, const dissect:
   if (n > memo_layers) return phs_walk(r, p, app, e);
   std::uint64_t s0 = 0, s1 = 0;  // bytes of layers 0-7, 8-15 (the count is in `extra`)
   const std::size_t n0 = n < 8 ? n : 8;
+  // Fragments make the packet `irregular` in its summary: without that, a layer byte's field
+  // bit can only be an 802.1ad tag's, and IP and UDP layers need no look at their fields (the
+  // signature went from ~90 to ~65 instructions per packet of the bench capture, callgrind).
   std::size_t i = 0;
-  for (; i < n0; ++i) s0 = (s0 << 8) | layer_byte(p, i);
-  for (; i < n; ++i) s1 = (s1 << 8) | layer_byte(p, i);
-  const bool raw = raw_link(r.link_type);
-  const std::uint32_t extra = memo_valid | static_cast<std::uint32_t>(n) | (raw ? 0x40u : 0u) |
-                              (p.payload_length > 0 ? 0x80u : 0u) | (akey << 8);
+  if (p.irregular) {
+    for (; i < n0; ++i) s0 = (s0 << 8) | layer_byte(p, i);
+    for (; i < n; ++i) s1 = (s1 << 8) | layer_byte(p, i);
+  } else {
+    for (; i < n0; ++i) s0 = (s0 << 8) | regular_layer_byte(p.layers[i]);
+    for (; i < n; ++i) s1 = (s1 << 8) | regular_layer_byte(p.layers[i]);
+  }
+  // phs_walk looks at UDP ports only for the last layer (L2TP control messages).
+  bool l2tp_port = false;
+  if (n > 0 && p.layers[n - 1].kind == proto::udp) {
+    const auto& u = p.layers[n - 1].udp;
+    l2tp_port = u.sport == 1701 || u.dport == 1701;
+  }
+  // The link type itself rather than whether it is raw IP: a shift instead of raw_link's tests.
+  const std::uint32_t extra = memo_valid | static_cast<std::uint32_t>(n) | (l2tp_port ? memo_l2tp_port : 0u) |
+                              (p.payload_length > 0 ? 0x80u : 0u) | (akey << 8) |
+                              (std::uint32_t{r.link_type} << 15);
   if (!memo_.empty()) {
     const std::size_t mask = memo_.size() - 1;
     for (std::size_t s = memo_slot(s0, s1, extra, memo_shift_);; s = (s + 1) & mask) {
@@ -430,20 +453,6 @@ void collector::on_packet(const capture::record& r, const dissect::packet& p, co
   phs_capped_ += leaf.capped;
   phs_dirty_ = true;
   if (!shared_endpoints_) endpoints_.add(r, p, t);
-  if (t.id != 0) {
-    if (t.id >= flow_bytes_.size()) {
-      // Flow ids are dense: growing by an eighth keeps these within ~12 % of the flow count
-      // (doubling left up to half unused, which showed in the analysis pass's peak RSS).
-      if (t.id >= flow_bytes_.capacity()) {
-        flow_bytes_.reserve(std::size_t{t.id} + t.id / 8 + 64);
-        flow_pkts_.reserve(std::size_t{t.id} + t.id / 8 + 64);
-      }
-      flow_bytes_.resize(std::size_t{t.id} + 1, 0);
-      flow_pkts_.resize(std::size_t{t.id} + 1, 0);
-    }
-    flow_bytes_[t.id] += r.origlen;
-    ++flow_pkts_[t.id];
-  }
   auto bin = plen_bin(r.origlen);
   if (plen_.count[bin] == 0 || r.origlen < plen_.min[bin]) plen_.min[bin] = r.origlen;
   if (r.origlen > plen_.max[bin]) plen_.max[bin] = r.origlen;
@@ -463,23 +472,26 @@ void collector::finish() {
   };
   std::map<std::uint32_t, acc> by_port;  // (proto << 16) | port
   std::array<port_stats, static_cast<std::size_t>(flow::service::count_)> by_svc{};
-  std::size_t n = std::min(flows_->size(), flow_bytes_.empty() ? std::size_t{0} : flow_bytes_.size() - 1);
-  for (std::uint32_t id = 1; id <= n; ++id) {
-    if (flow_pkts_[id] == 0) continue;
+  // The endpoint table keeps every flow's frame bytes and packets.
+  const flow::endpoint_table& table = shared_endpoints_ ? *shared_endpoints_ : endpoints_;
+  for (std::uint32_t id = 1; id <= flows_->size(); ++id) {
+    const std::uint64_t packets = table.flow_packets(id);
+    if (packets == 0) continue;
+    const std::uint64_t bytes = table.flow_bytes(id);
     const auto& f = flows_->get(id);
     std::size_t svc = f.svc < by_svc.size() ? f.svc : 0;
     auto& sv = by_svc[svc];
     ++sv.flows;
-    sv.packets += flow_pkts_[id];
-    sv.bytes += flow_bytes_[id];
+    sv.packets += packets;
+    sv.bytes += bytes;
     std::uint8_t pr = f.proto();
     if (pr != flow::ip_proto_tcp && pr != flow::ip_proto_udp && pr != flow::ip_proto_sctp) continue;
     auto& a = by_port[(std::uint32_t{pr} << 16) | f.port(1)];
     a.s.ip_proto = pr;
     a.s.port = f.port(1);
     ++a.s.flows;
-    a.s.packets += flow_pkts_[id];
-    a.s.bytes += flow_bytes_[id];
+    a.s.packets += packets;
+    a.s.bytes += bytes;
     ++a.svc[svc];
   }
   auto by_bytes = [](const port_stats& a, const port_stats& b) {
@@ -569,8 +581,7 @@ std::vector<std::size_t> collector::top_talkers_by_packets(std::size_t n) const 
 std::size_t collector::memory_bytes() const noexcept {
   std::size_t m = nodes_.capacity() * sizeof(phs_node) + phs_end_.capacity() * 16 + memo_.capacity() * sizeof(phs_memo) +
                   apps_.capacity() * sizeof(app_entry) + app_words_.capacity() * 8 + buckets_.capacity() * 8 +
-                  flow_bytes_.capacity() * 8 + flow_pkts_.capacity() * 4 +
-                  (endpoints_.ip().capacity() + endpoints_.mac().capacity()) * sizeof(talker);
+                  endpoints_.memory_bytes();
   for (const auto& s : names_) m += s.capacity() + sizeof s;
   return m;
 }

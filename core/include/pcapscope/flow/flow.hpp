@@ -326,24 +326,54 @@ struct endpoint_stats {
 };
 
 /// Endpoint tables for IP addresses (innermost IP header) and MAC addresses (outermost
-/// Ethernet header), fed per packet after the flow tracker.
+/// Ethernet header), fed per packet after the flow tracker. Also keeps each flow's frame bytes
+/// and packets per direction: the IP endpoints' totals are sums of them (a flow's packets all
+/// carry its key's addresses), added up when `ip()` is read rather than per packet.
 class endpoint_table {
  public:
   /// Accounts a packet; `t` is what the flow tracker returned for it.
   void add(const capture::record& r, const dissect::packet& p, const track_result& t);
   /// IP endpoints in first-seen order.
-  const std::vector<endpoint_stats>& ip() const noexcept { return ip_; }
+  const std::vector<endpoint_stats>& ip() const noexcept {
+    if (ip_stale_) settle_ip();
+    return ip_;
+  }
   /// MAC endpoints in first-seen order.
   const std::vector<endpoint_stats>& mac() const noexcept { return mac_; }
+  /// Frame bytes (original lengths) of the packets of flow `id` added so far, both directions.
+  std::uint64_t flow_bytes(std::uint32_t id) const noexcept {
+    return id < flows_.size() ? flows_[id].bytes[0] + flows_[id].bytes[1] : 0;
+  }
+  /// Packets of flow `id` added so far, both directions.
+  std::uint64_t flow_packets(std::uint32_t id) const noexcept {
+    return id < flows_.size() ? std::uint64_t{flows_[id].packets[0]} + flows_[id].packets[1] : 0;
+  }
+  /// Bytes held (capacity of the tables), for memory reports.
+  std::size_t memory_bytes() const noexcept;
 
  private:
+  // What a flow's packets add to its endpoints (index: flow id).
+  struct flow_slot {
+    std::uint32_t mac[2] = {};      // MAC endpoints (1-based, 0: none) its last packet had, originator's first
+    std::uint32_t ip[2] = {};       // IP endpoints (1-based, 0: not yet found) of originator, responder
+    std::uint64_t bytes[2] = {};    // frame bytes per direction (0: from the originator)
+    std::uint32_t packets[2] = {};  // packets per direction
+    std::uint64_t last_seq = 0;     // number of its last packet among all added (1-based)
+    std::int64_t last_ns = 0;       // that packet's time
+  };
   // The endpoint of address `key` (zero-padded) and `kind`, added (first seen at `ts`) if new.
   endpoint_stats& find(std::vector<endpoint_stats>& v, std::vector<std::uint32_t>& slots,
                        const std::array<std::uint8_t, 16>& key, std::uint8_t kind, std::int64_t ts);
-  std::vector<endpoint_stats> ip_, mac_;
+  void grow_flows(std::uint32_t id);
+  // Sets the IP endpoints' packet and byte counts and last times from the flows.
+  void settle_ip() const noexcept;
+  mutable std::vector<endpoint_stats> ip_;  // counts and last times valid when !ip_stale_
+  mutable std::vector<std::uint64_t> ip_last_seq_;  // per IP endpoint, for settle_ip
+  mutable bool ip_stale_ = false;
+  std::vector<endpoint_stats> mac_;
   std::vector<std::uint32_t> ip_slots_, mac_slots_;
-  // By flow id: 1-based indices of the endpoints its last packet touched (0: none yet).
-  std::vector<std::array<std::uint32_t, 4>> hints_;
+  std::vector<flow_slot> flows_;
+  std::uint64_t seq_ = 0;  // packets added
 };
 
 /// Extracts the flow key of a packet; false when it has no (non-quoted) IP header. `from_side0`

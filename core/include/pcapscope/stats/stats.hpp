@@ -96,8 +96,8 @@ class collector {
   /// `flows` (may be null) gives the responder port and service of each flow for the port and
   /// service tables; without it those tables stay empty. `endpoints` (may be null): an endpoint
   /// table the caller already feeds with every packet (the analysis pass keeps one), used for the
-  /// top talkers instead of a table of the collector's own (which would cost a second set of
-  /// hash lookups per packet).
+  /// top talkers and the per-flow totals instead of a table of the collector's own (which would
+  /// cost a second set of lookups per packet).
   explicit collector(const flow::flow_tracker* flows = nullptr, const flow::endpoint_table* endpoints = nullptr);
 
   /// Accounts one packet. `r` is the record (its original length is the packet's size), `p` its
@@ -218,8 +218,6 @@ class collector {
 
   const flow::endpoint_table* shared_endpoints_;
   flow::endpoint_table endpoints_;  // used when no shared table was given
-  std::vector<std::uint64_t> flow_bytes_;  // by flow id: frame bytes
-  std::vector<std::uint32_t> flow_pkts_;   // by flow id: packets
   std::vector<port_stats> ports_, services_;
   plen_stats plen_;
 };
