@@ -18,6 +18,7 @@
 #include <iterator>
 #include <new>
 #include <type_traits>
+#include <unordered_map>
 
 #include "pcapscope/flow/flow.hpp"
 
@@ -85,28 +86,34 @@ enum class header_name : std::uint8_t {
 header_name header_of(std::string_view n) noexcept {
   if (n.empty()) return header_name::other;
   const char c = static_cast<char>(n[0] | 0x20);
-  auto is = [&](std::string_view lower, header_name h) {
-    return c == lower[0] && ieq_lower(n, lower) ? h : header_name::other;
+  // The usual spelling first (a fixed-size compare), then any case.
+  auto is = [&](std::string_view lower, std::string_view usual, header_name h) {
+    if (c != lower[0]) return header_name::other;
+    return std::memcmp(n.data(), usual.data(), usual.size()) == 0 || ieq_lower(n, lower) ? h : header_name::other;
   };
   switch (n.size()) {
-    case 4: return is("host", header_name::host);
-    case 6: return c == 'o' ? is("origin", header_name::origin) : is("expect", header_name::expect);
-    case 7: return is("referer", header_name::referer);
-    case 10: return is("user-agent", header_name::user_agent);
-    case 12: return is("content-type", header_name::content_type);
-    case 14: return is("content-length", header_name::content_length);
-    case 16: return is("content-encoding", header_name::content_encoding);
-    case 17: return is("transfer-encoding", header_name::transfer_encoding);
-    case 19: return is("content-disposition", header_name::content_disposition);
+    case 4: return is("host", "Host", header_name::host);
+    case 6:
+      return c == 'o' ? is("origin", "Origin", header_name::origin) : is("expect", "Expect", header_name::expect);
+    case 7: return is("referer", "Referer", header_name::referer);
+    case 10: return is("user-agent", "User-Agent", header_name::user_agent);
+    case 12: return is("content-type", "Content-Type", header_name::content_type);
+    case 14: return is("content-length", "Content-Length", header_name::content_length);
+    case 16: return is("content-encoding", "Content-Encoding", header_name::content_encoding);
+    case 17: return is("transfer-encoding", "Transfer-Encoding", header_name::transfer_encoding);
+    case 19: return is("content-disposition", "Content-Disposition", header_name::content_disposition);
     default: return header_name::other;
   }
 }
 
 bool is_space(char c) noexcept { return c == ' ' || c == '\t'; }
 
+// Space, tab or CR (what trim() removes); most bytes are above ' ' and fail the first test.
+bool is_trimmed(char c) noexcept { return static_cast<unsigned char>(c) <= ' ' && (is_space(c) || c == '\r'); }
+
 std::string_view trim(std::string_view s) noexcept {
-  while (!s.empty() && (is_space(s.front()) || s.front() == '\r')) s.remove_prefix(1);
-  while (!s.empty() && (is_space(s.back()) || s.back() == '\r')) s.remove_suffix(1);
+  while (!s.empty() && is_trimmed(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_trimmed(s.back())) s.remove_suffix(1);
   return s;
 }
 
@@ -650,6 +657,7 @@ struct http_logger::store {
   text_store text;
   std::vector<std::vector<http_anomaly>> anomalies;  // per entry that has any (few do)
   std::array<text_ref, static_cast<std::size_t>(sniffed::count_)> sniffed_text{};  // stored sniffed names
+  std::array<text_ref, 7> recent{};  // the last value kept per repeating field (see keep_repeated)
   std::string scratch;  // a lowercased media type being stored
 };
 
@@ -797,6 +805,20 @@ struct http_parse_access {
   }
   text_ref keep_clipped(std::string_view s) { return keep(s.substr(0, lim().max_value)); }
 
+  // Fields whose values repeat from message to message (and across connections).
+  enum class repeating : std::uint8_t { version, method, reason, host, user_agent, content_type, content_encoding };
+
+  // keep_clipped, checking the field's previous value first: comparing with it costs less than
+  // hashing into the store, and the store holds one copy of each value, so the reference is
+  // the one keep_clipped gives.
+  text_ref keep_repeated(std::string_view s, repeating field) {
+    s = s.substr(0, lim().max_value);
+    auto& last = S().recent[static_cast<std::size_t>(field)];
+    if (last.len != 0 && last.len == s.size() && same_bytes(text(last).data(), s.data(), s.size())) return last;
+    last = keep(s);
+    return last;
+  }
+
   // The stored media type of Content-Type `ct`: a part of the stored value when it is already
   // lowercase (the usual case), else a lowercased copy.
   text_ref media_type(text_ref ct) {
@@ -859,10 +881,10 @@ struct http_parse_access {
     m.ordinal = ++p.messages;
     m.ts_ns = p.line_ts;
     m.header_bytes = line_len + 1;
-    m.version = keep_clipped(s.version);
+    m.version = keep_repeated(s.version, repeating::version);
     if (s.request) {
       ++L.counters_.requests;
-      m.method = keep_clipped(s.method);
+      m.method = keep_repeated(s.method, repeating::method);
       m.uri = keep_clipped(s.uri);
       m.entry = new_entry(m.ts_ns);
       auto& e = E(m.entry);
@@ -873,7 +895,7 @@ struct http_parse_access {
       e.version = m.version;
     } else {
       m.status = s.status;
-      m.reason = keep_clipped(s.reason);
+      m.reason = keep_repeated(s.reason, repeating::reason);
     }
     p.state = pstate::headers;
   }
@@ -895,8 +917,8 @@ struct http_parse_access {
     if (p.state == pstate::trailers) return;  // trailers are checked for limits only
     // The name, trimmed (as trim() does, written out: this runs for every header line).
     std::size_t b = 0, e = colon;
-    while (b < e && (is_space(line[b]) || line[b] == '\r')) ++b;
-    while (e > b && (is_space(line[e - 1]) || line[e - 1] == '\r')) --e;
+    while (b < e && is_trimmed(line[b])) ++b;
+    while (e > b && is_trimmed(line[e - 1])) --e;
     const auto name = header_of(line.substr(b, e - b));
     if (name == header_name::other) return;
     auto value = trim(line.substr(colon + 1));
@@ -905,17 +927,22 @@ struct http_parse_access {
       out = keep_clipped(value);
       has = true;
     };
+    auto first_repeated = [&](text_ref& out, bool& has, repeating field) {
+      if (has) return;
+      out = keep_repeated(value, field);
+      has = true;
+    };
     switch (name) {
-      case header_name::host: first(m.host, m.has_host); break;
+      case header_name::host: first_repeated(m.host, m.has_host, repeating::host); break;
       case header_name::referer: first(m.referrer, m.has_referrer); break;
-      case header_name::user_agent: first(m.user_agent, m.has_user_agent); break;
+      case header_name::user_agent: first_repeated(m.user_agent, m.has_user_agent, repeating::user_agent); break;
       case header_name::origin: first(m.origin, m.has_origin); break;
       // The first non-empty one counts.
       case header_name::content_type:
-        if (m.content_type.len == 0) m.content_type = keep_clipped(value);
+        if (m.content_type.len == 0) m.content_type = keep_repeated(value, repeating::content_type);
         break;
       case header_name::content_encoding:
-        if (m.content_encoding.len == 0) m.content_encoding = keep_clipped(value);
+        if (m.content_encoding.len == 0) m.content_encoding = keep_repeated(value, repeating::content_encoding);
         break;
       case header_name::content_disposition:
         if (m.disposition.len == 0) m.disposition = keep(disposition_filename(value));
@@ -1545,22 +1572,22 @@ http_logger::~http_logger() = default;
 
 http_logger::connection& http_logger::conn_of(const stream_ctx& c) {
   if (last_conn_ && last_conn_->flow_id == c.flow_id) return *last_conn_;
-  auto& slot = conns_[c.flow_id];
-  if (!slot) {
-    slot = std::make_unique<connection>();
-    slot->flow_id = c.flow_id;
+  auto& cn = conns_.get(c.flow_id, [&] {
+    auto n = std::make_unique<connection>();
+    n->flow_id = c.flow_id;
     ++counters_.connections;
-  }
-  last_conn_ = slot.get();
-  return *slot;
+    return n;
+  });
+  last_conn_ = &cn;
+  return cn;
 }
 
 void http_logger::drop_conn(std::uint32_t flow_id) {
-  auto it = conns_.find(flow_id);
-  if (it == conns_.end()) return;
-  if (last_conn_ == it->second.get()) last_conn_ = nullptr;
-  for (auto& p : it->second->d) buffered_ -= p.line.size();
-  conns_.erase(it);
+  connection* cn = conns_.find(flow_id);
+  if (!cn) return;
+  if (last_conn_ == cn) last_conn_ = nullptr;
+  for (auto& p : cn->d) buffered_ -= p.line.size();
+  conns_.erase(flow_id);
 }
 
 void http_logger::on_data(const stream_ctx& c, int dir, util::bytes data) {
@@ -1577,9 +1604,9 @@ void http_logger::on_gap(const stream_ctx& c, int dir, std::uint64_t length) {
 
 void http_logger::on_close(const stream_ctx& c, int dir) {
   if (finished_ || (dir != 0 && dir != 1)) return;
-  auto it = conns_.find(c.flow_id);
-  if (it == conns_.end()) return;
-  auto& cn = *it->second;
+  connection* found = conns_.find(c.flow_id);
+  if (!found) return;
+  auto& cn = *found;
   http_parse_access{*this, cn, dir, c}.close();
   if (cn.d[0].state == pstate::closed && cn.d[1].state == pstate::closed) drop_conn(c.flow_id);
 }
@@ -1599,12 +1626,10 @@ void http_logger::on_datagram(const stream_ctx& c, int dir, util::bytes data) {
 
 void http_logger::finish() {
   if (finished_) return;
-  std::vector<std::uint32_t> ids;
-  ids.reserve(conns_.size());
-  for (const auto& [id, cn] : conns_) ids.push_back(id);
+  std::vector<std::uint32_t> ids = conns_.ids();
   std::sort(ids.begin(), ids.end());
   for (auto id : ids) {
-    auto& cn = *conns_[id];
+    auto& cn = *conns_.find(id);
     for (int dir = 0; dir < 2; ++dir) {
       stream_ctx c;
       c.flow_id = id;

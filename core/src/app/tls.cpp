@@ -429,6 +429,47 @@ struct dir_state {
   std::uint64_t resync_budget = 0;
 };
 
+// Everything JA3 and JA4_r (TCP) are made of, GREASE dropped as they drop it, as bytes: the
+// versions, each list with its length, and the first ALPN value's end bytes. Equal keys give
+// equal fingerprints, and GREASE values (random per connection) do not split the cache.
+void hello_fingerprint_key(const tls_client_hello& ch, std::string& out) {
+  out.resize(16 + 2 * (ch.cipher_suites.size() + ch.extensions.size() + ch.supported_groups.size() +
+                       ch.signature_algorithms.size()) + ch.ec_point_formats.size() + 5 * 4);
+  char* const base = out.data();
+  char* p = base;
+  auto put16 = [&p](std::uint16_t v) {
+    std::memcpy(p, &v, 2);
+    p += 2;
+  };
+  auto put_list = [&](const std::vector<std::uint16_t>& values) {
+    char* count_at = p;
+    p += 4;
+    std::uint32_t n = 0;
+    for (auto v : values) {
+      if (tls_is_grease(v)) continue;
+      put16(v);
+      ++n;
+    }
+    std::memcpy(count_at, &n, 4);
+  };
+  put16(ch.legacy_version);
+  put16(ch.max_version());
+  put_list(ch.cipher_suites);
+  put_list(ch.extensions);
+  put_list(ch.supported_groups);
+  put_list(ch.signature_algorithms);
+  const auto formats = static_cast<std::uint32_t>(ch.ec_point_formats.size());
+  std::memcpy(p, &formats, 4);
+  p += 4;
+  if (formats > 0) std::memcpy(p, ch.ec_point_formats.data(), formats);
+  p += formats;
+  const bool alpn = !ch.alpn.empty() && !ch.alpn[0].empty();
+  *p++ = alpn ? 1 : 0;
+  *p++ = alpn ? ch.alpn[0].front() : 0;
+  *p++ = alpn ? ch.alpn[0].back() : 0;
+  out.resize(static_cast<std::size_t>(p - base));
+}
+
 bool plausible_header(const std::uint8_t* h, std::uint32_t max_record) {
   if (h[0] < ct_ccs || h[0] > ct_heartbeat) return false;
   if (h[1] != 3 || h[2] > 4) return false;
@@ -954,15 +995,25 @@ void tls_flow_state::client_hello(const stream_ctx& c, int dir, const tls_client
 
 void tls_flow_state::fingerprints(const tls_client_hello& ch, util::text_ref& ja3, util::text_ref& ja4,
                                   util::text_ref& ja4_r) {
-  auto& text = log.entries_.text_;
-  ja3_string(ch, log.text_);
-  ja3 = log.ja3_cache_.get(log.text_, [&] { return tls_logger::fingerprint_cache::value{text.add(util::md5_hex(log.text_)), {}}; }).text;
-  app::ja4_r(ch, 't', log.text_);
-  auto v = log.ja4_cache_.get(log.text_, [&] {
-    return tls_logger::fingerprint_cache::value{text.add(ja4_from_r(log.text_)), text.add(log.text_)};
+  hello_fingerprint_key(ch, log.hello_key_);
+  auto v = log.hello_cache_.get(log.hello_key_, [&] {
+    auto& text = log.entries_.text_;
+    tls_logger::hello_fingerprints f;
+    ja3_string(ch, log.text_);
+    f.ja3 = log.ja3_cache_.get(log.text_, [&] {
+      return tls_logger::fingerprint_text{text.add(util::md5_hex(log.text_)), {}};
+    }).text;
+    app::ja4_r(ch, 't', log.text_);
+    auto r = log.ja4_cache_.get(log.text_, [&] {
+      return tls_logger::fingerprint_text{text.add(ja4_from_r(log.text_)), text.add(log.text_)};
+    });
+    f.ja4 = r.text;
+    f.ja4_r = r.text2;
+    return f;
   });
-  ja4 = v.text;
-  ja4_r = v.text2;
+  ja3 = v.ja3;
+  ja4 = v.ja4;
+  ja4_r = v.ja4_r;
 }
 
 void tls_flow_state::server_hello(const stream_ctx& c, int dir, bytes msg, std::uint64_t msg_offset) {
@@ -992,7 +1043,7 @@ void tls_flow_state::server_hello(const stream_ctx& c, int dir, bytes msg, std::
   if (e.server_hello_frame == 0) e.server_hello_frame = c.frame;
   ja3s_string(sh, log.text_);
   e.ja3s = log.ja3s_cache_.get(log.text_, [&] {
-    return tls_logger::fingerprint_cache::value{log.entries_.text_.add(util::md5_hex(log.text_)), {}};
+    return tls_logger::fingerprint_text{log.entries_.text_.add(util::md5_hex(log.text_)), {}};
   }).text;
   if (!client_session_id.empty() && client_session_id == sh.session_id && !tls13) e.flags |= tls_log_table::f_resumed;
   if (sh.has_pre_shared_key && client_psk) e.flags |= tls_log_table::f_resumed;
@@ -1207,16 +1258,14 @@ tls_log_entry tls_log_table::operator[](std::size_t i) const {
 tls_logger::~tls_logger() = default;
 
 tls_flow_state& tls_logger::state_for(const stream_ctx& c) {
-  auto& p = states_[c.flow_id];
-  if (!p) p = std::make_unique<tls_flow_state>(*this);
-  return *p;
+  return states_.get(c.flow_id, [this] { return std::make_unique<tls_flow_state>(*this); });
 }
 
-void tls_logger::on_data(const stream_ctx& c, int dir, util::bytes data) {
-  if (dir != 0 && dir != 1) return;
+bool tls_logger::on_data(const stream_ctx& c, int dir, util::bytes data) {
+  if (dir != 0 && dir != 1) return true;
   auto& st = state_for(c);
-  if (st.done) return;
-  st.on_data(c, dir, data);
+  if (!st.done) st.on_data(c, dir, data);
+  return !st.done;
 }
 
 void tls_logger::on_gap(const stream_ctx& c, int dir, std::uint64_t length) {
@@ -1226,26 +1275,26 @@ void tls_logger::on_gap(const stream_ctx& c, int dir, std::uint64_t length) {
 
 void tls_logger::on_close(const stream_ctx& c, int dir) {
   if (dir != 0 && dir != 1) return;
-  auto it = states_.find(c.flow_id);
-  if (it == states_.end()) return;
-  it->second->on_close(c, dir);
-  if (it->second->d[0].closed && it->second->d[1].closed) states_.erase(it);
+  tls_flow_state* st = states_.find(c.flow_id);
+  if (!st) return;
+  st->on_close(c, dir);
+  if (st->d[0].closed && st->d[1].closed) states_.erase(c.flow_id);
 }
 
 std::size_t tls_logger::buffered() const noexcept {
   std::size_t n = 0;
-  for (const auto& [id, st] : states_) {
-    for (const auto& s : st->d) n += s.hs.size() + s.body.size();
-  }
+  states_.for_each([&n](std::uint32_t, const tls_flow_state& st) {
+    for (const auto& s : st.d) n += s.hs.size() + s.body.size();
+  });
   return n;
 }
 
 void tls_logger::finish() {
-  for (auto& [id, st] : states_) {
+  states_.for_each([](std::uint32_t id, tls_flow_state& st) {
     stream_ctx c;
     c.flow_id = id;
-    for (int dir = 0; dir < 2; ++dir) st->on_close(c, dir);
-  }
+    for (int dir = 0; dir < 2; ++dir) st.on_close(c, dir);
+  });
   states_.clear();
 }
 

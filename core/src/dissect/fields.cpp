@@ -1,6 +1,7 @@
 // Field values by Wireshark name, formatted like `tshark -T fields`, and packet-list columns.
 #include "pcapscope/dissect/fields.hpp"
 
+#include <array>
 #include <cstdio>
 #include <cstring>
 #include <functional>
@@ -170,22 +171,19 @@ const layer* innermost_net(const packet& p) {
 
 namespace {
 
-// Address text written by hand (no snprintf: the logs format two addresses per record, and
-// snprintf's format parsing cost more than the rest of a DNS record).
-char* put_u8(char* o, unsigned v) noexcept {
-  if (v >= 100) *o++ = static_cast<char>('0' + v / 100);
-  if (v >= 10) *o++ = static_cast<char>('0' + v / 10 % 10);
-  *o++ = static_cast<char>('0' + v % 10);
-  return o;
-}
-
-char* put_ipv4(char* o, const std::uint8_t* a) noexcept {
-  for (int i = 0; i < 4; ++i) {
-    if (i) *o++ = '.';
-    o = put_u8(o, a[i]);
+// Each byte value's decimal digits and, in the last char, their count: an octet is one 4-byte
+// copy and an advance.
+constexpr auto byte_decimals = [] {
+  std::array<std::array<char, 4>, 256> t{};
+  for (unsigned v = 0; v < 256; ++v) {
+    char* o = t[v].data();
+    if (v >= 100) *o++ = static_cast<char>('0' + v / 100);
+    if (v >= 10) *o++ = static_cast<char>('0' + v / 10 % 10);
+    *o++ = static_cast<char>('0' + v % 10);
+    t[v][3] = static_cast<char>(o - t[v].data());
   }
-  return o;
-}
+  return t;
+}();
 
 // Lowercase hex without leading zeros ("%x").
 char* put_hex16(char* o, unsigned v) noexcept {
@@ -198,21 +196,27 @@ char* put_hex16(char* o, unsigned v) noexcept {
 
 }  // namespace
 
-std::string format_ipv4(const std::array<std::uint8_t, 4>& a) {
-  char buf[16];
-  return std::string(buf, put_ipv4(buf, a.data()));
+// Address text written by hand (no snprintf: the logs format two addresses per record, and
+// snprintf's format parsing cost more than the rest of a DNS record).
+char* put_ipv4(char* o, const std::uint8_t* a) noexcept {
+  for (int i = 0; i < 4; ++i) {
+    const auto& d = byte_decimals[a[i]];
+    std::memcpy(o, d.data(), 4);
+    o += d[3];
+    *o++ = '.';
+  }
+  return o - 1;
 }
 
-std::string format_ipv6(const std::array<std::uint8_t, 16>& a) {
-  char buf[48];
-  char* o = buf;
+char* put_ipv6(char* const start, const std::uint8_t* a) noexcept {
+  char* o = start;
   unsigned w[8];
   for (int i = 0; i < 8; ++i) w[i] = (unsigned{a[2 * i]} << 8) | a[2 * i + 1];
   // IPv4-mapped addresses as Wireshark prints them.
   if (w[0] == 0 && w[1] == 0 && w[2] == 0 && w[3] == 0 && w[4] == 0 && w[5] == 0xffff) {
     static constexpr char prefix[] = "::ffff:";
     std::memcpy(o, prefix, 7);
-    return std::string(buf, put_ipv4(o + 7, a.data() + 12));
+    return put_ipv4(o + 7, a + 12);
   }
   // Longest run of two or more zero words becomes "::", the first of equal runs (RFC 5952).
   int best = -1, best_len = 0;
@@ -236,10 +240,20 @@ std::string format_ipv6(const std::array<std::uint8_t, 16>& a) {
       i += best_len - 1;
       continue;
     }
-    if (o != buf && o[-1] != ':') *o++ = ':';
+    if (o != start && o[-1] != ':') *o++ = ':';
     o = put_hex16(o, w[i]);
   }
-  return std::string(buf, o);
+  return o;
+}
+
+std::string format_ipv4(const std::array<std::uint8_t, 4>& a) {
+  char buf[16];
+  return std::string(buf, put_ipv4(buf, a.data()));
+}
+
+std::string format_ipv6(const std::array<std::uint8_t, 16>& a) {
+  char buf[48];
+  return std::string(buf, put_ipv6(buf, a.data()));
 }
 
 std::string format_mac(const std::array<std::uint8_t, 6>& a) {

@@ -14,7 +14,6 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
-#include <unordered_map>
 #include <vector>
 
 #include "pcapscope/app/stream.hpp"
@@ -308,7 +307,7 @@ class http_logger {
   std::unique_ptr<store> store_;
   std::vector<http_interim> interim_;
   http_counters counters_;
-  std::unordered_map<std::uint32_t, std::unique_ptr<connection>> conns_;
+  flow_states<connection> conns_;
   connection* last_conn_ = nullptr;  // the connection of the previous call (most calls repeat it)
   std::unique_ptr<connection> datagram_;  // parser state of the datagram being parsed (reused)
   std::size_t buffered_ = 0;

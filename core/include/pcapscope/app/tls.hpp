@@ -340,8 +340,10 @@ class tls_logger {
   tls_logger(const tls_logger&) = delete;
   tls_logger& operator=(const tls_logger&) = delete;
 
-  /// Stream bytes of one direction, in order.
-  void on_data(const stream_ctx& c, int dir, util::bytes data);
+  /// Stream bytes of one direction, in order. False once the flow's analysis is over (like
+  /// Zeek, after the handshake): later bytes of either direction would be ignored, so the caller
+  /// may stop delivering them (gaps and closes still matter).
+  bool on_data(const stream_ctx& c, int dir, util::bytes data);
   /// `length` bytes of one direction are missing (resync or stop).
   void on_gap(const stream_ctx& c, int dir, std::uint64_t length);
   /// One direction ended; the flow's state is freed when both have.
@@ -365,7 +367,7 @@ class tls_logger {
 
   tls_limits limits_;
   tls_log_table entries_;
-  std::unordered_map<std::uint32_t, std::unique_ptr<tls_flow_state>> states_;
+  flow_states<tls_flow_state> states_;
   tls_counters counters_;
   // Scratch reused for every message, so steady-state parsing does not allocate: the hellos
   // being read and the JA3/JA3S input string.
@@ -376,25 +378,34 @@ class tls_logger {
   // as stored in the table: clients and servers repeat their hellos, the hashes were most of a
   // hello's cost, and repeated texts are stored once. At most `max_entries` each; past that,
   // new values are computed and stored every time.
+  template <class Value>
   class fingerprint_cache {
    public:
-    struct value {
-      util::text_ref text, text2;
-    };
     template <class F>
-    value get(const std::string& key, F&& compute) {
+    Value get(const std::string& key, F&& compute) {
       auto it = map_.find(key);
       if (it != map_.end()) return it->second;
-      value v = compute();
+      Value v = compute();
       if (map_.size() < max_entries) map_.emplace(key, v);
       return v;
     }
 
    private:
     static constexpr std::size_t max_entries = 4096;
-    std::unordered_map<std::string, value> map_;
+    std::unordered_map<std::string, Value> map_;
   };
-  fingerprint_cache ja3_cache_, ja3s_cache_, ja4_cache_;
+  struct fingerprint_text {
+    util::text_ref text, text2;
+  };
+  struct hello_fingerprints {
+    util::text_ref ja3, ja4, ja4_r;
+  };
+  fingerprint_cache<fingerprint_text> ja3_cache_, ja3s_cache_, ja4_cache_;
+  // A ClientHello's three fingerprints by the binary form of the fields they are made of
+  // (GREASE dropped): writing out the JA3 and JA4_r strings only to find them cached cost more
+  // than the parse of the hello (callgrind).
+  fingerprint_cache<hello_fingerprints> hello_cache_;
+  std::string hello_key_;
   // Certificates read so far by their DER bytes (kept in the arena): id in the table and
   // whether it parsed.
   std::unordered_map<std::string_view, std::pair<std::uint32_t, bool>> cert_ids_;

@@ -73,6 +73,11 @@ std::string destination_column(const packet& p);
 std::string format_ipv4(const std::array<std::uint8_t, 4>& a);
 /// Formats an IPv6 address in RFC 5952 form.
 std::string format_ipv6(const std::array<std::uint8_t, 16>& a);
+/// Writes the text of the IPv4 address at `a` (4 bytes) at `o`, which needs 16 bytes of room
+/// (a byte past the text may be written); returns the end of the text.
+char* put_ipv4(char* o, const std::uint8_t* a) noexcept;
+/// The same for the IPv6 address at `a` (16 bytes), as format_ipv6; needs 48 bytes of room.
+char* put_ipv6(char* o, const std::uint8_t* a) noexcept;
 /// Formats a MAC address as aa:bb:cc:dd:ee:ff.
 std::string format_mac(const std::array<std::uint8_t, 6>& a);
 
