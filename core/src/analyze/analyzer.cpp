@@ -122,6 +122,7 @@ class analyzer::stream_router final : public reassembly::stream_consumer {
 
   void on_data(int dir, util::bytes data, std::uint64_t) override {
     const std::uint32_t id = a_.reasm_.current_flow();
+    if (a_.kinds_[id] & kind_muted) return;
     auto k = static_cast<stream_kind>(a_.kinds_[id]);
     if (k == stream_kind::undecided) {
       // Too few bytes to tell (a split length prefix, a 2-byte first segment): keep them until
@@ -150,9 +151,10 @@ class analyzer::stream_router final : public reassembly::stream_consumer {
 
   void on_gap(int dir, std::uint64_t length, std::uint64_t) override {
     const std::uint32_t id = a_.reasm_.current_flow();
-    if (!probes_.empty()) flush_probe(static_cast<stream_kind>(a_.kinds_[id]), id, dir);
+    const auto k = static_cast<stream_kind>(a_.kinds_[id] & ~kind_muted);
+    if (!probes_.empty()) flush_probe(k, id, dir);
     app::stream_ctx c = context(id);
-    switch (static_cast<stream_kind>(a_.kinds_[id])) {
+    switch (k) {
       case stream_kind::dns: a_.dns_.on_gap(c, dir, length); break;
       case stream_kind::http: a_.http_.on_gap(c, dir, length); break;
       case stream_kind::tls: a_.tls_.on_gap(c, dir, length); break;
@@ -167,9 +169,10 @@ class analyzer::stream_router final : public reassembly::stream_consumer {
 
   void on_close(int dir, reassembly::stream_end) override {
     const std::uint32_t id = a_.reasm_.current_flow();
-    if (!probes_.empty()) flush_probe(static_cast<stream_kind>(a_.kinds_[id]), id, dir);
+    const auto k = static_cast<stream_kind>(a_.kinds_[id] & ~kind_muted);
+    if (!probes_.empty()) flush_probe(k, id, dir);
     app::stream_ctx c = context(id);
-    switch (static_cast<stream_kind>(a_.kinds_[id])) {
+    switch (k) {
       case stream_kind::dns: a_.dns_.on_close(c, dir); break;
       case stream_kind::http: a_.http_.on_close(c, dir); break;
       case stream_kind::tls: a_.tls_.on_close(c, dir); break;
@@ -198,7 +201,9 @@ class analyzer::stream_router final : public reassembly::stream_consumer {
     switch (k) {
       case stream_kind::dns: a_.dns_.on_data(c, dir, data); break;
       case stream_kind::http: a_.http_.on_data(c, dir, data); break;
-      case stream_kind::tls: a_.tls_.on_data(c, dir, data); break;
+      case stream_kind::tls:
+        if (!a_.tls_.on_data(c, dir, data)) a_.kinds_[id] |= kind_muted;
+        break;
       default: break;
     }
   }
@@ -281,7 +286,7 @@ void analyzer::on_record(const capture::record& r) {
         tv.tcp.tag = ctx_.frame;
         reasm_.add(t.id, dir, tv.tcp);
       }
-      if (tv.tcp.wire_len != 0) app = kind_name(static_cast<stream_kind>(kinds_[t.id]));
+      if (tv.tcp.wire_len != 0) app = kind_name(static_cast<stream_kind>(kinds_[t.id] & ~kind_muted));
     } else if (tv.proto == flow::ip_proto_udp && !tv.payload.empty()) {
       const auto& f = tracker_.get(t.id);
       app = route_udp(ctx_, dir, tv.payload, f.port(dir), f.port(dir ^ 1));

@@ -115,7 +115,7 @@ class analyzer : public capture::handler {
   std::size_t tcp_peak_buffered() const noexcept { return reasm_.budget().peak; }
   /// How the data of flow `id` was classified.
   stream_kind kind(std::uint32_t id) const noexcept {
-    return id < kinds_.size() ? static_cast<stream_kind>(kinds_[id]) : stream_kind::undecided;
+    return id < kinds_.size() ? static_cast<stream_kind>(kinds_[id] & ~kind_muted) : stream_kind::undecided;
   }
   /// Counters of the pass.
   const analysis_counters& counters() const noexcept { return counters_; }
@@ -139,7 +139,10 @@ class analyzer : public capture::handler {
   stats::collector stats_;
   std::unique_ptr<stream_router> router_;
   reassembly::tcp_reassembler reasm_;
-  std::vector<std::uint8_t> kinds_;  // stream_kind by flow id
+  // A stream's logger wants none of its later bytes (TLS once the handshake is over): the
+  // router drops them before the call; gaps and the close still reach the logger.
+  static constexpr std::uint8_t kind_muted = 0x80;
+  std::vector<std::uint8_t> kinds_;  // stream_kind by flow id, | kind_muted
   std::vector<std::pair<std::uint64_t, std::uint8_t>> tls_handshakes_;
   app::stream_ctx ctx_;              // the packet being processed
   analysis_counters counters_;
