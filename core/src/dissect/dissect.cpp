@@ -1567,6 +1567,14 @@ void dissect(util::bytes data, std::uint32_t link_type, packet& out, std::uint32
   run(c, link_type == 1 ? fast_eth(c) : start_link(c, link_type), out);
 }
 
+void dissect_generic(util::bytes data, std::uint32_t link_type, packet& out, std::uint32_t wire_length) noexcept {
+  reset(out, data);
+  ctx c{data.first(std::min<std::size_t>(data.size(), 0xFFFF)), out};
+  c.end = static_cast<std::uint32_t>(c.data.size());
+  c.rend = std::max<std::uint32_t>(wire_length, static_cast<std::uint32_t>(data.size()));
+  run(c, start_link(c, link_type), out);
+}
+
 void dissect_transport(util::bytes payload, std::uint8_t ip_proto, packet& out) noexcept {
   reset(out, payload);
   ctx c{payload.first(std::min<std::size_t>(payload.size(), 0xFFFF)), out};

@@ -273,6 +273,12 @@ struct packet {
 void dissect(util::bytes data, std::uint32_t link_type, packet& out,
              std::uint32_t wire_length = 0) noexcept;
 
+/// `dissect` without its straight-line path for the common chain (Ethernet, one VLAN tag,
+/// IPv4/IPv6, TCP/UDP): every header through the generic parsers. The two give the same packet;
+/// this is the reference the tests compare the straight-line path with.
+void dissect_generic(util::bytes data, std::uint32_t link_type, packet& out,
+                     std::uint32_t wire_length = 0) noexcept;
+
 /// Dissects an IP payload (e.g. a reassembled datagram) that starts with the header of IP
 /// protocol `ip_proto` (6 = TCP, 17 = UDP, …) into `out`, as `dissect` would after an IP header.
 void dissect_transport(util::bytes payload, std::uint8_t ip_proto, packet& out) noexcept;
