@@ -18,6 +18,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const chromiumPath = process.env.PCAPSCOPE_CHROMIUM ?? '/usr/bin/chromium';
 const file = process.argv[2];
 const readOnly = process.argv.includes('--read-only');
+const readOnPage = process.argv.includes('--read-on-page');
 if (!file) {
   console.error('usage: node bench/wasm_chromium.mjs FILE [--read-only]');
   process.exit(2);
@@ -37,11 +38,11 @@ try {
 const PAGE = `<!doctype html><meta charset="utf-8"><title>bench</title><input type="file" id="f">
 <script type="module">
   import { openCapture, preload } from '/wasm/js/browser.js';
-  window.benchRun = async () => {
+  window.benchRun = async (readInWorker) => {
     const t0 = performance.now();
     await preload();
     const t1 = performance.now();
-    const capture = await openCapture(document.querySelector('#f').files[0]);
+    const capture = await openCapture(document.querySelector('#f').files[0], { readInWorker });
     const t2 = performance.now();
     const packets = capture.packetCount;
     await capture.close();
@@ -104,7 +105,8 @@ try {
   await page.goto(url);
   await page.waitForFunction(() => window.benchReady === true, null, { timeout: 30000 });
   await page.setInputFiles('#f', file);  // a local browser reads the path itself (no upload)
-  const r = await page.evaluate((readOnly) => (readOnly ? window.benchRead() : window.benchRun()), readOnly);
+  const r = await page.evaluate(([readOnly, readInWorker]) => (readOnly ? window.benchRead() : window.benchRun(readInWorker)),
+    [readOnly, !readOnPage]);
   console.log(JSON.stringify({ ...r, errors }));
 } catch (e) {
   console.error(String(e?.stack ?? e));
