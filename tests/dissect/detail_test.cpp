@@ -73,6 +73,24 @@ TEST(Detail, EveryTruncationStaysInBoundsAndIsFlagged) {
   }
 }
 
+// The header checksum is checked when the detail is asked for (0x5ce9 is kSyn's IP header's
+// RFC 1071 checksum): right, wrong (kSyn's 0), and a header cut by the capture.
+TEST(Detail, Ipv4ChecksumStatus) {
+  auto with = [](std::vector<std::uint8_t> p, std::uint16_t sum, std::size_t len) {
+    p[24] = static_cast<std::uint8_t>(sum >> 8);
+    p[25] = static_cast<std::uint8_t>(sum);
+    p.resize(len);
+    auto tree = dissect::detail(p, meta(len));
+    const auto* n = find(tree, "ip.checksum");
+    return n ? n->value : std::string("(none)");
+  };
+  EXPECT_EQ(with(kSyn, 0x5ce9, kSyn.size()), "0x5ce9 [correct]");
+  EXPECT_EQ(with(kSyn, 0x5cea, kSyn.size()), "0x5cea [incorrect]");
+  EXPECT_EQ(with(kSyn, 0x0000, kSyn.size()), "0x0000 [incorrect]");
+  EXPECT_EQ(with(kSyn, 0x5ce9, 14 + 20), "0x5ce9 [correct]");
+  EXPECT_EQ(with(kSyn, 0x5ce9, 14 + 19), "0x0000 [incorrect]");
+}
+
 TEST(Detail, JsonCarriesTheTree) {
   auto tree = dissect::detail(kSyn, meta(kSyn.size()));
   auto j = dissect::detail_json(tree);

@@ -542,6 +542,89 @@ TEST(DissectTransport, TcpOptions) {
   EXPECT_EQ(d["tcp.options.mss_val"], "1460");
 }
 
+// What RFC 9293 (3.1), RFC 7323 and RFC 2018 make of TCP option bytes: kinds 0 (end) and 1
+// (NOP) are one byte, every other option has a length byte of at least 2 that must fit; MSS
+// has length 4, window scale 3, timestamps 10; a SACK block is 8 bytes.
+struct option_walk {
+  std::uint16_t mss = 0;
+  std::uint8_t wscale = 0xff, sack_blocks = 0;
+  bool sack_perm = false, has_ts = false;
+  std::uint32_t ts_val = 0, ts_ecr = 0;
+};
+option_walk walk_options(const std::vector<std::uint8_t>& o) {
+  option_walk w;
+  auto be16 = [&](std::size_t at) { return static_cast<std::uint16_t>(o[at] << 8 | o[at + 1]); };
+  auto be32 = [&](std::size_t at) { return std::uint32_t{be16(at)} << 16 | be16(at + 2); };
+  for (std::size_t i = 0; i < o.size();) {
+    if (o[i] == 0) break;
+    if (o[i] == 1) {
+      ++i;
+      continue;
+    }
+    if (i + 1 >= o.size() || o[i + 1] < 2 || i + o[i + 1] > o.size()) break;
+    const std::size_t len = o[i + 1];
+    if (o[i] == 2 && len == 4) w.mss = be16(i + 2);
+    if (o[i] == 3 && len == 3) w.wscale = o[i + 2];
+    if (o[i] == 4) w.sack_perm = true;
+    if (o[i] == 5) w.sack_blocks = static_cast<std::uint8_t>((len - 2) / 8);
+    if (o[i] == 8 && len == 10) {
+      w.has_ts = true;
+      w.ts_val = be32(i + 2);
+      w.ts_ecr = be32(i + 6);
+    }
+    i += len;
+  }
+  return w;
+}
+
+// The option layouts the dissector decodes in line (NOP, NOP, timestamps; a Linux SYN's MSS,
+// SACK permitted, timestamps, NOP, window scale), and every one-byte change of them, which
+// mostly takes the option-by-option walk: the fields are those the RFCs give either way.
+TEST(DissectTransport, TcpOptionLayoutsDecodedInLine) {
+  const std::vector<std::vector<std::uint8_t>> layouts = {
+      {1, 1, 8, 10, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88},
+      {2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 1, 3, 3, 7},
+  };
+  const std::uint8_t values[] = {0, 1, 2, 3, 4, 5, 8, 9, 10, 11, 12, 20, 0x80, 0xff};
+  std::size_t checked = 0;
+  for (const auto& layout : layouts) {
+    for (std::size_t at = 0; at <= layout.size(); ++at) {
+      for (std::uint8_t v : values) {
+        std::vector<std::uint8_t> o = layout;
+        if (at < o.size()) o[at] = v;  // at == size: the layout as it is
+        bytes_out b;
+        eth(b, 0x0800);
+        ipv4(b, 6, static_cast<unsigned>(20 + o.size()));
+        b.be16(1).be16(2).be32(3).be32(0).u8(static_cast<unsigned>((20 + o.size()) / 4) << 4).u8(0x02).be16(65535)
+            .be16(0).be16(0).raw(o);
+        auto d = run(b);
+        const auto* l = d.p.last(proto::tcp);
+        ASSERT_NE(l, nullptr);
+        const auto& t = l->tcp;
+        const option_walk w = walk_options(o);
+        const std::string where = "layout of " + std::to_string(layout.size()) + ", byte " + std::to_string(at) +
+                                  " = " + std::to_string(v);
+        EXPECT_EQ(t.mss, w.mss) << where;
+        EXPECT_EQ(t.wscale, w.wscale) << where;
+        EXPECT_EQ(t.sack_perm, w.sack_perm) << where;
+        EXPECT_EQ(t.sack_blocks, w.sack_blocks) << where;
+        EXPECT_EQ(t.has_ts, w.has_ts) << where;
+        EXPECT_EQ(t.ts_val, w.ts_val) << where;
+        EXPECT_EQ(t.ts_ecr, w.ts_ecr) << where;
+        ++checked;
+      }
+    }
+  }
+  EXPECT_EQ(checked, (12u + 1 + 20 + 1) * std::size(values));
+  // The layouts themselves, as the RFCs read them.
+  const option_walk syn = walk_options(layouts[1]);
+  EXPECT_EQ(syn.mss, 1460);
+  EXPECT_EQ(syn.wscale, 7);
+  EXPECT_TRUE(syn.sack_perm);
+  EXPECT_EQ(syn.ts_val, 0x11223344u);
+  EXPECT_EQ(syn.ts_ecr, 0x55667788u);
+}
+
 TEST(DissectTransport, TcpDataOffsetBelowFive) {
   bytes_out b;
   eth(b, 0x0800);

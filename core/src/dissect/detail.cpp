@@ -70,7 +70,7 @@ std::string proto_value(std::uint8_t p) {
   return n ? std::string(n) + " (" + num(p) + ")" : num(p);
 }
 
-void add_layer(tree& t, const layer& l, const packet& p) {
+void add_layer(tree& t, const layer& l, const packet& p, util::bytes data) {
   const std::uint32_t o = l.offset;
   switch (l.kind) {
     case proto::eth:
@@ -179,7 +179,7 @@ void add_layer(tree& t, const layer& l, const packet& p) {
       t.field("ip.frag_offset", "Fragment Offset", num(f.frag_offset * 8u), o + 6, 2);
       t.field("ip.ttl", "Time to Live", num(f.ttl), o + 8, 1);
       t.field("ip.proto", "Protocol", proto_value(f.proto), o + 9, 1);
-      t.field("ip.checksum", "Header Checksum", hex(f.checksum, 4) + (f.checksum_ok ? " [correct]" : " [incorrect]"), o + 10, 2);
+      t.field("ip.checksum", "Header Checksum", hex(f.checksum, 4) + (ipv4_checksum_ok(l, data) ? " [correct]" : " [incorrect]"), o + 10, 2);
       t.field("ip.src", "Source Address", format_ipv4(f.src), o + 12, 4);
       t.field("ip.dst", "Destination Address", format_ipv4(f.dst), o + 16, 4);
       if (l.length > 20) t.field("ip.options", "Options", num(l.length - 20u) + " bytes", o + 20, l.length - 20u);
@@ -342,7 +342,7 @@ std::vector<field_node> detail(util::bytes data, const frame_meta& m) {
                                        " at byte " + num(p.anomaly_offset) + "]",
                   std::string(anomaly_name(p.first_anomaly)), p.anomaly_offset, 0);
   }
-  for (std::size_t i = 0; i < p.count; ++i) add_layer(t, p.layers[i], p);
+  for (std::size_t i = 0; i < p.count; ++i) add_layer(t, p.layers[i], p, data);
   if (p.payload_length > 0) {
     t.proto("data", "Data (" + num(p.payload_length) + " bytes)", p.payload_offset, p.payload_length);
     t.field("data.len", "Length", num(p.payload_length), p.payload_offset, p.payload_length);

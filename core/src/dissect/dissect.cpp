@@ -3,6 +3,7 @@
 // protocol, a link header…); the loop in `dissect` dispatches on that, so encapsulations nest
 // to any order but never deeper than `max_layers`.
 #include <algorithm>
+#include <cstddef>
 #include <cstring>
 
 #include "pcapscope/dissect/packet.hpp"
@@ -50,6 +51,10 @@ struct ctx {
 
   std::size_t avail() const { return off < end ? end - off : 0; }
   std::uint32_t reported() const { return off < rend ? rend - off : 0; }
+  // The same where `off` is known to be within the payload (`end` never exceeds `rend`): on
+  // the straight-line path, which moves it only over headers it found whole.
+  std::uint32_t avail_within() const { return end - off; }
+  std::uint32_t reported_within() const { return rend - off; }
 
   // Payload of the header at `start` is `len` bytes long on the wire (IP/UDP/PPPoE/802.3 length).
   void trim(std::uint32_t start, std::uint32_t len) {
@@ -543,7 +548,7 @@ step parse_arp(ctx& c) {
 // complement, i.e. its checksum is right. Ones' complement sums can be taken over 32-bit words
 // and folded, and are independent of byte order up to a swap (RFC 1071, 2.B), which leaves
 // 0xFFFF as it is: the words are loaded in host order, a few adds per header.
-[[gnu::always_inline]] inline bool ipv4_checksum_ok(const std::uint8_t* p, std::size_t n) {
+bool header_checksum_ok(const std::uint8_t* p, std::size_t n) {
   auto word = [p](std::size_t at) -> std::uint64_t { return util::load_u32(p + at, false); };
   std::uint64_t s = word(0) + word(4) + word(8) + word(12) + word(16);  // n >= 20
   for (std::size_t i = 20; i < n; i += 4) s += word(i);                 // options
@@ -610,7 +615,6 @@ step parse_ipv4(ctx& c) {
     if (!c.in_icmp_error) c.flag(anomaly::truncated, start);
     return {};
   }
-  f.checksum_ok = ipv4_checksum_ok(c.p(), ihl);
   c.off += ihl;
   if (f.total_len < ihl) {
     // Wireshark treats total length 0 as "TSO: use the captured length" and flags others.
@@ -862,13 +866,22 @@ void tcp_option_list(tcp_fields& f, const std::uint8_t* o, std::uint32_t n) {
   }
 }
 
-// The same, with the layouts most segments carry decoded in line: none, and NOP, NOP,
-// timestamps (what most segments of a connection carry, RFC 7323, appendix A).
+// The same, with the layouts most segments carry decoded in line: none; NOP, NOP, timestamps
+// (what most segments of a connection carry, RFC 7323, appendix A); and MSS, SACK permitted,
+// timestamps, NOP, window scale (a Linux SYN or SYN-ACK).
 [[gnu::always_inline]] inline void tcp_options(tcp_fields& f, const std::uint8_t* o, std::uint32_t n) {
   if (n == 12 && load_be32(o) == 0x0101080a) {
     f.has_ts = true;
     f.ts_val = load_be32(o + 4);
     f.ts_ecr = load_be32(o + 8);
+  } else if (n == 20 && load_be16(o) == 0x0204 && load_be32(o + 4) == 0x0402080a &&
+             (load_be32(o + 16) >> 8) == 0x010303) {
+    f.mss = load_be16(o + 2);
+    f.sack_perm = true;
+    f.has_ts = true;
+    f.ts_val = load_be32(o + 8);
+    f.ts_ecr = load_be32(o + 12);
+    f.wscale = o[19];
   } else if (n != 0) {
     tcp_option_list(f, o, n);
   }
@@ -1200,14 +1213,17 @@ step start_link(ctx& c, std::uint32_t link_type) {
 // `c` and `out` exactly as the generic parsers above would. Each checks, before pushing
 // anything, that its header is whole and plain (no cut, no anomaly, no fragment, no tunnel
 // behind it); otherwise it returns the step that has the generic loop parse that same header.
-// They run only outside ICMP quotes and IP fragments, with few layers pushed and offsets below
-// 64 KiB, which `push_whole` relies on. Their fallbacks are marked unlikely: GCC otherwise
-// treats the chain as cold and zeroes each layer with a `rep stos`, slower than the few wide
-// stores it emits for hot code.
+// They run only on a packet just reset, outside ICMP quotes and IP fragments, with offsets below
+// 64 KiB: so each knows which layer it pushes and writes the summary directly (the chain holds
+// one IP header, which carries the TCP/UDP header right after it). Their fallbacks are marked
+// unlikely: GCC otherwise treats the chain as cold and zeroes each layer with a `rep stos`,
+// slower than the few wide stores it emits for hot code.
 
-// Pushes the layer of a header of `len` bytes at `c.off` that the caller found whole.
-layer& push_whole(ctx& c, proto p, std::uint32_t len) {
-  layer& l = c.out.layers[c.out.count++];
+// Pushes, as layer `at` (the next one), the layer of a header of `len` bytes at `c.off` that the
+// caller found whole.
+layer& push_whole(ctx& c, std::uint8_t at, proto p, std::uint32_t len) {
+  c.out.count = static_cast<std::uint8_t>(at + 1);
+  layer& l = c.out.layers[at];
   std::memset(static_cast<void*>(&l), 0, sizeof l);
   l.kind = p;
   l.offset = static_cast<std::uint16_t>(c.off);
@@ -1216,15 +1232,17 @@ layer& push_whole(ctx& c, proto p, std::uint32_t len) {
   return l;
 }
 
-step fast_tcp(ctx& c) {
+// TCP as layer `at`, right after the IP header.
+step fast_tcp(ctx& c, std::uint8_t at) {
   constexpr step generic{next::ip_proto, 6};
-  if (c.avail() < 20) [[unlikely]] return generic;
+  if (c.avail_within() < 20) [[unlikely]] return generic;
   const std::uint8_t* p = c.p();
   const std::uint32_t hl = (p[12] >> 4) * 4u;
   // Bogus, or cut (the captured part never exceeds the reported one, so the length fits both).
-  if (hl < 20 || hl > c.avail()) [[unlikely]] return generic;
-  layer& l = push_whole(c, proto::tcp, hl);
-  c.note_transport(l);
+  if (hl < 20 || hl > c.avail_within()) [[unlikely]] return generic;
+  layer& l = push_whole(c, at, proto::tcp, hl);
+  c.out.transport = at;
+  c.out.top_kind = proto::tcp;
   auto& f = l.tcp;
   f.sport = load_be16(p);
   f.dport = load_be16(p + 2);
@@ -1236,15 +1254,16 @@ step fast_tcp(ctx& c) {
   f.urgent = load_be16(p + 18);
   f.hdr_len = static_cast<std::uint8_t>(hl);
   f.wscale = 0xff;
-  f.payload_len = c.reported() - hl;
+  f.payload_len = c.reported_within() - hl;
   tcp_options(f, p + 20, hl - 20);
   c.off += hl;
   return {};
 }
 
-step fast_udp(ctx& c) {
+// UDP as layer `at`, right after the IP header.
+step fast_udp(ctx& c, std::uint8_t at) {
   constexpr step generic{next::ip_proto, 17};
-  if (c.avail() < 8) [[unlikely]] return generic;
+  if (c.avail_within() < 8) [[unlikely]] return generic;
   const std::uint8_t* p = c.p();
   const std::uint16_t sport = load_be16(p), dport = load_be16(p + 2), length = load_be16(p + 4);
   const std::uint32_t start = c.off;
@@ -1254,8 +1273,9 @@ step fast_udp(ctx& c) {
   if (udp_tunnel_of(lo) != udp_tunnel::none || (lo >= 1024 && udp_tunnel_of(hi) != udp_tunnel::none)) [[unlikely]] {
     return generic;
   }
-  layer& l = push_whole(c, proto::udp, 8);
-  c.note_transport(l);
+  layer& l = push_whole(c, at, proto::udp, 8);
+  c.out.transport = at;
+  c.out.top_kind = proto::udp;
   l.udp.sport = sport;
   l.udp.dport = dport;
   l.udp.length = length;
@@ -1265,9 +1285,17 @@ step fast_udp(ctx& c) {
   return {};
 }
 
-step fast_ipv4(ctx& c) {
+// The IP header (`at`) is the packet's network layer and carries what follows it.
+void note_fast_ip(ctx& c, std::uint8_t at) {
+  c.out.ip_headers = 1;
+  c.out.net = at;
+  c.carried = static_cast<std::uint8_t>(at + 1);
+}
+
+// IPv4 as layer `at`.
+step fast_ipv4(ctx& c, std::uint8_t at) {
   constexpr step generic{next::ethertype, 0x0800};
-  if (c.avail() < 20) [[unlikely]] return generic;
+  if (c.avail_within() < 20) [[unlikely]] return generic;
   const std::uint8_t* p = c.p();
   const std::uint16_t total_len = load_be16(p + 2);
   const std::uint32_t start = c.off;
@@ -1276,8 +1304,8 @@ step fast_ipv4(ctx& c) {
   if (p[0] != 0x45 || total_len < 20 || total_len > c.rend - start || (load_be16(p + 6) & 0x3FFF) != 0) [[unlikely]] {
     return generic;
   }
-  layer& l = push_whole(c, proto::ip, 20);
-  c.note_ip(l);
+  layer& l = push_whole(c, at, proto::ip, 20);
+  note_fast_ip(c, at);
   auto& f = l.ip;
   f.hdr_len = 20;
   f.dsfield = p[1];
@@ -1289,25 +1317,25 @@ step fast_ipv4(ctx& c) {
   f.checksum = load_be16(p + 10);
   std::memcpy(f.src.data(), p + 12, 4);
   std::memcpy(f.dst.data(), p + 16, 4);
-  f.checksum_ok = ipv4_checksum_ok(p, 20);
   c.off += 20;
   c.trim(start, total_len);
   c.in_fragment = false;
   return {next::ip_proto, f.proto};
 }
 
-step fast_ipv6(ctx& c) {
+// IPv6 as layer `at`.
+step fast_ipv6(ctx& c, std::uint8_t at) {
   constexpr step generic{next::ethertype, 0x86dd};
-  if (c.avail() < 40) [[unlikely]] return generic;
+  if (c.avail_within() < 40) [[unlikely]] return generic;
   const std::uint8_t* p = c.p();
   const std::uint16_t plen = load_be16(p + 4);
   const std::uint8_t nxt = p[6];
   // A payload length neither bogus nor 0 (jumbogram, TSO); no extension header.
-  if ((p[0] >> 4) != 6 || plen == 0 || plen > c.reported() - 40 || ipv6_ext_header(nxt)) [[unlikely]] {
+  if ((p[0] >> 4) != 6 || plen == 0 || plen > c.reported_within() - 40 || ipv6_ext_header(nxt)) [[unlikely]] {
     return generic;
   }
-  layer& l = push_whole(c, proto::ipv6, 40);
-  c.note_ip(l);
+  layer& l = push_whole(c, at, proto::ipv6, 40);
+  note_fast_ip(c, at);
   auto& f = l.ipv6;
   const std::uint32_t v = load_be32(p);
   f.tclass = static_cast<std::uint8_t>((v >> 20) & 0xFF);
@@ -1323,23 +1351,26 @@ step fast_ipv6(ctx& c) {
   return {next::ip_proto, nxt};
 }
 
+// The whole chain; `stop` only when it ended with a TCP or UDP header.
 step fast_eth(ctx& c) {
-  if (c.avail() < 14) [[unlikely]] return {next::eth, 0};
+  if (c.avail_within() < 14) [[unlikely]] return {next::eth, 0};
   const std::uint8_t* p = c.p();
   std::uint16_t type = load_be16(p + 12);
   if (type < 0x0600 || type == 0x8903) [[unlikely]] return {next::eth, 0};  // 802.3 length, FabricPath
-  layer& e = push_whole(c, proto::eth, 14);
-  std::memcpy(e.eth.dst.data(), p, 6);
-  std::memcpy(e.eth.src.data(), p + 6, 6);
+  layer& e = push_whole(c, 0, proto::eth, 14);
+  // Both addresses at once: `src` follows `dst` in eth_fields, as in the header.
+  static_assert(offsetof(eth_fields, src) == offsetof(eth_fields, dst) + 6);
+  std::memcpy(&e.eth, p, 12);
   e.eth.type = type;
   c.off += 14;
+  std::uint8_t at = 1;  // the layer the IP header goes into
   if (type == 0x8100 || type == 0x88a8 || type == 0x9100 || type == 0x9200) {
-    if (c.avail() < 4) [[unlikely]] return {next::ethertype, type};
+    if (c.avail_within() < 4) [[unlikely]] return {next::ethertype, type};
     p = c.p();
     const std::uint16_t etype = load_be16(p + 2);
     if (etype < 0x0600) [[unlikely]] return {next::ethertype, type};  // 802.3 length inside the tag
-    layer& v = push_whole(c, proto::vlan, 4);
-    c.out.vlan = c.last();
+    layer& v = push_whole(c, 1, proto::vlan, 4);
+    c.out.vlan = 1;
     const std::uint16_t tci = load_be16(p);
     v.vlan.tpid = type;
     v.vlan.pcp = static_cast<std::uint8_t>(tci >> 13);
@@ -1348,13 +1379,14 @@ step fast_eth(ctx& c) {
     v.vlan.etype = etype;
     c.off += 4;
     type = etype;
+    at = 2;
   }
   step s{next::ethertype, type};
-  if (type == 0x0800) s = fast_ipv4(c);
-  else if (type == 0x86dd) s = fast_ipv6(c);
+  if (type == 0x0800) s = fast_ipv4(c, at);
+  else if (type == 0x86dd) s = fast_ipv6(c, at);
   if (s.what != next::ip_proto) return s;
-  if (s.value == 6) return fast_tcp(c);
-  if (s.value == 17) return fast_udp(c);
+  if (s.value == 6) return fast_tcp(c, static_cast<std::uint8_t>(at + 1));
+  if (s.value == 17) return fast_udp(c, static_cast<std::uint8_t>(at + 1));
   return s;
 }
 
@@ -1441,6 +1473,14 @@ proto top_of(const packet& p) noexcept {
 }
 
 }  // namespace
+
+bool ipv4_checksum_ok(const layer& l, util::bytes data) noexcept {
+  // Offsets and lengths are those of the first 64 KiB that `dissect` looked at.
+  if (l.kind != proto::ip || l.length < 20 || l.captured < l.length || l.offset + std::size_t{l.length} > data.size()) {
+    return false;
+  }
+  return header_checksum_ok(data.data() + l.offset, l.length);
+}
 
 void summarize(packet& p) noexcept {
   p.net = p.transport = p.vlan = p.tunnel = packet::no_layer;
@@ -1545,6 +1585,15 @@ namespace {
   out.top_kind = top_of(out);
 }
 
+// The context of a dissection of `data` (see `dissect`).
+ctx start(util::bytes data, packet& out, std::uint32_t wire_length) noexcept {
+  // Offsets are 16-bit in layers; larger frames are dissected over their first 64 KiB.
+  ctx c{data.first(std::min<std::size_t>(data.size(), 0xFFFF)), out};
+  c.end = static_cast<std::uint32_t>(c.data.size());
+  c.rend = std::max<std::uint32_t>(wire_length, static_cast<std::uint32_t>(data.size()));
+  return c;
+}
+
 void reset(packet& out, util::bytes data) noexcept {
   out.count = 0;
   out.first_anomaly = anomaly::none;
@@ -1560,18 +1609,29 @@ void reset(packet& out, util::bytes data) noexcept {
 
 void dissect(util::bytes data, std::uint32_t link_type, packet& out, std::uint32_t wire_length) noexcept {
   reset(out, data);
-  // Offsets are 16-bit in layers; larger frames are dissected over their first 64 KiB.
-  ctx c{data.first(std::min<std::size_t>(data.size(), 0xFFFF)), out};
-  c.end = static_cast<std::uint32_t>(c.data.size());
-  c.rend = std::max<std::uint32_t>(wire_length, static_cast<std::uint32_t>(data.size()));
-  run(c, link_type == 1 ? fast_eth(c) : start_link(c, link_type), out);
+  if (link_type != 1) {
+    ctx c = start(data, out, wire_length);
+    run(c, start_link(c, link_type), out);
+    return;
+  }
+  // The straight-line path runs on a context whose address never escapes, so that its fields
+  // stay in registers; the generic loop goes on from where it left off, on a copy.
+  ctx f = start(data, out, wire_length);
+  const step s = fast_eth(f);
+  if (s.what != next::stop) [[unlikely]] {
+    ctx c = f;
+    run(c, s, out);
+    return;
+  }
+  // The straight-line path parsed the whole chain (and noted its top kind): the payload follows
+  // the TCP/UDP header, which was whole, so before the end.
+  out.payload_offset = f.off;
+  out.payload_length = f.end - f.off;
 }
 
 void dissect_generic(util::bytes data, std::uint32_t link_type, packet& out, std::uint32_t wire_length) noexcept {
   reset(out, data);
-  ctx c{data.first(std::min<std::size_t>(data.size(), 0xFFFF)), out};
-  c.end = static_cast<std::uint32_t>(c.data.size());
-  c.rend = std::max<std::uint32_t>(wire_length, static_cast<std::uint32_t>(data.size()));
+  ctx c = start(data, out, wire_length);
   run(c, start_link(c, link_type), out);
 }
 

@@ -112,7 +112,6 @@ struct ip_fields {
   std::array<std::uint8_t, 4> src, dst;
   std::uint16_t total_len, id, frag_offset, checksum;  ///< frag_offset in 8-byte units
   std::uint8_t hdr_len, dsfield, ttl, proto, flags;     ///< flags: 0x4 reserved, 0x2 DF, 0x1 MF
-  bool checksum_ok;
 };
 struct ipv6_fields {
   std::array<std::uint8_t, 16> src, dst;
@@ -282,6 +281,11 @@ void dissect_generic(util::bytes data, std::uint32_t link_type, packet& out,
 /// Dissects an IP payload (e.g. a reassembled datagram) that starts with the header of IP
 /// protocol `ip_proto` (6 = TCP, 17 = UDP, …) into `out`, as `dissect` would after an IP header.
 void dissect_transport(util::bytes payload, std::uint8_t ip_proto, packet& out) noexcept;
+
+/// Whether the IPv4 layer `l` of a packet dissected from `data` has a right header checksum
+/// (false when its header is not all captured). Computed on demand, as only the packet detail
+/// shows it.
+bool ipv4_checksum_ok(const layer& l, util::bytes data) noexcept;
 
 /// Recomputes `p`'s summary (`net`, `transport`, `ip_headers`, `vlan`, `tunnel`, `irregular`,
 /// `top_kind`) from its layers, for packets whose layers were not (only) pushed by `dissect`.

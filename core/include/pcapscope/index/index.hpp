@@ -132,8 +132,11 @@ struct packet_index {
             std::uint8_t row_flags = 0) {
     const std::size_t n = size();
     if (n >= at_.room) make_room();
-    // Everything is read, and the block pointers loaded, before the first store: a byte store
-    // may alias anything, which would make the compiler load them again after it.
+    // Everything is read before the first store, and the byte columns are stored last: a byte
+    // store may alias anything (the record, the packet, the cursor), which would make the
+    // compiler load it all again after it. A wider store aliases only values of its own type,
+    // so each of those columns' block pointer is loaded right before its store, which leaves
+    // enough registers to hold the values without spilling them.
     const std::int64_t ts = r.ts_ns;
     const std::uint64_t off = r.record_offset;
     const std::uint32_t cap = r.caplen, orig = r.origlen;
@@ -143,21 +146,15 @@ struct packet_index {
     if (!r.has_timestamp) f |= flag_no_timestamp;
     if (cap < orig) f |= flag_truncated;
     if (p.anomalies > 1) f |= flag_more_anomalies;
-    std::int64_t* const ts_at = at_.ts_ns;
-    std::uint64_t* const offset_at = at_.offset;
-    std::uint32_t* const caplen_at = at_.caplen;
-    std::uint32_t* const origlen_at = at_.origlen;
-    std::uint32_t* const flow_at = at_.flow;
-    std::uint16_t* const interface_at = at_.interface;
+    const std::size_t i = n & (column<std::uint8_t>::block_rows - 1);
+    at_.ts_ns[i] = ts;
+    at_.offset[i] = off;
+    at_.caplen[i] = cap;
+    at_.origlen[i] = orig;
+    at_.flow[i] = flow_id;
+    at_.interface[i] = ifc;
     std::uint8_t* const top_at = at_.top;
     std::uint8_t* const flags_at = at_.flags;
-    const std::size_t i = n & (column<std::uint8_t>::block_rows - 1);
-    ts_at[i] = ts;
-    offset_at[i] = off;
-    caplen_at[i] = cap;
-    origlen_at[i] = orig;
-    flow_at[i] = flow_id;
-    interface_at[i] = ifc;
     top_at[i] = tp;
     flags_at[i] = f;
     ++ts_ns.size_;
