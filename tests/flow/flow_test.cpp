@@ -655,6 +655,99 @@ TEST(EndpointTable, MacChangesWithinAFlowAreCounted) {
   EXPECT_EQ(e.ip()[0].last_ns - e.ip()[0].first_ns, 3000);
 }
 
+TEST(EndpointTable, MacRunsAddUpLikeEachPacketCounted) {
+  // Per packet, the sender's MAC address counts a packet sent and the receiver's one received,
+  // and both take its time as their last. The table credits a flow's packets to its MAC
+  // addresses per run of packets with the same pair: check that runs ended by a change of
+  // address, by a packet without Ethernet, and still going when the table is read (also in the
+  // middle of the capture) add up to those per-packet counts; and that packets of no flow (ARP)
+  // and of other flows interleave correctly.
+  const ep c2{{10, 0, 0, 1}, 50001};
+  feeder f;
+  flow::endpoint_table e;
+  std::int64_t ts[11] = {};
+  int n = 0;
+  auto add = [&](std::vector<std::uint8_t> b, std::uint16_t link) {
+    capture::record r;
+    r.data = b;
+    r.caplen = r.origlen = static_cast<std::uint32_t>(b.size());
+    r.link_type = link;
+    r.ts_ns = ts[++n] = f.ts;
+    f.ts += 1000;
+    dissect::dissect(r.data, link, f.p, r.origlen);
+    e.add(r, f.p, f.t.track(r, f.p));
+  };
+  auto eth = [&](std::vector<std::uint8_t> b, std::uint8_t src, std::uint8_t dst) {
+    b[11] = src;
+    b[5] = dst;
+    add(b, 1);
+  };
+  auto arp = [&](std::uint8_t src, std::uint8_t dst) {
+    std::vector<std::uint8_t> b = {0, 0, 0, 0, 0, dst, 0, 0, 0, 0, 0, src, 0x08, 0x06, 0, 1, 0x08, 0, 6, 4, 0, 1};
+    b.resize(42, 0);  // sender/target addresses left zero
+    add(b, 1);
+  };
+  eth(tcp_pkt(C, S, SYN, 100, 0), 0x01, 0x02);            // 1: flow 1 starts
+  eth(tcp_pkt(c2, S, SYN, 700, 0), 0x01, 0x02);           // 2: flow 2 starts
+  eth(tcp_pkt(S, C, SYN | ACK, 500, 101), 0x02, 0x01);    // 3
+  eth(tcp_pkt(C, S, ACK, 101, 501), 0x0a, 0x02);          // 4: flow 1 from another address
+  arp(0x09, 0x01);                                        // 5: no flow
+  {
+    ASSERT_EQ(e.mac().size(), 4u);  // read mid-capture: 01, 02, 0a, 09 in order of first sight
+    const auto& m = e.mac();
+    EXPECT_EQ(m[0].addr[5], 0x01);
+    EXPECT_EQ(m[0].tx_packets, 2u);  // 1, 2
+    EXPECT_EQ(m[0].rx_packets, 2u);  // 3, 5
+    EXPECT_EQ(m[0].last_ns, ts[5]);
+    EXPECT_EQ(m[1].addr[5], 0x02);
+    EXPECT_EQ(m[1].tx_packets, 1u);  // 3
+    EXPECT_EQ(m[1].rx_packets, 3u);  // 1, 2, 4
+    EXPECT_EQ(m[1].last_ns, ts[4]);
+    EXPECT_EQ(m[2].addr[5], 0x0a);
+    EXPECT_EQ(m[2].tx_packets, 1u);
+    EXPECT_EQ(m[2].first_ns, ts[4]);
+    EXPECT_EQ(m[3].addr[5], 0x09);
+    EXPECT_EQ(m[3].tx_packets, 1u);
+    EXPECT_EQ(m[3].tx_bytes, 42u);
+  }
+  eth(tcp_pkt(C, S, ACK, 101, 501), 0x01, 0x02);          // 6: flow 1 back on its first address
+  eth(tcp_pkt(S, c2, SYN | ACK, 900, 701), 0x02, 0x01);   // 7: flow 2
+  auto raw = tcp_pkt(C, S, ACK, 101, 501);                // 8: flow 1 without Ethernet
+  add({raw.begin() + 14, raw.end()}, 101);
+  eth(tcp_pkt(C, S, ACK, 101, 501), 0x01, 0x02);          // 9: flow 1 again
+  arp(0x01, 0x09);                                        // 10
+  ASSERT_EQ(f.t.size(), 2u);
+  const auto& m = e.mac();
+  ASSERT_EQ(m.size(), 4u);
+  constexpr std::uint64_t tcp_len = 14 + 20 + 20, arp_len = 42;
+  EXPECT_EQ(m[0].tx_packets, 5u);  // 1, 2, 6, 9, 10
+  EXPECT_EQ(m[0].tx_bytes, 4 * tcp_len + arp_len);
+  EXPECT_EQ(m[0].rx_packets, 3u);  // 3, 5, 7
+  EXPECT_EQ(m[0].rx_bytes, 2 * tcp_len + arp_len);
+  EXPECT_EQ(m[0].last_ns, ts[10]);
+  EXPECT_EQ(m[0].first_ns, ts[1]);
+  EXPECT_EQ(m[0].flows, 2u);
+  EXPECT_EQ(m[1].tx_packets, 2u);  // 3, 7
+  EXPECT_EQ(m[1].tx_bytes, 2 * tcp_len);
+  EXPECT_EQ(m[1].rx_packets, 5u);  // 1, 2, 4, 6, 9
+  EXPECT_EQ(m[1].rx_bytes, 5 * tcp_len);
+  EXPECT_EQ(m[1].last_ns, ts[9]);
+  EXPECT_EQ(m[1].flows, 2u);
+  EXPECT_EQ(m[2].tx_packets, 1u);  // 4
+  EXPECT_EQ(m[2].rx_packets, 0u);
+  EXPECT_EQ(m[2].last_ns, ts[4]);
+  EXPECT_EQ(m[2].flows, 0u);
+  EXPECT_EQ(m[3].tx_packets, 1u);  // 5
+  EXPECT_EQ(m[3].rx_packets, 1u);  // 10
+  EXPECT_EQ(m[3].rx_bytes, arp_len);
+  EXPECT_EQ(m[3].last_ns, ts[10]);
+  // The packet without Ethernet counts for the IP addresses only.
+  ASSERT_EQ(e.ip().size(), 2u);
+  EXPECT_EQ(e.ip()[0].tx_packets, 6u);  // C: 1, 2, 4, 6, 8, 9
+  EXPECT_EQ(e.ip()[0].rx_packets, 2u);
+  EXPECT_EQ(e.flow_packets(1), 6u);  // 1, 3, 4, 6, 8, 9
+}
+
 TEST(FlowTest, IndexBuilderFillsFlowColumn) {
   writer::vector_sink s;
   writer::pcap_writer w(s, 1, true);
