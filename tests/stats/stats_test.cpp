@@ -1,7 +1,8 @@
 // Statistics collector on hand-built packets: protocol paths (VLAN/QinQ, IP fragments, ICMP
-// errors, application names), frame bytes from original lengths, time series with coarsening
-// and re-binning, hostile timestamps, top talkers, ports and services, packet-size bins, the
-// caps, the JSON shape and the absence of per-packet allocation.
+// errors, application names, the memo of paths beyond its caps), frame bytes from original
+// lengths, time series with coarsening and re-binning, hostile timestamps, top talkers, ports
+// and services, packet-size bins, the caps, the JSON shape and the absence of per-packet
+// allocation.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -103,6 +104,40 @@ bytes_t icmp_unreachable(const ep& s, const ep& d) {
   put32(b, 0);
   b.insert(b.end(), q.begin(), q.end());
   return b;
+}
+
+// Ethernet with a tag per entry of `tpids` (0x8100 802.1Q, 0x88a8 802.1ad), IPv4, and UDP
+// carrying `payload`.
+bytes_t tagged_udp(const ep& s, const ep& d, const std::vector<std::uint16_t>& tpids, const bytes_t& payload = {}) {
+  bytes_t b = {0, 0, 0, 0, 0, d.ip[3], 0, 0, 0, 0, 0, s.ip[3]};
+  for (auto tpid : tpids) {
+    put16(b, tpid);
+    put16(b, 100);
+  }
+  put16(b, 0x0800);
+  b.push_back(0x45);
+  b.push_back(0);
+  put16(b, static_cast<std::uint16_t>(20 + 8 + payload.size()));
+  put16(b, 7);
+  put16(b, 0x4000);
+  b.push_back(64);
+  b.push_back(17);
+  put16(b, 0);
+  b.insert(b.end(), s.ip.begin(), s.ip.end());
+  b.insert(b.end(), d.ip.begin(), d.ip.end());
+  put16(b, s.port);
+  put16(b, d.port);
+  put16(b, static_cast<std::uint16_t>(8 + payload.size()));
+  put16(b, 0);
+  b.insert(b.end(), payload.begin(), payload.end());
+  return b;
+}
+
+// `inner` (an Ethernet frame) in VXLAN (UDP port 4789) in Ethernet + IPv4.
+bytes_t vxlan(const ep& s, const ep& d, const bytes_t& inner) {
+  bytes_t v = {0x08, 0, 0, 0, 0, 0, 42, 0};
+  v.insert(v.end(), inner.begin(), inner.end());
+  return tagged_udp(s, {d.ip, 4789}, {}, v);
 }
 
 // Drives an index builder + tracker + collector, one record per call.
@@ -389,6 +424,43 @@ TEST(StatsTest, PacketLengthBins) {
   EXPECT_EQ(stats::plen_bin_low(7), 1280u);
 }
 
+TEST(StatsTest, PacketLengthBinsReadBetweenPacketsStayCurrent) {
+  // Bins as tshark's plen,tree: 80-159, 1280-2559, 2560-5119.
+  rig r;
+  r.feed(udp(A, B, 0), {}, 100);
+  EXPECT_EQ(r.stats.plen().count[3], 1u);
+  EXPECT_EQ(r.stats.plen().min[3], 100u);
+  EXPECT_EQ(r.stats.plen().max[3], 100u);
+  for (std::uint32_t len : {150u, 90u, 2559u, 2560u, 3000u, 1280u}) r.feed(udp(A, B, 0), {}, len);
+  const auto& pl = r.stats.plen();
+  EXPECT_EQ(pl.count[3], 3u);
+  EXPECT_EQ(pl.bytes[3], 340u);
+  EXPECT_EQ(pl.min[3], 90u);
+  EXPECT_EQ(pl.max[3], 150u);
+  EXPECT_EQ(pl.count[7], 2u);
+  EXPECT_EQ(pl.min[7], 1280u);
+  EXPECT_EQ(pl.max[7], 2559u);
+  EXPECT_EQ(pl.count[8], 2u);
+  EXPECT_EQ(pl.bytes[8], 5560u);
+  EXPECT_EQ(pl.min[8], 2560u);
+  EXPECT_EQ(pl.max[8], 3000u);
+  EXPECT_EQ(pl.count[0] + pl.count[1] + pl.count[2] + pl.count[4] + pl.count[5] + pl.count[6] + pl.count[9], 0u);
+}
+
+TEST(StatsTest, FinishAgainAfterMorePackets) {
+  rig r;
+  r.feed(tcp(A, C, 0x02));  // 54 bytes to port 80
+  r.stats.finish();
+  ASSERT_EQ(r.stats.ports().size(), 1u);
+  EXPECT_EQ(r.stats.ports()[0].packets, 1u);
+  r.feed(tcp(C, A, 0x12));
+  r.stats.finish();
+  r.stats.finish();
+  ASSERT_EQ(r.stats.ports().size(), 1u);
+  EXPECT_EQ(r.stats.ports()[0].packets, 2u);
+  EXPECT_EQ(r.stats.ports()[0].bytes, 108u);
+}
+
 TEST(StatsTest, DistinctNamesAndPathsAreCapped) {
   rig r;
   auto b = udp(A, B, 4);
@@ -434,6 +506,73 @@ TEST(StatsTest, DistinctApplicationNamesStayDistinct) {
   // Again, through new buffers: the same nodes, now with two frames each.
   for (const auto& n : names) r.feed(udp(A, B, 4), std::string(n));
   for (const auto& n : names) EXPECT_EQ(r.node("eth:ip:udp:" + n).first, 2u) << n;
+}
+
+TEST(StatsTest, TagsAndStacksStayApartInTheMemo) {
+  // Paths are remembered per layer stack: 802.1Q and 802.1ad tags at the same places, before
+  // and after the fourth layer (inside VXLAN), must keep their own paths when they alternate.
+  rig r;
+  const std::vector<std::vector<std::uint16_t>> tags = {
+      {}, {0x8100}, {0x88a8}, {0x88a8, 0x8100}, {0x8100, 0x8100}, {0x8100, 0x88a8}, {0x88a8, 0x88a8}};
+  const std::vector<std::string> names = {"", "vlan:", "ieee8021ad:", "ieee8021ad:vlan:", "vlan:vlan:",
+                                          "vlan:ieee8021ad:", "ieee8021ad:ieee8021ad:"};
+  for (int round = 0; round < 3; ++round) {
+    for (const auto& t : tags) {
+      r.feed(tagged_udp(A, B, t, {1, 2, 3, 4}));
+      r.feed(vxlan(A, C, tagged_udp(B, A, t)));
+    }
+  }
+  for (const auto& n : names) {
+    EXPECT_EQ(r.node("eth:" + n + "ip:udp:data").first, 3u) << n;
+    EXPECT_EQ(r.node("eth:ip:udp:vxlan:eth:" + n + "ip:udp").first, 3u) << n;
+  }
+  EXPECT_EQ(r.stats.phs()[0].frames, 2 * 3 * tags.size());
+}
+
+TEST(StatsTest, UdpOnTheL2tpPortIsL2tpOnlyAtTheTop) {
+  // tshark shows an l2tp item for a control message on port 1701, which the dissector does
+  // not follow (the T bit), and "data" for the same bytes on another port.
+  rig r;
+  const bytes_t control = {0xc8, 0x02, 0, 12, 0, 0, 0, 0, 0, 0, 0, 0};
+  for (int round = 0; round < 2; ++round) {
+    r.feed(tagged_udp(A, {B.ip, 1701}, {}, control));
+    r.feed(tagged_udp({A.ip, 1701}, B, {}, control));
+    r.feed(tagged_udp(A, B, {}, control));
+  }
+  EXPECT_EQ(r.node("eth:ip:udp:l2tp").first, 4u);
+  EXPECT_EQ(r.node("eth:ip:udp:data").first, 2u);
+}
+
+TEST(StatsTest, MoreKeysThanTheMemoHolds) {
+  // 1200 distinct (stack, name) pairs, more than the memo keeps: the ones beyond it are walked
+  // every time and count the same.
+  rig r;
+  std::vector<std::string> names;
+  for (int i = 0; i < 600; ++i) names.push_back("n" + std::to_string(i));
+  for (int round = 0; round < 3; ++round) {
+    for (const auto& n : names) {
+      r.feed(udp(A, B, 4), n);
+      r.feed(tcp(A, C, 0x18, 10), n);
+    }
+  }
+  for (const auto& n : names) {
+    EXPECT_EQ(r.node("eth:ip:udp:" + n).first, 3u) << n;
+    EXPECT_EQ(r.node("eth:ip:tcp:" + n).first, 3u) << n;
+  }
+  EXPECT_EQ(r.stats.phs_capped(), 0u);
+}
+
+TEST(StatsTest, MoreLongNamesThanTheTableHolds) {
+  // Names of 8 bytes and more are told apart through a table of 64: the ones beyond it are
+  // walked every time and count the same.
+  rig r;
+  std::vector<std::string> names;
+  for (int i = 0; i < 100; ++i) names.push_back("application-" + std::to_string(i));
+  for (int round = 0; round < 2; ++round) {
+    for (const auto& n : names) r.feed(udp(A, B, 4), std::string(n));
+  }
+  for (const auto& n : names) EXPECT_EQ(r.node("eth:ip:udp:" + n).first, 2u) << n;
+  EXPECT_EQ(r.node("eth:ip:udp").first, 200u);
 }
 
 TEST(StatsTest, FragmentDoesNotNameItsApplication) {

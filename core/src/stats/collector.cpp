@@ -25,6 +25,8 @@ std::string_view phs_name(proto p) noexcept {
 }
 
 constexpr std::uint32_t plen_low[plen_bins] = {0, 20, 40, 80, 160, 320, 640, 1280, 2560, 5120};
+// Lengths below this are counted one by one (collector::len_count_), the bins built when read.
+constexpr std::uint32_t plen_large = plen_low[plen_bins - 2];
 
 // Bins 1-8 start at 20 * 2^(i-1): the bin is the bit width of len / 20 (no loop over the bins).
 std::size_t plen_bin(std::uint32_t len) noexcept {
@@ -71,49 +73,84 @@ bool raw_link(std::uint32_t link_type) noexcept {
 }
 
 // Memo of protocol paths (collector::phs_classify). Everything phs_walk and class_of look at is
-// in the signature: per layer its kind, whether it is quoted, and the one field that matters
-// for some kinds (an 802.1ad tag, a fragment not reassembled); then the layer count, the link
-// type (raw IP shows an item of its own), whether there is payload, whether the last layer is
-// UDP on the L2TP port, and the application name. Stacks deeper than memo_layers, and more
-// distinct signatures or names than the caps, take phs_walk every time.
+// in the key: per layer its kind and whether it is quoted (a 16-bit lane), the one field that
+// matters for some kinds (an 802.1ad tag, a fragment not reassembled) as a bit per layer, the
+// layer count, the link type (raw IP shows an item of its own), whether there is payload,
+// whether the last layer is UDP on the L2TP port, and the application name. Stacks deeper than
+// memo_layers, more distinct keys than memo_max and more distinct names longer than 7 bytes than
+// apps_max take phs_walk every time.
 constexpr std::size_t memo_layers = 16;
 constexpr std::size_t memo_max = 1024;
 constexpr std::size_t apps_max = 64;
-constexpr std::uint32_t memo_valid = 0x80000000u;
-// `extra`: the layer count (bits 0-4), the L2TP port (0x20), payload (0x80), the application
-// key (bits 8-14), the link type (bits 15-30) and memo_valid.
-constexpr std::uint32_t memo_l2tp_port = 0x20u;
-static_assert(memo_layers < memo_l2tp_port, "the layer count must stay below the flag bits of `extra`");
-static_assert(apps_max < 128, "an application key must fit in 7 bits of `extra`");
-static_assert(static_cast<std::size_t>(proto::count_) <= 64, "a layer kind must fit in 6 bits of its signature byte");
+// phs_key::misc: the layer count (bits 0-4), the L2TP port (0x20), payload (0x40), memo_valid,
+// the field bits (8-23, one per layer) and the link type (32-47).
+constexpr std::uint64_t memo_l2tp_port = 0x20, memo_payload = 0x40, memo_valid = 0x80;
+static_assert(memo_layers < memo_l2tp_port, "the layer count must stay below the flag bits of `misc`");
+static_assert(memo_layers <= 16, "field bits and lanes are kept for 16 layers");
+static_assert(memo_layers <= dissect::max_layers, "four_lanes reads the first memo_layers layers of any packet");
+static_assert(static_cast<std::size_t>(proto::count_) <= 64, "a layer kind must fit in the low 6 bits of its lane");
+static_assert(dissect::layer_quoted == 1, "the quoted flag is bit 8 of a lane");
+// A long name's key: its index in apps_ with the top bit set, which app_word never sets.
+constexpr std::uint64_t app_long = std::uint64_t{1} << 63;
 
-// The signature byte of layer `l`: the kind and the quoted flag.
-inline std::uint64_t plain_layer_byte(const dissect::layer& l) noexcept {
-  return static_cast<std::uint8_t>(l.kind) | ((l.flags & dissect::layer_quoted) << 6);
+// Layer `l` as 16 bits, its kind in the low byte and its flags in the high one (the two are
+// adjacent: one 16-bit load).
+inline std::uint64_t lane(const dissect::layer& l) noexcept {
+  return static_cast<std::uint8_t>(l.kind) | (std::uint64_t{l.flags} << 8);
 }
 
-// The signature byte of a layer of a packet without fragments (not `irregular`), whose only
-// field bit can be an 802.1ad tag's.
-inline std::uint64_t regular_layer_byte(const dissect::layer& l) noexcept {
-  std::uint64_t b = plain_layer_byte(l);
-  if (l.kind == proto::vlan && l.vlan.tpid == 0x88a8) b |= 0x80;
-  return b;
+// Layers i to i + 3 as four lanes, layer i in the low 16 bits: four loads, no loop and no branch
+// on the count. Layers past the packet's count (the stack is a fixed array of initialized
+// layers) and flags other than quoted are then masked off with lane_keep.
+inline std::uint64_t four_lanes(const dissect::packet& p, std::size_t i) noexcept {
+  return lane(p.layers[i]) | (lane(p.layers[i + 1]) << 16) | (lane(p.layers[i + 2]) << 32) |
+         (lane(p.layers[i + 3]) << 48);
+}
+constexpr std::uint64_t lane_keep[5] = {0, 0x13f, 0x13f013f, 0x13f013f013fULL, 0x13f013f013f013fULL};
+inline std::uint64_t lanes_at(const dissect::packet& p, std::size_t i, std::size_t n) noexcept {
+  return four_lanes(p, i) & lane_keep[n - i < 4 ? n - i : 4];
 }
 
-// The signature byte of layer `i` with its field bit: an 802.1ad tag, or a fragment (IPv4
-// header, IPv6 fragment header) this packet did not complete.
-inline std::uint64_t layer_byte(const dissect::packet& p, std::size_t i) noexcept {
-  const auto& l = p.layers[i];
-  std::uint64_t b = plain_layer_byte(l);
-  bool bit = false;
-  if (l.kind == proto::vlan) bit = l.vlan.tpid == 0x88a8;
-  else if (l.kind == proto::ip || l.kind == proto::ipv6_ext) bit = unreassembled_fragment(p, i);
-  return bit ? b | 0x80 : b;
+// The 802.1ad bits of the layers in `lanes` (layers i to i + 3) of a packet without fragments.
+// Its vlan layers that are not quoted (the others do not matter) are the lanes equal to the
+// vlan kind, found for four at once (a lane of t is zero exactly when its bit 15 stays clear
+// after adding 0x7fff, as lanes are below 0x8000); only their tags are read.
+inline std::uint64_t tag_bits(const dissect::packet& p, std::uint64_t lanes, std::size_t i) noexcept {
+  constexpr std::uint64_t lows = 0x0001000100010001ULL;
+  const std::uint64_t t = lanes ^ (lows * static_cast<std::uint8_t>(proto::vlan));
+  std::uint64_t vlans = ~((t + lows * 0x7fff) | t) & (lows * 0x8000);
+  std::uint64_t bits = 0;
+  for (; vlans != 0; vlans &= vlans - 1) {
+    const std::size_t k = i + static_cast<std::size_t>(std::countr_zero(vlans)) / 16;
+    if (p.layers[k].vlan.tpid == 0x88a8) bits |= std::uint64_t{1} << k;
+  }
+  return bits;
 }
 
-std::size_t memo_slot(std::uint64_t s0, std::uint64_t s1, std::uint32_t extra, int shift) noexcept {
-  std::uint64_t x = s0 ^ ((s1 << 29) | (s1 >> 35)) ^ (std::uint64_t{extra} << 17);
-  return static_cast<std::size_t>((x * 0x9E3779B97F4A7C15ull) >> shift);
+// The field bits of a packet whose summary says `irregular` (fragments): per layer, an 802.1ad
+// tag or a fragment (IPv4 header, IPv6 fragment header) this packet did not complete.
+[[gnu::noinline]] std::uint64_t irregular_field_bits(const dissect::packet& p, std::size_t n) noexcept {
+  std::uint64_t bits = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto& l = p.layers[i];
+    bool bit = false;
+    if (l.kind == proto::vlan) bit = l.vlan.tpid == 0x88a8;
+    else if (l.kind == proto::ip || l.kind == proto::ipv6_ext) bit = unreassembled_fragment(p, i);
+    if (bit) bits |= std::uint64_t{1} << i;
+  }
+  return bits;
+}
+
+// The hash of a key: lanes[0], app and misc; lanes 1-3 (zero for stacks of at most four layers)
+// go in through deep_hash.
+inline std::uint64_t top_hash(std::uint64_t lanes0, std::uint64_t app, std::uint64_t misc) noexcept {
+  return lanes0 ^ std::rotl(app, 21) ^ std::rotl(misc, 42);
+}
+inline std::uint64_t deep_hash(std::uint64_t l1, std::uint64_t l2, std::uint64_t l3) noexcept {
+  return std::rotl(l1, 13) ^ std::rotl(l2, 26) ^ std::rotl(l3, 39);
+}
+inline std::size_t memo_slot(std::uint64_t hash, int shift) noexcept {
+  return static_cast<std::size_t>((hash * 0x9E3779B97F4A7C15ull) >> shift);
 }
 
 // A name of at most 7 bytes as one number (its bytes, then its length in the top byte), so that
@@ -167,7 +204,11 @@ collector::collector(const flow::flow_tracker* flows, const flow::endpoint_table
   wlan_radio_ = intern("wlan_radio");
   data_ = intern("data");
   raw_ = intern("raw");
+  memo_.resize(64);
+  memo_shift_ = 64 - std::countr_zero(memo_.size());
+  memo_mask_ = memo_.size() - 1;
   buckets_.reserve(series_stride * 1024);
+  len_count_.assign(plen_large, 0);
 }
 
 std::uint16_t collector::intern(std::string_view name) {
@@ -199,7 +240,7 @@ std::uint32_t collector::child(std::uint32_t parent, std::uint16_t name) {
 }
 
 const std::vector<phs_node>& collector::phs() const noexcept {
-  if (phs_dirty_) {
+  if (phs_summed_at_ != packets_) {
     // Children come after their parents: one backward pass adds each node's totals to its parent.
     for (std::size_t i = 0; i < nodes_.size(); ++i) {
       nodes_[i].frames = phs_end_[i][0];
@@ -209,15 +250,14 @@ const std::vector<phs_node>& collector::phs() const noexcept {
       nodes_[nodes_[i].parent].frames += nodes_[i].frames;
       nodes_[nodes_[i].parent].bytes += nodes_[i].bytes;
     }
-    phs_dirty_ = false;
+    phs_summed_at_ = packets_;
   }
   return nodes_;
 }
 
 // The path of a packet as tshark's io,phs shows it, walked from the root (adding nodes). `app`
-// is the application name (empty: none); `e` its entry in apps_ (null: the table was full).
-collector::phs_leaf collector::phs_walk(const capture::record& r, const dissect::packet& p, std::string_view app,
-                                        app_entry* e) {
+// is the application name (empty: none).
+collector::phs_leaf collector::phs_walk(const capture::record& r, const dissect::packet& p, std::string_view app) {
   std::array<std::uint16_t, phs_max_depth> path;
   std::size_t n = 0;
   auto add = [&](std::uint16_t name) {
@@ -258,9 +298,10 @@ collector::phs_leaf collector::phs_walk(const capture::record& r, const dissect:
     payload_is_data = false;
   }
   if (!app.empty()) {
-    // The name is interned when a path first shows it (a fragment's does not).
+    // The name is interned when a path first shows it (a fragment's does not); its entry in
+    // apps_ keeps the id for later walks (null: the table is full).
     std::uint16_t id;
-    if (e) {
+    if (app_entry* e = app_of(app)) {
       if (!e->resolved) {
         e->id = intern(app);
         e->resolved = true;
@@ -289,76 +330,89 @@ collector::phs_leaf collector::phs_walk(const capture::record& r, const dissect:
 }
 
 // The entry of an application name, added if new (null when the table is full).
-[[gnu::always_inline]] inline collector::app_entry* collector::app_of(std::string_view app) {
-  const std::uint64_t w = app_word(app);
-  if (w != 0) {
-    for (std::size_t i = 0; i < app_words_.size(); ++i) {
-      if (app_words_[i] == w) return &apps_[i];
-    }
-  } else {
-    for (auto& e : apps_) {
-      if (e.name == app) return &e;
-    }
+collector::app_entry* collector::app_of(std::string_view app) {
+  for (auto& e : apps_) {
+    if (e.name == app) return &e;
   }
   if (apps_.size() >= apps_max) return nullptr;
   apps_.push_back({std::string(app), 0, false});
-  app_words_.push_back(w);
   return &apps_.back();
 }
 
 // Consecutive packets rarely share their whole path, but a capture has few distinct layer
-// stacks: the path's end (and the series class) is memoized per stack signature, and a packet
+// stacks: the path's end (and the series class) is memoized per key (phs_key), and a packet
 // counts only at that node (phs() sums the rest). Walking the path per packet cost ~360
-// instructions per packet; on_packet as a whole went from ~550 to ~340 (callgrind, 100,000
-// packets of the bench capture).
+// instructions per packet. The key is built without a loop over the layers for stacks of up to
+// four (four_lanes), a name of up to 7 bytes is its own key (app_word, no table), and only tags
+// and fragments take a look at layer fields: with the bins and series changes below, on_packet
+// went from ~290 to ~170 instructions per packet (callgrind, 100,000 packets of the bench
+// capture).
 [[gnu::always_inline]] inline collector::phs_leaf collector::phs_classify(const capture::record& r,
                                                                           const dissect::packet& p,
                                                                           std::string_view app) {
-  app_entry* e = nullptr;
-  std::uint32_t akey = 0;
-  if (!app.empty()) {
-    e = app_of(app);
-    if (!e) return phs_walk(r, p, app, nullptr);
-    akey = static_cast<std::uint32_t>(e - apps_.data()) + 1;
-  }
   const std::size_t n = p.count;
-  if (n > memo_layers) return phs_walk(r, p, app, e);
-  std::uint64_t s0 = 0, s1 = 0;  // bytes of layers 0-7, 8-15 (the count is in `extra`)
-  const std::size_t n0 = n < 8 ? n : 8;
-  // Fragments make the packet `irregular` in its summary: without that, a layer byte's field
-  // bit can only be an 802.1ad tag's, and IP and UDP layers need no look at their fields (the
-  // signature went from ~90 to ~65 instructions per packet of the bench capture, callgrind).
-  std::size_t i = 0;
-  if (p.irregular) {
-    for (; i < n0; ++i) s0 = (s0 << 8) | layer_byte(p, i);
-    for (; i < n; ++i) s1 = (s1 << 8) | layer_byte(p, i);
-  } else {
-    for (; i < n0; ++i) s0 = (s0 << 8) | regular_layer_byte(p.layers[i]);
-    for (; i < n; ++i) s1 = (s1 << 8) | regular_layer_byte(p.layers[i]);
+  if (n > memo_layers) [[unlikely]] return phs_walk(r, p, app);
+  std::uint64_t akey = 0;
+  if (!app.empty()) {
+    akey = app_word(app);
+    if (akey == 0) [[unlikely]] {  // longer than 7 bytes
+      const app_entry* e = app_of(app);
+      if (!e) return phs_walk(r, p, app);
+      akey = app_long | static_cast<std::uint64_t>(e - apps_.data());
+    }
   }
-  // phs_walk looks at UDP ports only for the last layer (L2TP control messages).
+  const std::uint64_t l0 = lanes_at(p, 0, n);
+  std::uint64_t l1 = 0, l2 = 0, l3 = 0;
+  if (n > 4) {
+    l1 = lanes_at(p, 4, n);
+    if (n > 8) {
+      l2 = lanes_at(p, 8, n);
+      if (n > 12) l3 = lanes_at(p, 12, n);
+    }
+  }
+  // Without fragments (`irregular` in the summary) the only field bit is an 802.1ad tag's, and
+  // the summary says whether there is a tag at all: most packets look at no layer's fields.
+  std::uint64_t fields = 0;
+  if (p.irregular) [[unlikely]] {
+    fields = irregular_field_bits(p, n);
+  } else if (p.vlan != dissect::packet::no_layer) {
+    fields = tag_bits(p, l0, 0);
+    if (n > 4) fields |= tag_bits(p, l1, 4) | tag_bits(p, l2, 8) | tag_bits(p, l3, 12);
+  }
+  // phs_walk looks at UDP ports only for the last layer (L2TP control messages). The summary's
+  // top_kind is UDP whenever the last layer is: most packets skip finding the last layer.
   bool l2tp_port = false;
-  if (n > 0 && p.layers[n - 1].kind == proto::udp) {
+  if (p.top_kind == proto::udp && n > 0 && p.layers[n - 1].kind == proto::udp) {
     const auto& u = p.layers[n - 1].udp;
     l2tp_port = u.sport == 1701 || u.dport == 1701;
   }
   // The link type itself rather than whether it is raw IP: a shift instead of raw_link's tests.
-  const std::uint32_t extra = memo_valid | static_cast<std::uint32_t>(n) | (l2tp_port ? memo_l2tp_port : 0u) |
-                              (p.payload_length > 0 ? 0x80u : 0u) | (akey << 8) |
-                              (std::uint32_t{r.link_type} << 15);
-  if (!memo_.empty()) {
-    const std::size_t mask = memo_.size() - 1;
-    for (std::size_t s = memo_slot(s0, s1, extra, memo_shift_);; s = (s + 1) & mask) {
-      const phs_memo& m = memo_[s];
-      if (m.extra == 0) break;
-      if (m.extra == extra && m.sig[0] == s0 && m.sig[1] == s1) return m.leaf;
+  const std::uint64_t misc = memo_valid | n | (l2tp_port ? memo_l2tp_port : 0) |
+                             (p.payload_length > 0 ? memo_payload : 0) | (fields << 8) |
+                             (std::uint64_t{r.link_type} << 32);
+  std::uint64_t h = top_hash(l0, akey, misc);
+  if (n > 4) h ^= deep_hash(l1, l2, l3);
+  for (std::size_t s = memo_slot(h, memo_shift_);; s = (s + 1) & memo_mask_) {
+    const phs_memo& m = memo_[s];
+    if (m.key.misc == misc) {
+      // Equal counts: lanes past the count are zero on both sides.
+      if (m.key.lanes[0] == l0 && m.key.app == akey &&
+          (n <= 4 || (m.key.lanes[1] == l1 && m.key.lanes[2] == l2 && m.key.lanes[3] == l3))) {
+        return m.leaf;
+      }
+    } else if (m.key.misc == 0) {
+      break;
     }
   }
+  return phs_miss(r, p, app, {{l0, l1, l2, l3}, akey, misc});
+}
+
+// A key not in the memo: walks the path and remembers it.
+[[gnu::noinline]] collector::phs_leaf collector::phs_miss(const capture::record& r, const dissect::packet& p,
+                                                          std::string_view app, const phs_key& k) {
   phs_memo m;
-  m.sig[0] = s0;
-  m.sig[1] = s1;
-  m.extra = extra;
-  m.leaf = phs_walk(r, p, app, e);
+  m.key = k;
+  m.leaf = phs_walk(r, p, app);
   phs_memo_insert(m);
   return m.leaf;
 }
@@ -368,16 +422,17 @@ void collector::phs_memo_insert(const phs_memo& m) {
   if ((memo_used_ + 1) * 2 > memo_.size()) {
     std::vector<phs_memo> old;
     old.swap(memo_);
-    memo_.resize(std::max<std::size_t>(64, old.size() * 2));
+    memo_.resize(old.size() * 2);
     memo_shift_ = 64 - std::countr_zero(memo_.size());
+    memo_mask_ = memo_.size() - 1;
     memo_used_ = 0;
     for (const auto& o : old) {
-      if (o.extra != 0) phs_memo_insert(o);
+      if (o.key.misc != 0) phs_memo_insert(o);
     }
   }
-  const std::size_t mask = memo_.size() - 1;
-  std::size_t s = memo_slot(m.sig[0], m.sig[1], m.extra, memo_shift_);
-  while (memo_[s].extra != 0) s = (s + 1) & mask;
+  const phs_key& k = m.key;
+  std::size_t s = memo_slot(top_hash(k.lanes[0], k.app, k.misc) ^ deep_hash(k.lanes[1], k.lanes[2], k.lanes[3]), memo_shift_);
+  while (memo_[s].key.misc != 0) s = (s + 1) & memo_mask_;
   memo_[s] = m;
   ++memo_used_;
 }
@@ -414,11 +469,9 @@ inline void collector::series_add(std::int64_t ts, std::uint32_t len, series_cla
     cur_width_ = static_cast<std::uint64_t>(fine_ns_);
   }
   std::uint64_t* b = buckets_.data() + static_cast<std::size_t>(idx) * series_stride;  // idx < series_max_buckets
-  b[0] += 1;
-  b[1] += len;
   auto k = static_cast<std::size_t>(c);
-  b[2 + 2 * k] += 1;
-  b[3 + 2 * k] += len;
+  b[2 * k] += 1;
+  b[2 * k + 1] += len;
 }
 
 std::uint64_t collector::series_grow(std::uint64_t rel) {
@@ -432,37 +485,65 @@ std::uint64_t collector::series_grow(std::uint64_t rel) {
   return idx;
 }
 
+// The first packet with a timestamp starts the time range and the series.
+[[gnu::noinline]] void collector::start_time(std::int64_t ts) {
+  have_time_ = true;
+  first_ns_ = last_ns_ = series_t0_ = ts;
+}
+
+// Lengths from plen_large up: the two large bins, counted as packets come.
+[[gnu::noinline]] void collector::plen_add_large(std::uint32_t len) {
+  const std::size_t bin = plen_bin(len);
+  if (plen_.count[bin] == 0 || len < plen_.min[bin]) plen_.min[bin] = len;
+  if (len > plen_.max[bin]) plen_.max[bin] = len;
+  ++plen_.count[bin];
+  plen_.bytes[bin] += len;
+}
+
 void collector::on_packet(const capture::record& r, const dissect::packet& p, const flow::track_result& t,
                           std::string_view app) {
+  const std::uint32_t len = r.origlen;
   ++packets_;
-  bytes_ += r.origlen;
-  finished_ = false;
+  bytes_ += len;
   const phs_leaf leaf = phs_classify(r, p, app);
-  if (r.has_timestamp) {
-    if (!have_time_) {
-      have_time_ = true;
-      first_ns_ = last_ns_ = series_t0_ = r.ts_ns;
-    }
-    first_ns_ = std::min(first_ns_, r.ts_ns);
-    last_ns_ = std::max(last_ns_, r.ts_ns);
-    series_add(r.ts_ns, r.origlen, static_cast<series_class>(leaf.cls));
-  }
   auto& end = phs_end_[leaf.node];
   ++end[0];
-  end[1] += r.origlen;
-  phs_capped_ += leaf.capped;
-  phs_dirty_ = true;
+  end[1] += len;
+  if (leaf.capped) [[unlikely]] phs_capped_ += leaf.capped;
+  if (r.has_timestamp) [[likely]] {
+    const std::int64_t ts = r.ts_ns;
+    if (!have_time_) [[unlikely]] start_time(ts);
+    if (ts > last_ns_) last_ns_ = ts;
+    else if (ts < first_ns_) first_ns_ = ts;
+    series_add(ts, len, static_cast<series_class>(leaf.cls));
+  }
   if (!shared_endpoints_) endpoints_.add(r, p, t);
-  auto bin = plen_bin(r.origlen);
-  if (plen_.count[bin] == 0 || r.origlen < plen_.min[bin]) plen_.min[bin] = r.origlen;
-  if (r.origlen > plen_.max[bin]) plen_.max[bin] = r.origlen;
-  ++plen_.count[bin];
-  plen_.bytes[bin] += r.origlen;
+  if (len < plen_large) [[likely]] ++len_count_[len];
+  else plen_add_large(len);
+}
+
+const plen_stats& collector::plen() const noexcept {
+  if (plen_summed_at_ != packets_) {
+    for (std::size_t bin = 0; bin < plen_bins - 2; ++bin) {
+      plen_.count[bin] = plen_.bytes[bin] = 0;
+      plen_.min[bin] = plen_.max[bin] = 0;
+      for (std::uint32_t len = plen_low[bin]; len < plen_low[bin + 1]; ++len) {
+        const std::uint64_t n = len_count_[len];
+        if (n == 0) continue;
+        if (plen_.count[bin] == 0) plen_.min[bin] = len;
+        plen_.max[bin] = len;
+        plen_.count[bin] += n;
+        plen_.bytes[bin] += n * len;
+      }
+    }
+    plen_summed_at_ = packets_;
+  }
+  return plen_;
 }
 
 void collector::finish() {
-  if (finished_) return;
-  finished_ = true;
+  if (finished_at_ == packets_) return;
+  finished_at_ = packets_;
   ports_.clear();
   services_.clear();
   if (!flows_) return;
@@ -537,11 +618,11 @@ time_series collector::series(std::int64_t bucket_ns) const {
   for (std::size_t i = 0; i < fine; ++i) {
     const std::uint64_t* b = buckets_.data() + i * series_stride;
     std::size_t j = i / kk;
-    out.packets[j] += b[0];
-    out.bytes[j] += b[1];
     for (std::size_t c = 0; c < out.class_packets.size(); ++c) {
-      out.class_packets[c][j] += b[2 + 2 * c];
-      out.class_bytes[c][j] += b[3 + 2 * c];
+      out.packets[j] += b[2 * c];
+      out.bytes[j] += b[2 * c + 1];
+      out.class_packets[c][j] += b[2 * c];
+      out.class_bytes[c][j] += b[2 * c + 1];
     }
   }
   return out;
@@ -580,7 +661,7 @@ std::vector<std::size_t> collector::top_talkers_by_packets(std::size_t n) const 
 
 std::size_t collector::memory_bytes() const noexcept {
   std::size_t m = nodes_.capacity() * sizeof(phs_node) + phs_end_.capacity() * 16 + memo_.capacity() * sizeof(phs_memo) +
-                  apps_.capacity() * sizeof(app_entry) + app_words_.capacity() * 8 + buckets_.capacity() * 8 +
+                  apps_.capacity() * sizeof(app_entry) + buckets_.capacity() * 8 + len_count_.capacity() * 8 +
                   endpoints_.memory_bytes();
   for (const auto& s : names_) m += s.capacity() + sizeof s;
   return m;

@@ -152,7 +152,7 @@ class collector {
   const std::vector<port_stats>& services() const noexcept { return services_; }
 
   /// Packet-size distribution.
-  const plen_stats& plen() const noexcept { return plen_; }
+  const plen_stats& plen() const noexcept;
 
   /// Bytes held (capacity of the tables), for memory reports.
   std::size_t memory_bytes() const noexcept;
@@ -164,10 +164,15 @@ class collector {
     std::uint8_t cls = 0;     // series_class
     std::uint8_t capped = 0;  // caps hit (0-2), added to phs_capped_
   };
-  // A memoized layer-stack signature (see phs_classify) and its leaf.
-  struct phs_memo {
-    std::uint64_t sig[2] = {};  // one byte per layer
-    std::uint32_t extra = 0;    // layer count, link and payload bits, app key; 0: free slot
+  // What phs_walk and class_of look at in a packet, as numbers (see phs_classify).
+  struct phs_key {
+    std::uint64_t lanes[4] = {};  // 16 bits per layer: its kind and quoted flag
+    std::uint64_t app = 0;        // application name key (0: none)
+    std::uint64_t misc = 0;       // layer count, L2TP port, payload, field bits, link type; 0: free slot
+  };
+  // A memoized layer-stack key and its leaf, one cache line each.
+  struct alignas(64) phs_memo {
+    phs_key key;
     phs_leaf leaf;
   };
   // An application name given to on_packet, with its name id (0: the name cap was hit).
@@ -179,38 +184,41 @@ class collector {
   std::uint16_t intern(std::string_view name);
   std::uint32_t child(std::uint32_t parent, std::uint16_t name);
   phs_leaf phs_classify(const capture::record& r, const dissect::packet& p, std::string_view app);
-  phs_leaf phs_walk(const capture::record& r, const dissect::packet& p, std::string_view app, app_entry* e);
+  phs_leaf phs_walk(const capture::record& r, const dissect::packet& p, std::string_view app);
+  phs_leaf phs_miss(const capture::record& r, const dissect::packet& p, std::string_view app, const phs_key& k);
   app_entry* app_of(std::string_view app);
   void phs_memo_insert(const phs_memo& m);
+  void start_time(std::int64_t ts);
   void series_add(std::int64_t ts, std::uint32_t len, series_class c);
   std::uint64_t series_grow(std::uint64_t rel);
   void coarsen();
+  void plen_add_large(std::uint32_t len);
 
   const flow::flow_tracker* flows_;
   std::uint64_t packets_ = 0, bytes_ = 0;
   std::int64_t first_ns_ = 0, last_ns_ = 0;
   bool have_time_ = false;
-  bool finished_ = false;
+  std::uint64_t finished_at_ = ~std::uint64_t{0};  // packets_ when finish() last ran
 
   // Node frames and bytes are summed from `phs_end_` when read (phs()): per packet, only the
   // node its path ends at is counted.
   mutable std::vector<phs_node> nodes_;
-  mutable bool phs_dirty_ = false;
+  mutable std::uint64_t phs_summed_at_ = 0;  // packets_ when nodes_ was last summed
   std::vector<std::array<std::uint64_t, 2>> phs_end_;  // per node: frames, bytes of paths ending there
   std::vector<std::string> names_;
   std::array<std::uint16_t, static_cast<std::size_t>(dissect::proto::count_)> proto_name_{};
   std::uint16_t ieee8021ad_ = 0, wlan_radio_ = 0, data_ = 0, raw_ = 0;
   std::vector<phs_memo> memo_;   // open addressing, size a power of two
   int memo_shift_ = 64;          // 64 - log2(memo_.size())
+  std::size_t memo_mask_ = 0;    // memo_.size() - 1
   std::size_t memo_used_ = 0;
-  std::vector<app_entry> apps_;  // first-seen order; key = index + 1
-  std::vector<std::uint64_t> app_words_;  // per entry of apps_: app_word of its name
+  std::vector<app_entry> apps_;  // first-seen order
   std::uint64_t phs_capped_ = 0;
 
   std::int64_t fine_ns_ = series_start_width_ns;
   std::int64_t series_t0_ = 0;
-  // Per fine bucket: packets and bytes, total and per class (interleaved: 2 + 2 * classes).
-  static constexpr std::size_t series_stride = 2 + 2 * static_cast<std::size_t>(series_class::count_);
+  // Per fine bucket: packets and bytes per class (interleaved); the totals are their sums.
+  static constexpr std::size_t series_stride = 2 * static_cast<std::size_t>(series_class::count_);
   std::vector<std::uint64_t> buckets_;
   // The bucket the last packet went to: its index, start (relative to series_t0_) and width
   // (0 before the first packet). Set anew after every division, so also after a coarsening.
@@ -219,7 +227,11 @@ class collector {
   const flow::endpoint_table* shared_endpoints_;
   flow::endpoint_table endpoints_;  // used when no shared table was given
   std::vector<port_stats> ports_, services_;
-  plen_stats plen_;
+  // Packets per original length below the first large bin (plen_bins - 2), from which plen()
+  // builds the bins below it; the two large bins are counted as packets come.
+  std::vector<std::uint64_t> len_count_;
+  mutable plen_stats plen_;
+  mutable std::uint64_t plen_summed_at_ = 0;  // packets_ when plen_'s small bins were last built
 };
 
 /// The protocol hierarchy as tshark's `-q -z io,phs` prints it (header, "Filter: ", one line
