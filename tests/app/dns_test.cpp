@@ -262,6 +262,34 @@ TEST(DnsParse, BadRdataPerType) {
   EXPECT_FALSE(one(1234, {9, 9}));
 }
 
+// parse_dns checks an OPT record's options itself instead of through decode_rdata: the two
+// must agree on every cut of the options, and an OPT record's anomaly is the same bad_rdata
+// at its RDATA.
+TEST(DnsParse, OptRecordCheckAgreesWithDecode) {
+  const bytevec options = {0, 10, 0, 8, 1, 2, 3, 4, 5, 6, 7, 8,  // cookie
+                           0, 12, 0, 2, 0, 0};                   // padding
+  for (std::size_t cut = 0; cut <= options.size(); ++cut) {
+    msg_builder m(1, 0x8000, 0, 0, 0, 1);
+    m.u8(0).u16(app::dns_opt).u16(1232).u32(0).u16(static_cast<std::uint16_t>(cut));
+    m.raw(bytevec(options.begin(), options.begin() + static_cast<std::ptrdiff_t>(cut)));
+    app::dns_message msg;
+    ASSERT_TRUE(app::parse_dns(m.b, msg));
+    ASSERT_EQ(msg.records.size(), 1u);
+    const auto& rr = msg.records[0];
+    app::dns_rdata d;
+    const bool whole = cut == 0 || cut == 12 || cut == options.size();
+    EXPECT_EQ(app::decode_rdata(msg, rr, d), whole) << cut;
+    EXPECT_EQ(rr.rdata_ok, whole) << cut;
+    EXPECT_EQ(msg.has(dns_anomaly::bad_rdata), !whole) << cut;
+    EXPECT_EQ(msg.anomaly_count, whole ? 0 : 1) << cut;
+    if (!whole) {
+      EXPECT_EQ(msg.anomalies[0].offset, 12u + 11u) << cut;  // the RDATA, after root name and fixed part
+    }
+    EXPECT_TRUE(msg.edns.present);
+    EXPECT_EQ(msg.edns.udp_size, 1232);
+  }
+}
+
 TEST(DnsParse, CompressionChains) {
   // Question "a.b.example.com" at 12; answer owner "c" + pointer to "b.example.com" (at 14);
   // RDATA "d" + pointer to the owner (a pointer to a name that itself ends in a pointer).
@@ -342,6 +370,35 @@ TEST(DnsParse, TooManyPointerJumps) {
   EXPECT_EQ(msg.records.size(), 81u);
   EXPECT_TRUE(msg.records[app::dns_max_pointer_jumps].rdata_ok);
   EXPECT_FALSE(msg.records[app::dns_max_pointer_jumps + 1].rdata_ok);
+}
+
+// An owner name that is a pointer to the last owner name walked is not walked again: it is
+// valid with one jump more, up to the cap. Here a name of 63 jumps (through a chain of
+// pointers in RDATA), one pointing to it (64 jumps: valid) and one to that (65: too many).
+TEST(DnsParse, PointerToValidatedOwnerCountsItsJumps) {
+  msg_builder m(1, 0x8000, 0, 4, 0, 0);
+  m.u8(0).u16(1234).u16(1).u32(0).u16(1 + 62 * 2);  // RDATA: the root, then 62 pointers back
+  std::uint16_t prev = m.here();
+  m.u8(0);
+  for (int i = 0; i < 62; ++i) {
+    std::uint16_t at = m.here();
+    m.ptr(prev);
+    prev = at;
+  }
+  const std::uint16_t a2 = m.here();
+  m.ptr(prev).u16(1234).u16(1).u32(0).u16(0);  // 63 jumps
+  const std::uint16_t a3 = m.here();
+  m.ptr(a2).u16(1234).u16(1).u32(0).u16(0);  // 64
+  m.ptr(a3).u16(1234).u16(1).u32(0).u16(0);  // 65
+  app::dns_message msg;
+  ASSERT_TRUE(app::parse_dns(m.b, msg));
+  ASSERT_EQ(msg.records.size(), 4u);
+  EXPECT_TRUE(msg.records[1].rdata_ok);
+  EXPECT_TRUE(msg.records[2].rdata_ok);
+  EXPECT_FALSE(msg.records[3].rdata_ok);
+  EXPECT_EQ(msg.anomaly_count, 1);
+  EXPECT_TRUE(msg.has(dns_anomaly::name_too_many_pointers));
+  EXPECT_EQ(msg.name_text(a3), "");
 }
 
 TEST(DnsParse, NamesLongerThan255) {
@@ -632,6 +689,100 @@ TEST(DnsLog, MatchesQueriesAndResponsesWithRtt) {
   EXPECT_EQ(c.queries, 4u);
   EXPECT_EQ(c.responses, 5u);
   EXPECT_EQ(c.matched, 3u);
+}
+
+// Queries waiting for responses sit in a flat table (tombstones, rehashing): thousands of
+// them on one flow, some under one transaction id, answered out of order and some never, pair
+// as the rules say: same flow, id and question, the oldest query first.
+TEST(DnsLog, ManyPendingQueriesPairOldestFirst) {
+  dns_run run;
+  std::int64_t t = 0;
+  constexpr int n = 3000;
+  auto name = [](int i) { return "h" + std::to_string(i % 7) + ".example"; };
+  for (int i = 0; i < n; ++i) {
+    // ids 0..2999, and 200 more under id 7 asking for h0.example (i = 7 asks it too).
+    run.feed(t++, make_packet(false, 1, 40000, 53, true, query(static_cast<std::uint16_t>(i), name(i))));
+  }
+  for (int k = 0; k < 200; ++k) run.feed(t++, make_packet(false, 1, 40000, 53, true, query(7, name(7))));
+  // Every other query answered, newest first (ids only: the question decides among the id-7 ones).
+  for (int i = n - 1; i >= 0; i -= 2) {
+    run.feed(t++, make_packet(false, 1, 40000, 53, false, answer(static_cast<std::uint16_t>(i), name(i), 1)));
+  }
+  // Id 7 answered 150 times more (with id 7's question, then 10 times with another name).
+  for (int k = 0; k < 150; ++k) run.feed(t++, make_packet(false, 1, 40000, 53, false, answer(7, name(7), 2)));
+  for (int k = 0; k < 10; ++k) run.feed(t++, make_packet(false, 1, 40000, 53, false, answer(7, "x.example", 3)));
+
+  const auto& e = run.log.entries();
+  ASSERT_EQ(e.size(), static_cast<std::size_t>(n + 200 + 10));
+  for (int i = 0; i < n; ++i) {
+    const auto row = e[static_cast<std::size_t>(i)];
+    // Odd ids were answered, and id 7's first (oldest) query by the first of its 151 answers.
+    EXPECT_EQ(row.has_response, i % 2 == 1) << i;
+    EXPECT_EQ(row.query, name(i)) << i;
+    if (i % 2 == 1) {
+      // Answers went out newest first: query i (fed at time i) got answer number (n-1-i)/2.
+      const std::int64_t answered_at = n + 200 + (n - 1 - i) / 2;
+      EXPECT_EQ(row.rtt_ns, (answered_at - i) * 1000000) << i;
+    }
+  }
+  // The 200 extra id-7 queries: the first 150 (oldest first) answered by the later answers.
+  for (int k = 0; k < 200; ++k) {
+    const auto row = e[static_cast<std::size_t>(n + k)];
+    EXPECT_EQ(row.has_response, k < 150) << k;
+    if (k < 150) {
+      const std::int64_t answered_at = n + 200 + n / 2 + k;
+      EXPECT_EQ(row.rtt_ns, (answered_at - (n + k)) * 1000000) << k;
+    }
+  }
+  // The wrong-question answers match nothing.
+  for (int k = 0; k < 10; ++k) EXPECT_FALSE(e[static_cast<std::size_t>(n + 200 + k)].has_query) << k;
+  EXPECT_EQ(run.log.counters().matched, static_cast<std::uint64_t>(n / 2 + 150));
+}
+
+// dns_transport reads the dissector's summary instead of walking down the layers: on every
+// packet of the corpus (as the index pass sees them, reassembled datagrams included) it names
+// the layer the walk names.
+TEST(DnsTransport, SummaryAgreesWithLayerWalk) {
+  auto corpus = test::corpus_dir();
+  if (!corpus) GTEST_SKIP() << "no capture corpus";
+  // The walk: the last layer that is not data, if it is unquoted, whole UDP/TCP on a DNS port.
+  auto walk = [](const dissect::packet& p) -> const dissect::layer* {
+    int i = static_cast<int>(p.count) - 1;
+    while (i >= 0 && p.layers[static_cast<std::size_t>(i)].kind == dissect::proto::data) --i;
+    if (i < 0) return nullptr;
+    const auto& l = p.layers[static_cast<std::size_t>(i)];
+    if (l.flags & (dissect::layer_quoted | dissect::layer_partial | dissect::layer_fragment)) return nullptr;
+    if (l.kind == dissect::proto::udp) {
+      return app::is_dns_port(l.udp.sport) || app::is_dns_port(l.udp.dport) ? &l : nullptr;
+    }
+    if (l.kind == dissect::proto::tcp) return l.tcp.sport == 53 || l.tcp.dport == 53 ? &l : nullptr;
+    return nullptr;
+  };
+  struct check : capture::handler {
+    flow::flow_tracker tracker;
+    index::index_builder builder{nullptr, &tracker};
+    decltype(walk)& ref;
+    std::size_t packets = 0, dns = 0, differ = 0;
+    explicit check(decltype(walk)& w) : ref(w) {}
+    void on_record(const capture::record& r) override {
+      builder.on_record(r);
+      const auto& p = builder.last_packet();
+      ++packets;
+      const auto* want = ref(p);
+      if (want) ++dns;
+      if (app::dns_transport(p) != want) ++differ;
+    }
+  };
+  std::size_t packets = 0, dns = 0;
+  test::for_each_corpus_capture(*corpus, [&](const std::string& name, capture::capture_file& f) {
+    check c(walk);
+    f.read_all(&c);
+    EXPECT_EQ(c.differ, 0u) << name;
+    packets += c.packets;
+    dns += c.dns;
+  });
+  EXPECT_GT(dns, 0u);
+  RecordProperty("packets", static_cast<int>(packets));
 }
 
 TEST(DnsLog, TcpMessageAcrossSegmentsIsSkippedNotMisread) {

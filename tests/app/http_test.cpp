@@ -621,6 +621,31 @@ TEST(HttpTest, SniffTable) {
   EXPECT_EQ(sniff("plain words"), "text/plain");
 }
 
+// The sniffer's binary test looks at 16 bytes at a time and only at the bytes a word test
+// flags: every byte value at every position (after a line end, whose borrow flags a following
+// space; before and after the 16-byte steps) gives the verdict of a byte-by-byte look.
+TEST(HttpTest, SniffBinaryByteAnywhere) {
+  auto binary = [](unsigned v) { return v < 0x20 && v != '\t' && v != '\n' && v != '\r' && v != '\f' && v != 0x1B; };
+  for (std::size_t size : {1u, 7u, 8u, 15u, 16u, 17u, 31u, 32u, 33u, 47u, 256u}) {
+    for (std::size_t at = 0; at < size; ++at) {
+      for (unsigned v = 0; v < 256; ++v) {
+        for (bool after_lf : {false, true}) {
+          if (after_lf && at == 0) continue;
+          std::string s(size, 'a');
+          if (after_lf) s[at - 1] = '\n';
+          s[at] = static_cast<char>(v);
+          const auto got = app::http_sniff_mime(util::bytes(reinterpret_cast<const std::uint8_t*>(s.data()), s.size()));
+          // 'a' filler: no signature, no markup or JSON start, except a lone '{' or '[' (after
+          // leading whitespace) that is JSON.
+          const bool lone_json = (v == '{' || v == '[') && at + 1 == size && (at == 0 || (after_lf && at == 1));
+          ASSERT_EQ(got, binary(v) ? "application/octet-stream" : lone_json ? "application/json" : "text/plain")
+              << "size " << size << " at " << at << " byte " << v << (after_lf ? " after LF" : "");
+        }
+      }
+    }
+  }
+}
+
 TEST(HttpTest, ExportFileNamesLikeTshark) {
   EXPECT_EQ(app::http_object_base_name(true, "/a/b/c.js", 9, "x"), "c.js");
   EXPECT_EQ(app::http_object_base_name(true, "/", 9, ""), "/");

@@ -22,6 +22,7 @@ struct name_walk {
   std::uint32_t end = dns_no_name;  // offset just after the name where it started (dns_no_name:
                                     // unknown, the walk failed before leaving the first segment)
   dns_anomaly_at problem;           // none when the name is valid
+  std::uint32_t jumps = 0;          // compression pointers followed (when valid)
 };
 
 // Walks the name at `off`, calling `on_label(label)` for each label in order. Compression
@@ -41,6 +42,7 @@ name_walk walk_name(bytes d, std::uint32_t off, F&& on_label) noexcept {
     std::uint8_t b = d[pos];
     if (b == 0) {
       if (w.end == dns_no_name) w.end = static_cast<std::uint32_t>(pos + 1);
+      w.jumps = static_cast<std::uint32_t>(jumps);
       return w;
     }
     switch (b & 0xC0) {
@@ -116,6 +118,18 @@ bool svc_params_ok(bytes p) noexcept {
         break;
     }
     pos += len;
+  }
+  return true;
+}
+
+// Do the options of an OPT record's RDATA (code, length, value)* fill it exactly?
+bool opt_options_ok(bytes rd) noexcept {
+  std::size_t i = 0;
+  while (i < rd.size()) {
+    if (rd.size() - i < 4) return false;
+    std::size_t len = load_be16(&rd[i + 2]);
+    if (rd.size() - i - 4 < len) return false;
+    i += 4 + len;
   }
   return true;
 }
@@ -213,16 +227,8 @@ dns_anomaly_at decode(const dns_message& m, const dns_rr& rr, dns_rdata& out) no
       out.svc_params = d.subspan(end, limit - end);
       return svc_params_ok(out.svc_params) ? dns_anomaly_at{} : bad;
     }
-    case dns_opt: {
-      std::size_t i = 0;
-      while (i < rd.size()) {
-        if (rd.size() - i < 4) return bad;
-        std::size_t len = load_be16(&rd[i + 2]);
-        if (rd.size() - i - 4 < len) return bad;
-        i += 4 + len;
-      }
-      return {};
-    }
+    case dns_opt:
+      return opt_options_ok(rd) ? dns_anomaly_at{} : bad;
     default:
       return {};
   }
@@ -284,9 +290,9 @@ void append_escaped_label(bytes label, std::string& out) {
   }
 }
 
-// Written straight into a buffer: A and AAAA answers are most of dns.log's answers, and a
-// temporary string per answer cost more than the rest of the answer (callgrind). The
-// dissector's formatting, as flow::format_address uses it. `len` is 4 or 16.
+// Written through a buffer, without a temporary string (rdata_text's addresses; dns.log's
+// A and AAAA answers go through zeek_address_answer). The dissector's formatting, as
+// flow::format_address uses it. `len` is 4 or 16.
 void append_address(const std::uint8_t* a, std::size_t len, std::string& out) {
   char buf[48];
   out.append(buf, len == 16 ? dissect::put_ipv6(buf, a) : dissect::put_ipv4(buf, a));
@@ -501,6 +507,10 @@ bool parse_dns(bytes data, dns_message& out, bool mdns) {
   const std::size_t size = data.size();
   std::size_t pos = 12;
   dns_rdata rd;  // decode() resets it for every record
+  // Where the last owner name walked without a problem starts, and the pointers it followed.
+  // An owner name that is just a pointer there (most answers point to the question) is valid
+  // too, one jump more, and ends after the pointer: no need to walk it again.
+  std::uint32_t valid_at = dns_no_name, valid_jumps = 0;
   for (int s = 0; s < 4; ++s) {
     for (std::uint32_t i = 0; i < out.count[s]; ++i) {
       // Work per iteration is bounded and every iteration consumes at least 5 bytes, so the
@@ -516,7 +526,18 @@ bool parse_dns(bytes data, dns_message& out, bool mdns) {
       dns_rr rr;
       rr.name = static_cast<std::uint32_t>(pos);
       rr.section = static_cast<dns_section>(s);
-      auto w = walk_name(data, rr.name, [](bytes) {});
+      name_walk w;
+      const bool to_valid = size - pos >= 2 && (data[pos] & 0xC0) == 0xC0 &&
+                            (std::size_t{data[pos] & 0x3Fu} << 8 | data[pos + 1]) == valid_at;
+      if (to_valid && valid_at < pos && valid_jumps < dns_max_pointer_jumps) {
+        w.end = static_cast<std::uint32_t>(pos + 2);
+      } else {
+        w = walk_name(data, rr.name, [](bytes) {});
+        if (w.problem.code == dns_anomaly::none) {
+          valid_at = rr.name;
+          valid_jumps = w.jumps;
+        }
+      }
       if (w.problem.code != dns_anomaly::none) {
         add_anomaly(out, w.problem);
         if (w.end == dns_no_name) return true;  // cannot tell where the record continues
@@ -542,9 +563,14 @@ bool parse_dns(bytes data, dns_message& out, bool mdns) {
           return true;
         }
         pos += 10 + rr.rdata_length;
-        // An A or AAAA record of its size (the commonest) decodes without a problem: skip the work.
+        // An A or AAAA record of its size (the commonest) decodes without a problem, and an OPT
+        // record (in most messages) needs only decode()'s check of its options: skip the work.
         const bool address = (rr.type == dns_a && rr.rdata_length == 4) || (rr.type == dns_aaaa && rr.rdata_length == 16);
-        const auto p = address ? dns_anomaly_at{} : decode(out, rr, rd);
+        const auto p = address              ? dns_anomaly_at{}
+                       : rr.type == dns_opt ? opt_options_ok(data.subspan(rr.rdata_offset, rr.rdata_length))
+                                                  ? dns_anomaly_at{}
+                                                  : dns_anomaly_at{dns_anomaly::bad_rdata, rr.rdata_offset}
+                                            : decode(out, rr, rd);
         rr.rdata_ok = p.code == dns_anomaly::none && w.problem.code == dns_anomaly::none;
         if (p.code != dns_anomaly::none) add_anomaly(out, p);
         if (rr.type == dns_opt) {
@@ -758,22 +784,28 @@ bool same_name(std::string_view a, std::string_view b) {
   return true;
 }
 
-// Zeek's rendering of an answer in dns.log's `answers`.
-void zeek_answer(const dns_message& m, const dns_rr& rr, std::string& out) {
-  if (rr.type == dns_a || rr.type == dns_aaaa) {
-    // The commonest answers, printed as rdata_text does but without decoding the RDATA twice.
-    if (rr.rdata_length == (rr.type == dns_a ? 4u : 16u) && std::size_t{rr.rdata_offset} + rr.rdata_length <= m.data.size()) {
-      append_address(m.data.data() + rr.rdata_offset, rr.rdata_length, out);
-    }
-    return;
+// The text of an A or AAAA answer in dns.log's `answers`, written at `buf` (48 bytes); its
+// length (0 when the RDATA is not an address of the type's size). Printed as rdata_text does,
+// without decoding the RDATA.
+std::size_t zeek_address_answer(const dns_message& m, const dns_rr& rr, char* buf) noexcept {
+  if (rr.rdata_length != (rr.type == dns_a ? 4u : 16u) || std::size_t{rr.rdata_offset} + rr.rdata_length > m.data.size()) {
+    return 0;
   }
+  const std::uint8_t* a = m.data.data() + rr.rdata_offset;
+  return static_cast<std::size_t>((rr.type == dns_aaaa ? dissect::put_ipv6(buf, a) : dissect::put_ipv4(buf, a)) - buf);
+}
+
+// Zeek's rendering of an answer other than A and AAAA (zeek_address_answer) in dns.log's `answers`.
+void zeek_answer(const dns_message& m, const dns_rr& rr, std::string& out) {
   dns_rdata d;
   decode(m, rr, d);
   switch (rr.type) {
     case dns_ns:
     case dns_cname:
     case dns_ptr:
-    case dns_dname:
+    case dns_dname:  // as rdata_text, from the RDATA decoded here
+      if (d.target != dns_no_name) append_target(m, d.target, out);
+      return;
     case dns_svcb:
     case dns_https:
       rdata_text(m, rr, out);
@@ -1010,30 +1042,34 @@ void dns_logger::on_message(const origin& o, const dns_message& m) {
     e.flags = header_flags(e.flags);
     e.z = m.z();
     add_anomalies(e, 0);
-    pending_.emplace(key, table.rows_.size() - 1);
+    pending_.add(key, static_cast<std::uint32_t>(table.rows_.size() - 1));
     return;
   }
   ++counters_.responses;
   const dns_rr* q = m.question();
   dns_log_table::row* e = nullptr;
-  auto range = pending_.equal_range(key);
-  auto best = pending_.end();
+  constexpr std::size_t none = static_cast<std::size_t>(-1);
+  std::size_t best = none;
+  std::uint32_t best_entry = 0;
   bool have_name = false;  // the question's name is in text_ (made for the first candidate)
-  for (auto it = range.first; it != range.second; ++it) {
-    const auto& c = table.rows_[it->second];
+  pending_.each(key, [&](std::size_t slot, std::uint32_t entry) {
+    const auto& c = table.rows_[entry];
     if (q) {
-      if (!(c.flags & dns_log_table::f_question) || c.qtype != q->type || c.qclass != q->klass) continue;
+      if (!(c.flags & dns_log_table::f_question) || c.qtype != q->type || c.qclass != q->klass) return;
       if (!have_name) {
         text_.clear();
         m.name_text(q->name, text_);
         have_name = true;
       }
-      if (!same_name(table.text_.get(c.query), text_)) continue;
+      if (!same_name(table.text_.get(c.query), text_)) return;
     }
-    if (best == pending_.end() || it->second < best->second) best = it;  // the oldest query
-  }
-  if (best != pending_.end()) {
-    e = &table.rows_[best->second];
+    if (best == none || entry < best_entry) {  // the oldest query
+      best = slot;
+      best_entry = entry;
+    }
+  });
+  if (best != none) {
+    e = &table.rows_[best_entry];
     pending_.erase(best);
     e->rtt_ns = o.ts_ns - e->ts_ns;
     ++counters_.matched;
@@ -1049,12 +1085,49 @@ void dns_logger::on_message(const origin& o, const dns_message& m) {
   e->answers_at = static_cast<std::uint32_t>(table.answers_.size());
   for (const auto& rr : m.records) {
     if (rr.section != dns_section::answer) continue;
-    text_.clear();
-    zeek_answer(m, rr, text_);
-    table.answers_.push_back({table.text_.add(text_), rr.ttl});
+    util::text_ref t;
+    if (rr.type == dns_a || rr.type == dns_aaaa) {
+      // The commonest answers: straight from a buffer into the log's text.
+      char buf[48];
+      const std::size_t n = zeek_address_answer(m, rr, buf);
+      t = table.text_.add(std::string_view(buf, std::min(n, sizeof buf)));  // (n fits: the min tells the compiler)
+    } else {
+      text_.clear();
+      zeek_answer(m, rr, text_);
+      t = table.text_.add(text_);
+    }
+    table.answers_.push_back({t, rr.ttl});
     ++e->answer_count;
   }
   add_anomalies(*e, 1);
+}
+
+void dns_logger::pending_queries::add(std::uint64_t key, std::uint32_t entry) {
+  if ((used_ + 1) * 4 > slots_.size() * 3) rehash();
+  const std::size_t mask = slots_.size() - 1;
+  std::size_t i = home(key) & mask;
+  while (slots_[i].state == live) i = (i + 1) & mask;
+  if (slots_[i].state == empty) ++used_;
+  slots_[i] = {key, entry, live};
+  ++live_;
+}
+
+void dns_logger::pending_queries::rehash() {
+  // Twice the size when at least half the slots are live, else the same size without its
+  // tombstones (queries answered long ago).
+  std::size_t size = slots_.empty() ? 64 : live_ * 2 >= slots_.size() ? slots_.size() * 2 : slots_.size();
+  std::vector<slot> old(size);
+  old.swap(slots_);
+  used_ = live_ = 0;
+  const std::size_t mask = size - 1;
+  for (const auto& s : old) {
+    if (s.state != live) continue;
+    std::size_t i = home(s.key) & mask;
+    while (slots_[i].state != empty) i = (i + 1) & mask;
+    slots_[i] = s;
+    ++used_;
+    ++live_;
+  }
 }
 
 dns_log_entry dns_log_table::operator[](std::size_t i) const {

@@ -227,17 +227,26 @@ inline bool is_dns_port(std::uint16_t port) noexcept { return port == 53 || port
 /// null: the innermost transport, unless quoted in an ICMP error, cut short, or the first
 /// fragment of a datagram (its DNS is read from the reassembled datagram, when it completes).
 /// Inline: the analysis pass asks it of every packet, and most are turned away here.
+///
+/// The innermost transport is the dissector's summary `p.transport` when only data layers
+/// follow it: an unquoted UDP or TCP layer with nothing but data after it is carried by the
+/// innermost unquoted IP header, which is the one `transport` is taken from. Reading the
+/// summary spares the walk down the layer stack for every packet.
 inline const dissect::layer* dns_transport(const dissect::packet& p) noexcept {
-  int i = static_cast<int>(p.count) - 1;
-  while (i >= 0 && p.layers[static_cast<std::size_t>(i)].kind == dissect::proto::data) --i;
-  if (i < 0) return nullptr;
-  const auto& l = p.layers[static_cast<std::size_t>(i)];
-  if (l.flags & (dissect::layer_quoted | dissect::layer_partial | dissect::layer_fragment)) return nullptr;
+  if (p.transport == dissect::packet::no_layer) return nullptr;
+  const auto& l = p.layers[p.transport];
   if (l.kind == dissect::proto::udp) {
-    return is_dns_port(l.udp.sport) || is_dns_port(l.udp.dport) ? &l : nullptr;
+    if (!is_dns_port(l.udp.sport) && !is_dns_port(l.udp.dport)) return nullptr;
+  } else if (l.kind == dissect::proto::tcp) {
+    if (l.tcp.sport != 53 && l.tcp.dport != 53) return nullptr;
+  } else {
+    return nullptr;
   }
-  if (l.kind == dissect::proto::tcp) return l.tcp.sport == 53 || l.tcp.dport == 53 ? &l : nullptr;
-  return nullptr;
+  if (l.flags & (dissect::layer_quoted | dissect::layer_partial | dissect::layer_fragment)) return nullptr;
+  for (std::size_t i = p.transport + 1u; i < p.count; ++i) {
+    if (p.layers[i].kind != dissect::proto::data) return nullptr;  // something was dissected inside it
+  }
+  return &l;
 }
 
 /// Finds the DNS messages in a packet: the payload of UDP with either port 53, 5353 or 5355,
@@ -426,8 +435,43 @@ class dns_logger {
   const flow::flow_tracker* flows_;
   dns_log_table entries_;
   std::string text_;  // scratch for names and answers
-  // (flow id, trans id, question hash) -> entry index, for queries still waiting for a response
-  std::unordered_multimap<std::uint64_t, std::size_t> pending_;
+  // Queries still waiting for a response: (flow id << 16 | trans id) -> entry index, several
+  // per key. Open addressing in one array (a node-based multimap allocated and freed a node
+  // per query); an erased slot is a tombstone until the next rehash.
+  class pending_queries {
+   public:
+    void add(std::uint64_t key, std::uint32_t entry);
+    // Calls f(slot, entry) for every entry under `key`, in no particular order.
+    template <class F>
+    void each(std::uint64_t key, F&& f) const {
+      if (slots_.empty()) return;
+      const std::size_t mask = slots_.size() - 1;
+      for (std::size_t i = home(key) & mask; slots_[i].state != empty; i = (i + 1) & mask) {
+        if (slots_[i].state == live && slots_[i].key == key) f(i, slots_[i].entry);
+      }
+    }
+    void erase(std::size_t at) noexcept {
+      slots_[at].state = tombstone;
+      --live_;
+    }
+
+   private:
+    enum : std::uint32_t { empty = 0, live = 1, tombstone = 2 };
+    struct slot {
+      std::uint64_t key = 0;
+      std::uint32_t entry = 0;
+      std::uint32_t state = empty;
+    };
+    static std::size_t home(std::uint64_t key) noexcept {
+      std::uint64_t h = key * 0x9E3779B97F4A7C15ull;
+      return static_cast<std::size_t>(h ^ (h >> 29));
+    }
+    void rehash();
+    std::vector<slot> slots_;
+    std::size_t live_ = 0;  // live slots
+    std::size_t used_ = 0;  // live slots and tombstones (what probing walks over)
+  };
+  pending_queries pending_;
   // DNS over TCP without reassembly: (flow id << 1 | from_orig) -> bytes of a message begun in an
   // earlier segment still to come (UINT32_MAX: unknown), so the continuation is not misread as
   // a new length-prefixed message.
