@@ -18,7 +18,6 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const chromiumPath = process.env.PCAPSCOPE_CHROMIUM ?? '/usr/bin/chromium';
 const file = process.argv[2];
 const readOnly = process.argv.includes('--read-only');
-const readOnPage = process.argv.includes('--read-on-page');
 if (!file) {
   console.error('usage: node bench/wasm_chromium.mjs FILE [--read-only]');
   process.exit(2);
@@ -38,11 +37,11 @@ try {
 const PAGE = `<!doctype html><meta charset="utf-8"><title>bench</title><input type="file" id="f">
 <script type="module">
   import { openCapture, preload } from '/wasm/js/browser.js';
-  window.benchRun = async (readInWorker) => {
+  window.benchRun = async () => {
     const t0 = performance.now();
     await preload();
     const t1 = performance.now();
-    const capture = await openCapture(document.querySelector('#f').files[0], { readInWorker });
+    const capture = await openCapture(document.querySelector('#f').files[0]);
     const t2 = performance.now();
     const packets = capture.packetCount;
     await capture.close();
@@ -105,8 +104,7 @@ try {
   await page.goto(url);
   await page.waitForFunction(() => window.benchReady === true, null, { timeout: 30000 });
   await page.setInputFiles('#f', file);  // a local browser reads the path itself (no upload)
-  const r = await page.evaluate(([readOnly, readInWorker]) => (readOnly ? window.benchRead() : window.benchRun(readInWorker)),
-    [readOnly, !readOnPage]);
+  const r = await page.evaluate((readOnly) => (readOnly ? window.benchRead() : window.benchRun()), readOnly);
   console.log(JSON.stringify({ ...r, errors }));
 } catch (e) {
   console.error(String(e?.stack ?? e));

@@ -22,21 +22,19 @@ const CHROMIUM_ARGS = [
 /**
  * Opens the built site in a fresh Chromium profile, closed (then removed) after test `t`.
  * Every request the browser makes (page and workers) is recorded in `requests` (URLs).
- * With `root`, serves that directory instead of dist/ and opens `path` in it (the tests of the
- * npm package's own modules serve the repository and open a page they route themselves).
  * @returns {Promise<{page: import('playwright-core').Page, pageErrors: Error[], requests: string[], url: string} | null>}
  *   null when the test was skipped (no browser, no dist/, no playwright-core).
  */
-export async function openSite(t, { viewport, root = distDir, path = '/' } = {}) {
+export async function openSite(t, { viewport } = {}) {
   if (!existsSync(chromiumPath)) return t.skip(`no browser at ${chromiumPath}`), null;
-  if (root === distDir && !existsSync(join(distDir, 'index.html'))) return t.skip('dist/ is not built (npm run build)'), null;
+  if (!existsSync(join(distDir, 'index.html'))) return t.skip('dist/ is not built (npm run build)'), null;
   let chromium;
   try {
     ({ chromium } = await import('playwright-core'));
   } catch {
     return t.skip('playwright-core is not installed (npm install)'), null;
   }
-  const server = await serveStatic(root);
+  const server = await serveStatic(distDir);
   t.after(() => server.close());
   const profile = await mkdtemp(join(tmpdir(), 'pcapscope-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
@@ -56,9 +54,7 @@ export async function openSite(t, { viewport, root = distDir, path = '/' } = {})
   if (viewport) await page.setViewportSize(viewport);
   const pageErrors = [];
   page.on('pageerror', (error) => pageErrors.push(error));
-  const url = new URL(path, server.url).href;
-  if (path !== '/') await page.route(url, (route) => route.fulfill({ contentType: 'text/html', body: '<!doctype html><title>pcapscope</title>' }));
-  await page.goto(url);
+  await page.goto(server.url);
   return { page, pageErrors, requests, url: server.url, profile };
 }
 

@@ -853,7 +853,7 @@ export async function openCaptureWith(getModule, source, options = {}, openPlatf
   }
   signal?.throwIfAborted();
 
-  let src = openCommonSource(source, chunkSize, options.readInWorker);
+  let src = openCommonSource(source, chunkSize);
   // Not abortable: an open that finished after the abort would leak its file handle; the
   // signal is checked right after, with the source closed by the `finally` below.
   if (!src && openPlatformSource) src = await openPlatformSource(source, chunkSize);

@@ -32,14 +32,6 @@ export interface OpenOptions {
    * warning ("packet cap reached at packet N (offset X): M packets counted, not indexed").
    */
   maxPackets?: number;
-  /**
-   * Browsers: read a File or Blob on a small worker of its own, so that taking the file's
-   * stream apart does not share a thread with the parse. Default: for Blobs of 8 MiB or more
-   * (below that, starting the worker costs more than it saves). Falls back to reading on the
-   * calling thread where no worker can start (e.g. a Content-Security-Policy without
-   * `worker-src 'self'`). Ignored in Node and for other sources.
-   */
-  readInWorker?: boolean;
 }
 
 /** One page of the packet list, as columns (row k is packet number[k]). */
@@ -669,7 +661,7 @@ export declare class PacketView {
  */
 export declare function readPackets(
   source: CaptureSource,
-  options?: { chunkSize?: number; signal?: AbortSignal; readInWorker?: boolean },
+  options?: { chunkSize?: number; signal?: AbortSignal },
 ): AsyncGenerator<PacketView, void, undefined>;
 
 /** Capture methods proxied to a worker: every query returns a Promise. */

@@ -10,11 +10,11 @@ import { openCommonSource, prefetching } from './sources.js';
  * Opens `source` and yields its bytes in chunks, decompressing gzip input while streaming.
  * @returns {AsyncGenerator<Uint8Array>} and sets `state.gzip`
  */
-export async function* inputChunks(source, { chunkSize = DEFAULT_CHUNK_SIZE, signal, readInWorker } = {}, openPlatformSource, state = {}) {
+export async function* inputChunks(source, { chunkSize = DEFAULT_CHUNK_SIZE, signal } = {}, openPlatformSource, state = {}) {
   if (!Number.isSafeInteger(chunkSize) || chunkSize < 1) {
     throw new RangeError(`chunkSize must be a positive integer, got ${chunkSize}`);
   }
-  let src = openCommonSource(source, chunkSize, readInWorker);
+  let src = openCommonSource(source, chunkSize);
   if (!src && openPlatformSource) src = await openPlatformSource(source, chunkSize);
   if (!src) {
     throw new TypeError('source must be a File, Blob, ArrayBuffer, typed array, ReadableStream or ' +

@@ -3,7 +3,6 @@
 // Sources that can be re-read by offset (bytes, Blobs) also hand out a ByteStore, which packet
 // queries use after reading; for the others (streams, gzip) a keeper (`blobKeeper`) keeps what
 // was fed so it can be re-read.
-import { readThroughPort } from './blob-reader.js';
 
 /**
  * @typedef {object} ChunkSource
@@ -101,42 +100,17 @@ function fromBytes(bytes, chunkSize) {
 const BLOB_READ_AHEAD = 4;
 
 /**
- * Blobs smaller than this are read on the calling thread unless asked otherwise: starting the
- * worker (a thread and a module load) costs more than it saves on a small file.
- */
-const WORKER_MIN_SIZE = 8 << 20;
-
-/** Starts the file-reading worker (blob-reader.js), or returns null where there is none. */
-function startReadWorker() {
-  if (typeof Worker !== 'function') return null;  // Node: its Blobs are in memory anyway
-  try {
-    return new Worker(new URL('./read-worker.js', import.meta.url), { type: 'module' });
-  } catch {
-    return null;  // e.g. a policy that forbids workers: read on this thread
-  }
-}
-
-/**
  * Reads a Blob (or File) as a stream of chunks; the whole file is never in memory at once.
  * `blob.stream()` was measured 2-3x faster in Chromium than `slice(...).arrayBuffer()` per
- * 1 or 4 MiB (with or without reading one slice ahead), so slices are only the fallback.
- * With `readInWorker` (true; or undefined and a Blob of at least WORKER_MIN_SIZE) and where
- * workers exist, a dedicated worker reads the stream and hands the chunks over, so that taking
- * the stream apart does not share a thread with the parse (blob-reader.js). Otherwise the
- * stream is read four chunks ahead on this thread (Chromium's are 2 MiB): a read that waits
- * for the parse of the chunk before leaves the browser's file pipe idle meanwhile (bench
- * capture: openCapture ~9 % faster than reading on demand).
+ * 1 or 4 MiB (with or without reading one slice ahead), so slices are only the fallback. The
+ * stream is read four chunks ahead (Chromium's are 2 MiB): a read that waits for the parse of
+ * the chunk before leaves the browser's file pipe idle meanwhile (bench capture: openCapture
+ * ~9 % faster than reading on demand; reading alone takes 0.8-1.1 s of its ~1.3 s).
  */
-function fromBlob(blob, chunkSize, readInWorker) {
+function fromBlob(blob, chunkSize) {
   const randomAccess = () => blobStore(blob);
   if (typeof blob.stream === 'function') {
-    const direct = () =>
-      prefetching({ ...fromStream(blob.stream()), total: blob.size, randomAccess }, BLOB_READ_AHEAD);
-    const inWorker = readInWorker ?? blob.size >= WORKER_MIN_SIZE;
-    const worker = inWorker ? startReadWorker() : null;
-    if (!worker) return direct();
-    const src = readThroughPort(blob, worker, { fallback: direct, release: () => worker.terminate() });
-    return { ...src, randomAccess };
+    return prefetching({ ...fromStream(blob.stream()), total: blob.size, randomAccess }, BLOB_READ_AHEAD);
   }
   let pos = 0;
   return {
@@ -219,11 +193,9 @@ function toBytes(value) {
 /**
  * Opens the sources common to browsers and Node; returns null for anything else so an
  * entry point can add its own (paths, file handles).
- * @param {boolean} [readInWorker]  read Blobs on a worker of their own (fromBlob); by default
- *   large ones
  * @returns {ChunkSource|null}
  */
-export function openCommonSource(source, chunkSize, readInWorker) {
+export function openCommonSource(source, chunkSize) {
   if (source instanceof ArrayBuffer) return fromBytes(new Uint8Array(source), chunkSize);
   if (typeof SharedArrayBuffer !== 'undefined' && source instanceof SharedArrayBuffer) {
     return fromBytes(new Uint8Array(source), chunkSize);
@@ -232,7 +204,7 @@ export function openCommonSource(source, chunkSize, readInWorker) {
     const bytes = new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
     return fromBytes(bytes, chunkSize);
   }
-  if (typeof Blob !== 'undefined' && source instanceof Blob) return fromBlob(source, chunkSize, readInWorker);
+  if (typeof Blob !== 'undefined' && source instanceof Blob) return fromBlob(source, chunkSize);
   if (typeof ReadableStream !== 'undefined' && source instanceof ReadableStream) {
     return fromStream(source);
   }
