@@ -199,30 +199,22 @@ TEST(DissectSummary, TransportParsedDirectly) {
 TEST(DissectSummaryCorpus, IncrementalEqualsSummarize) {
   auto corpus = test::corpus_dir();
   if (!corpus) GTEST_SKIP() << "no corpus at " PCAPSCOPE_CORPUS_DIR;
-  struct checker : capture::handler {
-    packet p;
-    std::uint64_t packets = 0, with_transport = 0, irregular = 0, mismatches = 0;
-    std::string file;
-    void on_record(const capture::record& r) override {
-      dissect::dissect(r.data, r.link_type, p, r.origlen);
-      ++packets;
-      with_transport += p.transport != none;
-      irregular += p.irregular;
-      auto same = same_as_summarize(p);
-      if (!same && ++mismatches <= 5) ADD_FAILURE() << file << " record at " << r.record_offset << ":\n" << same.message();
-    }
-  } c;
-  test::for_each_corpus_capture(*corpus, [&](const std::string& name, capture::capture_file& f) {
-    c.file = name;
-    f.read_all(&c);
+  packet p;
+  std::uint64_t packets = 0, with_transport = 0, irregular = 0;
+  auto mismatches = test::check_corpus_records(*corpus, [&](const capture::record& r) -> std::string {
+    dissect::dissect(r.data, r.link_type, p, r.origlen);
+    ++packets;
+    with_transport += p.transport != none;
+    irregular += p.irregular;
+    auto same = same_as_summarize(p);
+    return same ? std::string() : "\n" + std::string(same.message());
   });
-  EXPECT_EQ(c.mismatches, 0u);
+  EXPECT_EQ(mismatches, 0u);
   // The corpus is varied: many packets, with transport headers and irregular ones.
-  EXPECT_GT(c.packets, 10000u);
-  EXPECT_GT(c.with_transport, 0u);
-  EXPECT_GT(c.irregular, 0u);
-  std::cout << c.packets << " packets, " << c.with_transport << " with a transport layer, " << c.irregular
-            << " irregular\n";
+  EXPECT_GT(packets, 10000u);
+  EXPECT_GT(with_transport, 0u);
+  EXPECT_GT(irregular, 0u);
+  std::cout << packets << " packets, " << with_transport << " with a transport layer, " << irregular << " irregular\n";
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 // Shared test helpers (see test_support.hpp).
 #include "support/test_support.hpp"
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <array>
 #include <cstdlib>
@@ -95,6 +97,25 @@ void for_each_corpus_capture(const std::filesystem::path& corpus,
     auto f = capture::capture_file::open(it->path().string(), err);
     if (f) fn(it->path().lexically_relative(corpus).generic_string(), *f);
   }
+}
+
+std::uint64_t check_corpus_records(const std::filesystem::path& corpus,
+                                   const std::function<std::string(const capture::record&)>& check) {
+  struct checker : capture::handler {
+    const std::function<std::string(const capture::record&)>* check = nullptr;
+    std::uint64_t mismatches = 0;
+    std::string file;
+    void on_record(const capture::record& r) override {
+      std::string message = (*check)(r);
+      if (!message.empty() && ++mismatches <= 5) ADD_FAILURE() << file << " record at " << r.record_offset << ": " << message;
+    }
+  } c;
+  c.check = &check;
+  for_each_corpus_capture(corpus, [&](const std::string& name, capture::capture_file& f) {
+    c.file = name;
+    f.read_all(&c);
+  });
+  return c.mismatches;
 }
 
 bool cli_available() {

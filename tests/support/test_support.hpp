@@ -60,6 +60,12 @@ std::optional<std::filesystem::path> corpus_dir();
 void for_each_corpus_capture(const std::filesystem::path& corpus,
                              const std::function<void(const std::string&, capture::capture_file&)>& fn);
 
+/// Calls `check(record)` on every record of every corpus capture. A non-empty string it returns
+/// is a mismatch: the first five are reported as test failures with the capture's name and the
+/// record's offset. Returns the number of mismatches.
+std::uint64_t check_corpus_records(const std::filesystem::path& corpus,
+                                   const std::function<std::string(const capture::record&)>& check);
+
 /// Builds packet bytes field by field (big-endian unless the name says `le`).
 struct bytes_out {
   std::vector<std::uint8_t> v;
