@@ -288,6 +288,9 @@ def build_variants(a, capture, total_packets, prefix_path, prefix_packets, dpkt_
             vs.append(Variant("chromium_read", "headless Chromium reading the File's stream alone (no parsing)",
                               ["node", "bench/wasm_chromium.mjs", capture, "--read-only"], "json", "baseline",
                               runs=a.slow_runs))
+            vs.append(Variant("chromium_memory", "headless Chromium, openCapture on the File's bytes already in memory (no file reading)",
+                              ["node", "bench/wasm_chromium.mjs", capture, "--from-memory"], "json", "baseline",
+                              runs=a.slow_runs))
     else:
         skipped.append(("wasm_node", "wasm/dist is not built (npm run build:wasm) or no node"))
         skipped.append(("chromium", "wasm/dist is not built or no node"))
@@ -437,6 +440,9 @@ def report(a, info, capture, size, packets, vs, skipped, elapsed, load_before, l
     target("Chromium end to end ≤ 1.5× wasm in Node", f"{x:.2f}×" if x else "–", x <= 1.5 if x else None)
     x = r("chromium_read", "wasm_node")
     target("Chromium only reading the file vs wasm in Node's whole pass (for reference: the browser's floor)",
+           f"{x:.2f}×" if x else "–", None)
+    x = r("chromium_memory", "wasm_node")
+    target("Chromium's pass on bytes already in memory vs wasm in Node (for reference: the engine without file reading)",
            f"{x:.2f}×" if x else "–", None)
     L.append("")
 

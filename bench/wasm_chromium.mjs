@@ -3,9 +3,12 @@
 // openCapture on the File (1 MiB slices fed to the wasm index pass on the page's thread).
 // Serves the repository's wasm/ directory itself on 127.0.0.1 (no build of the web app
 // needed); drives Debian's Chromium through playwright-core. Prints one JSON line: packets,
-// seconds (openCapture only; the module is loaded first), load_seconds, page errors.
+// seconds (openCapture only; the module is loaded first), load_seconds (with --from-memory, also
+// the reading of the File into memory), page errors.
 // With --read-only the page only reads the File's stream to its end (bytes counted, nothing
 // parsed): the browser's own file-reading time, the floor under the end-to-end figure.
+// With --from-memory the page first reads the whole File into one ArrayBuffer (untimed), then
+// times openCapture on those bytes: Chromium's wasm on the same pass with no file reading.
 // Exit status 3 when Chromium or playwright-core is missing (the suite then skips this).
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -18,6 +21,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const chromiumPath = process.env.PCAPSCOPE_CHROMIUM ?? '/usr/bin/chromium';
 const file = process.argv[2];
 const readOnly = process.argv.includes('--read-only');
+const fromMemory = process.argv.includes('--from-memory');
 if (!file) {
   console.error('usage: node bench/wasm_chromium.mjs FILE [--read-only]');
   process.exit(2);
@@ -37,11 +41,13 @@ try {
 const PAGE = `<!doctype html><meta charset="utf-8"><title>bench</title><input type="file" id="f">
 <script type="module">
   import { openCapture, preload } from '/wasm/js/browser.js';
-  window.benchRun = async () => {
+  window.benchRun = async (fromMemory) => {
     const t0 = performance.now();
     await preload();
+    const file = document.querySelector('#f').files[0];
+    const source = fromMemory ? await file.arrayBuffer() : file;
     const t1 = performance.now();
-    const capture = await openCapture(document.querySelector('#f').files[0]);
+    const capture = await openCapture(source);
     const t2 = performance.now();
     const packets = capture.packetCount;
     await capture.close();
@@ -104,7 +110,8 @@ try {
   await page.goto(url);
   await page.waitForFunction(() => window.benchReady === true, null, { timeout: 30000 });
   await page.setInputFiles('#f', file);  // a local browser reads the path itself (no upload)
-  const r = await page.evaluate((readOnly) => (readOnly ? window.benchRead() : window.benchRun()), readOnly);
+  const r = await page.evaluate(([readOnly, fromMemory]) => (readOnly ? window.benchRead() : window.benchRun(fromMemory)),
+    [readOnly, fromMemory]);
   console.log(JSON.stringify({ ...r, errors }));
 } catch (e) {
   console.error(String(e?.stack ?? e));
