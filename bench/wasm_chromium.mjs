@@ -9,9 +9,12 @@
 // parsed): the browser's own file-reading time, the floor under the end-to-end figure.
 // With --from-memory the page first reads the whole File into one ArrayBuffer (untimed), then
 // times openCapture on those bytes: Chromium's wasm on the same pass with no file reading.
+// cpu_seconds is the CPU time (user + system) the browser's own processes spent during the
+// timed call, from /proc (Linux; absent elsewhere), and cpu_by_process splits it into the
+// browser process, the renderers (the page and its workers) and the others (GPU, utility).
 // Exit status 3 when Chromium or playwright-core is missing (the suite then skips this).
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, extname, join, normalize, resolve } from 'node:path';
@@ -94,6 +97,58 @@ const server = createServer(async (req, res) => {
 await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
 const url = `http://127.0.0.1:${server.address().port}/`;
 
+/**
+ * CPU seconds (user + system) of every process descended from this one (the browser's), by
+ * pid with its kind (`--type=` of its command line; none: the browser process). Empty where
+ * /proc cannot be read.
+ */
+async function browserCpu() {
+  const all = new Map();
+  let entries = [];
+  try {
+    entries = await readdir('/proc');
+  } catch {
+    return all;
+  }
+  for (const e of entries) {
+    if (!/^[0-9]+$/.test(e)) continue;
+    try {
+      const stat = await readFile(`/proc/${e}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');  // from field 3, the state
+      // NUL-separated, or one string once Chromium has retitled the process.
+      const args = (await readFile(`/proc/${e}/cmdline`, 'utf8')).split(/[\0 ]/);
+      const type = args.find((a) => a.startsWith('--type='))?.slice(7) ?? 'browser';
+      all.set(Number(e), { ppid: Number(f[1]), type, cpu: (Number(f[11]) + Number(f[12])) / 100 });  // USER_HZ
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  const mine = new Set([process.pid]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const [pid, p] of all) {
+      if (!mine.has(pid) && mine.has(p.ppid)) {
+        mine.add(pid);
+        grew = true;
+      }
+    }
+  }
+  mine.delete(process.pid);
+  return new Map([...all].filter(([pid]) => mine.has(pid)));
+}
+
+/** What the browser's processes spent between two browserCpu() samples, by kind. */
+function cpuSpent(before, after) {
+  const by = { browser: 0, renderer: 0, other: 0 };
+  for (const [pid, p] of after) {
+    const spent = p.cpu - (before.get(pid)?.cpu ?? 0);
+    by[p.type === 'browser' || p.type === 'renderer' ? p.type : 'other'] += spent;
+  }
+  const round = (x) => Math.round(x * 100) / 100;
+  return { cpu_seconds: round(by.browser + by.renderer + by.other),
+    cpu_by_process: { browser: round(by.browser), renderer: round(by.renderer), other: round(by.other) } };
+}
+
 const profile = await mkdtemp(join(tmpdir(), 'pcapscope-bench-chromium-'));
 let context;
 let status = 0;
@@ -110,9 +165,13 @@ try {
   await page.goto(url);
   await page.waitForFunction(() => window.benchReady === true, null, { timeout: 30000 });
   await page.setInputFiles('#f', file);  // a local browser reads the path itself (no upload)
+  // The module is loaded (and, --from-memory, the File read) before the timed call, so the CPU
+  // sample around the whole call counts some of that too: the figure is an upper bound.
+  const before = await browserCpu();
   const r = await page.evaluate(([readOnly, fromMemory]) => (readOnly ? window.benchRead() : window.benchRun(fromMemory)),
     [readOnly, fromMemory]);
-  console.log(JSON.stringify({ ...r, errors }));
+  const cpu = before.size ? cpuSpent(before, await browserCpu()) : {};
+  console.log(JSON.stringify({ ...r, ...cpu, errors }));
 } catch (e) {
   console.error(String(e?.stack ?? e));
   status = 1;
