@@ -170,10 +170,8 @@ template <std::size_t N, typename Find>
 
 // Out of line: once per new flow, and inlined it cost add() registers on every packet.
 [[gnu::noinline]] void endpoint_table::grow_flows(std::uint32_t id) {
-  // Flow ids are dense: growing by an eighth keeps the table within ~12 % of the flow count
-  // (doubling left up to half of it unused, which showed in the pass's peak RSS).
-  if (id >= flows_.capacity()) flows_.reserve(std::size_t{id} + id / 8 + 64);
-  flows_.resize(std::size_t{id} + 1);
+  // Flow ids are dense: the slots up to `id` are added, a block (4096 slots) at a time.
+  while (flows_.size() <= id) flows_.emplace_back();
 }
 
 void endpoint_table::add(const capture::record& r, const dissect::packet& p, const track_result& t) {
@@ -250,7 +248,8 @@ void endpoint_table::add(const capture::record& r, const dissect::packet& p, con
 void endpoint_table::settle_ip() const noexcept {
   for (auto& e : ip_) e.tx_packets = e.rx_packets = e.tx_bytes = e.rx_bytes = 0;
   std::fill(ip_last_seq_.begin(), ip_last_seq_.end(), 0);
-  for (const auto& f : flows_) {
+  for (std::size_t i = 0; i < flows_.size(); ++i) {
+    const auto& f = flows_[i];
     if (f.ip[0] == 0) continue;
     for (int d = 0; d < 2; ++d) {
       auto& e = ip_[f.ip[d] - 1];
@@ -271,7 +270,7 @@ void endpoint_table::settle_ip() const noexcept {
 
 std::size_t endpoint_table::memory_bytes() const noexcept {
   return (ip_.capacity() + mac_.capacity()) * sizeof(endpoint_stats) + ip_last_seq_.capacity() * 8 +
-         (ip_slots_.capacity() + mac_slots_.capacity()) * 4 + flows_.capacity() * sizeof(flow_slot);
+         (ip_slots_.capacity() + mac_slots_.capacity()) * 4 + flows_.memory();
 }
 
 }  // namespace pcapscope::flow
