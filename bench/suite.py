@@ -285,7 +285,7 @@ def build_variants(a, capture, total_packets, prefix_path, prefix_packets, dpkt_
         if not a.no_browser:
             vs.append(Variant("chromium", "ours: headless Chromium end to end, openCapture(File)",
                               ["node", "bench/wasm_chromium.mjs", capture], "json", "ours", runs=a.slow_runs))
-            vs.append(Variant("chromium_read", "headless Chromium reading the File's stream alone (no parsing)",
+            vs.append(Variant("chromium_read", "headless Chromium reading the File alone as openCapture does (no parsing)",
                               ["node", "bench/wasm_chromium.mjs", capture, "--read-only"], "json", "baseline",
                               runs=a.slow_runs))
             vs.append(Variant("chromium_memory", "headless Chromium, openCapture on the File's bytes already in memory (no file reading)",

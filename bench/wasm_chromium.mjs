@@ -1,12 +1,13 @@
 // Benchmark suite (bench/suite.py): end to end in headless Chromium — a page picks the capture
 // file in an <input type=file> (as a user would) and runs the npm package's browser
-// openCapture on the File (1 MiB slices fed to the wasm index pass on the page's thread).
+// openCapture on the File (read in 1 MiB chunks, BYOB, fed to the wasm pass on the page's thread).
 // Serves the repository's wasm/ directory itself on 127.0.0.1 (no build of the web app
 // needed); drives Debian's Chromium through playwright-core. Prints one JSON line: packets,
 // seconds (openCapture only; the module is loaded first), load_seconds (with --from-memory, also
 // the reading of the File into memory), page errors.
-// With --read-only the page only reads the File's stream to its end (bytes counted, nothing
-// parsed): the browser's own file-reading time, the floor under the end-to-end figure.
+// With --read-only the page only reads the File to its end as openCapture does (the package's
+// source for a Blob; bytes counted, nothing parsed): the browser's own file-reading time, the
+// floor under the end-to-end figure.
 // With --from-memory the page first reads the whole File into one ArrayBuffer (untimed), then
 // times openCapture on those bytes: Chromium's wasm on the same pass with no file reading.
 // cpu_seconds is the CPU time (user + system) the browser's own processes spent during the
@@ -44,6 +45,8 @@ try {
 const PAGE = `<!doctype html><meta charset="utf-8"><title>bench</title><input type="file" id="f">
 <script type="module">
   import { openCapture, preload } from '/wasm/js/browser.js';
+  import { DEFAULT_CHUNK_SIZE } from '/wasm/js/capture.js';
+  import { openCommonSource } from '/wasm/js/sources.js';
   window.benchRun = async (fromMemory) => {
     const t0 = performance.now();
     await preload();
@@ -56,16 +59,24 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>bench</title><input ty
     await capture.close();
     return { packets, seconds: (t2 - t1) / 1000, load_seconds: (t1 - t0) / 1000 };
   };
-  // Reads the File as openCapture does (its stream), without parsing: bytes and chunks counted.
+  // Reads the File as openCapture does (the package's own source: BYOB reads into two buffers
+  // used in turn where the stream has them), without parsing: bytes counted.
   window.benchRead = async () => {
     const t0 = performance.now();
-    const reader = document.querySelector('#f').files[0].stream().getReader();
+    const src = openCommonSource(document.querySelector('#f').files[0], DEFAULT_CHUNK_SIZE);
     let bytes = 0;
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      bytes += value.byteLength;
+    if (src.readInto) {
+      const buffers = [new Uint8Array(DEFAULT_CHUNK_SIZE), new Uint8Array(DEFAULT_CHUNK_SIZE)];
+      for (let i = 0; ; i ^= 1) {
+        const chunk = await src.readInto(buffers[i]);
+        if (!chunk.byteLength) break;
+        bytes += chunk.byteLength;
+        buffers[i] = new Uint8Array(chunk.buffer, 0, DEFAULT_CHUNK_SIZE);
+      }
+    } else {
+      for (let chunk; (chunk = await src.read());) bytes += chunk.byteLength;
     }
+    await src.close();
     return { bytes, seconds: (performance.now() - t0) / 1000 };
   };
   window.benchReady = true;

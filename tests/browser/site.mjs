@@ -22,19 +22,22 @@ const CHROMIUM_ARGS = [
 /**
  * Opens the built site in a fresh Chromium profile, closed (then removed) after test `t`.
  * Every request the browser makes (page and workers) is recorded in `requests` (URLs).
+ * `root` serves another directory instead of dist/ (its index page need not exist).
  * @returns {Promise<{page: import('playwright-core').Page, pageErrors: Error[], requests: string[], url: string} | null>}
  *   null when the test was skipped (no browser, no dist/, no playwright-core).
  */
-export async function openSite(t, { viewport } = {}) {
+export async function openSite(t, { viewport, root = distDir } = {}) {
   if (!existsSync(chromiumPath)) return t.skip(`no browser at ${chromiumPath}`), null;
-  if (!existsSync(join(distDir, 'index.html'))) return t.skip('dist/ is not built (npm run build)'), null;
+  if (root === distDir && !existsSync(join(distDir, 'index.html'))) {
+    return t.skip('dist/ is not built (npm run build)'), null;
+  }
   let chromium;
   try {
     ({ chromium } = await import('playwright-core'));
   } catch {
     return t.skip('playwright-core is not installed (npm install)'), null;
   }
-  const server = await serveStatic(distDir);
+  const server = await serveStatic(root);
   t.after(() => server.close());
   const profile = await mkdtemp(join(tmpdir(), 'pcapscope-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {

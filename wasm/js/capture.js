@@ -863,8 +863,9 @@ export async function openCaptureWith(getModule, source, options = {}, openPlatf
         'async iterable of bytes (or, in Node, a path or FileHandle)',
     );
   }
-  // Node's regular files are read into two buffers used in turn (readInto); other sources, and
-  // gzip files once detected, chunk by chunk, read ahead when their chunks are fresh buffers.
+  // Node's regular files and Blobs with BYOB streams are read into two buffers used in turn
+  // (readInto); other sources, and gzip files once detected, chunk by chunk, read ahead when
+  // their chunks are fresh buffers.
   let twoBuffers = typeof src.readInto === 'function';
   if (src.prefetchable && !twoBuffers) src = prefetching(src);
 
@@ -906,24 +907,25 @@ export async function openCaptureWith(getModule, source, options = {}, openPlatf
       }
     };
 
-    // Two buffers (readInto): the next chunk is read into one, off the main thread, while the
-    // other is copied into the session buffer and parsed. Reading straight into wasm memory
+    // Two buffers (readInto): the next chunk is read into one (by libuv's threads in Node, by
+    // the browser's file pipe for a Blob) while the other is copied into the session buffer
+    // and parsed. Reading straight into wasm memory
     // would save that copy but not overlap: a read left in flight while wasm runs could see the
     // memory grow (and its view detached), so it would have to be synchronous. Measured on the
     // bench capture (wasm/README.md), the overlap gains more than the copy costs.
-    let buffers = null;
-    let length = 0;  // bytes of the chunk in buffers[0], not yet fed
+    let spare = null;  // the buffer the next readInto fills
+    let filled = null;  // the chunk read, not yet fed
     let gzip;
     let chunks = [];
     if (twoBuffers) {
-      buffers = [new Uint8Array(chunkSize), new Uint8Array(chunkSize)];
-      length = await abortable(src.readInto(buffers[0]), signal);
-      bytesRead += length;
-      gzip = length >= 2 && buffers[0][0] === 0x1f && buffers[0][1] === 0x8b;
+      spare = new Uint8Array(chunkSize);
+      filled = await abortable(src.readInto(new Uint8Array(chunkSize)), signal);
+      bytesRead += filled.byteLength;
+      gzip = filled.byteLength >= 2 && filled[0] === 0x1f && filled[1] === 0x8b;
       if (gzip) {
         // Decompressed from chunks like any stream, the first one being this buffer.
         twoBuffers = false;
-        chunks = [buffers[0].subarray(0, length)];
+        chunks = [filled];
         if (src.prefetchable) src = prefetching(src);
       }
     } else {
@@ -943,11 +945,12 @@ export async function openCaptureWith(getModule, source, options = {}, openPlatf
     // An input (decompression) error after which the partial summary is still returned.
     let readError = null;
     if (twoBuffers) {
-      while (length > 0) {
-        const next = src.readInto(buffers[1]);
+      while (filled.byteLength > 0) {
+        const length = filled.byteLength;
+        const next = src.readInto(spare);
         next.catch(() => {});  // awaited below, unless parsing stops first
         const ptr = session.alloc(length);
-        module.HEAPU8.set(buffers[0].subarray(0, length), ptr);  // after alloc: memory may have grown
+        module.HEAPU8.set(filled, ptr);  // after alloc: memory may have grown
         const status = session.feed(ptr, length);
         if (!status.ok) {
           failure = status.message;
@@ -958,9 +961,9 @@ export async function openCaptureWith(getModule, source, options = {}, openPlatf
         }
         signal?.throwIfAborted();
         report();
-        length = await abortable(next, signal);
-        bytesRead += length;
-        buffers.reverse();
+        spare = new Uint8Array(filled.buffer, filled.byteOffset, chunkSize);  // fed: free again
+        filled = await abortable(next, signal);
+        bytesRead += filled.byteLength;
       }
     } else if (!gzip) {
       for (;;) {

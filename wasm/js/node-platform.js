@@ -139,7 +139,7 @@ export async function openNodeSource(source, chunkSize) {
         ? (buffer) => {
           inFlight = handle.read(buffer, 0, buffer.byteLength, position).then(({ bytesRead }) => {
             position += bytesRead;
-            return bytesRead;
+            return buffer.subarray(0, bytesRead);
           });
           return inFlight;
         }
