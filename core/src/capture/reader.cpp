@@ -148,6 +148,11 @@ struct reader::impl {
   // Counts a record into the summary and hands it on. Inlined into the per-record loops (the
   // wasm build does not inline it by itself); the rare out-of-order report is out of line.
   [[gnu::always_inline]] void deliver(record& r) {
+    count(r);
+    if (h) h->on_record(r);
+  }
+
+  [[gnu::always_inline]] void count(const record& r) {
     auto& ifc = info.interfaces[r.interface];
     ++ifc.packets;
     ++info.packets;
@@ -168,7 +173,6 @@ struct reader::impl {
     } else {
       ++info.packets_without_timestamp;
     }
-    if (h) h->on_record(r);
   }
 
   [[gnu::cold, gnu::noinline]] void out_of_order(std::uint64_t off) {
@@ -357,25 +361,103 @@ struct reader::impl {
   }
 
   // The pcap records lying entirely in `chunk` from `pos` on, parsed in one loop: the
-  // per-packet path, with the byte order a template parameter (no per-field byte-order test)
+  // per-packet path, with the byte order and the record header length (16, or 24 in
+  // Kuznetsov's files) template parameters (no per-field byte-order test, constant offsets)
   // and no unit sizing through the state switch. Returns where it stopped: the chunk's end, or
   // a record that is incomplete or too large, which the general loop in `feed` then handles.
-  template <bool Swap>
+  //
+  // A record that changes nothing but the running totals (no anomaly, no new largest caplen,
+  // not earlier than the latest time so far) is only added to totals kept in locals, which
+  // reach `info` when the loop ends or before any other record (which `pcap_record_slow`
+  // counts exactly as `deliver` does, its reports then seeing up-to-date totals). The record
+  // handed on is one object whose fields common to every pcap record are set once.
+  template <bool Swap, std::uint32_t Hdr>
   std::size_t pcap_records(bytes chunk, std::size_t pos) {
-    const std::size_t hdr = pcap_rec_hdr;
-    const std::uint32_t max_caplen = lim.max_block - pcap_rec_hdr;
-    std::uint64_t off = offset;
-    while (chunk.size() - pos >= hdr) {
-      std::uint32_t caplen = util::load_u32(chunk.data() + pos + 8, Swap);
-      if (caplen > max_caplen || caplen > chunk.size() - pos - hdr) break;
-      std::size_t n = hdr + caplen;
-      pcap_record<Swap>(chunk.subspan(pos, n), off);
-      off += n;
-      pos += n;
+    const std::uint8_t* const data = chunk.data();
+    const std::uint8_t* const end = data + chunk.size();
+    const std::uint32_t max_caplen = lim.max_block - Hdr;
+    const std::uint32_t frac_limit = pcap_frac_limit;
+    const std::int64_t frac_mult = pcap_frac_mult;
+    // Captured lengths up to this draw no snaplen or caplen_exceeds_max report.
+    const std::uint32_t quiet_caplen =
+        std::min(info.snaplen == 0 ? std::numeric_limits<std::uint32_t>::max() : info.snaplen,
+                 lim.max_normal_caplen);
+    handler* const hh = h;
+    // A record's file offset is its address plus `delta` (modulo 2^64): one add per record,
+    // where offset-from-position arithmetic took three more instructions (a register short).
+    const std::uint64_t delta = offset - pos - reinterpret_cast<std::uintptr_t>(data);
+
+    record r;
+    r.interface = 0;
+    r.link_type = info.interfaces[0].link_type;
+    r.kind = record_kind::pcap_record;
+
+    // The records counted in locals since `info` was last brought up to date: how many, from
+    // where (their captured bytes are the bytes from there on less their headers), and the sum
+    // of their original lengths.
+    std::uint64_t n = 0, original = 0;
+    const std::uint8_t* p = data + pos;
+    const std::uint8_t* since = p;
+    // A record needs the general count when its caplen is above `fast_caplen` (new largest,
+    // or an anomaly) or its time is below `latest` (the latest time so far, or the largest
+    // value before the first timed record so that it sets first_ns).
+    std::uint32_t fast_caplen = 0;
+    std::int64_t latest = 0;
+    auto reload = [&] {
+      fast_caplen = std::min(info.max_caplen, quiet_caplen);
+      latest = have_last ? info.last_ns : std::numeric_limits<std::int64_t>::max();
+    };
+    auto store = [&] {
+      if (n == 0) return;
+      info.interfaces[0].packets += n;
+      info.packets += n;
+      info.packets_with_time += n;
+      info.bytes_captured += static_cast<std::uint64_t>(p - since) - n * Hdr;
+      info.bytes_original += original;
+      // Every locally counted record was at or after `latest`, which each of them raised.
+      info.last_ns = latest;
+      last_ts = latest;
+      n = original = 0;
+    };
+    reload();
+    while (static_cast<std::size_t>(end - p) >= Hdr) {
+      std::uint32_t caplen = util::load_u32(p + 8, Swap);
+      if (caplen > max_caplen || caplen > static_cast<std::size_t>(end - p) - Hdr) break;
+      std::uint32_t sec = util::load_u32(p, Swap);
+      std::uint32_t frac = util::load_u32(p + 4, Swap);
+      std::uint32_t origlen = util::load_u32(p + 12, Swap);
+      std::int64_t ts = static_cast<std::int64_t>(sec) * 1000000000 + frac * frac_mult;
+      r.ts_ns = ts;
+      r.caplen = caplen;
+      r.origlen = origlen;
+      r.record_offset = reinterpret_cast<std::uintptr_t>(p) + delta;
+      r.data_offset = r.record_offset + Hdr;
+      r.record_length = Hdr + caplen;
+      r.data = bytes(p + Hdr, caplen);
+      if (frac >= frac_limit || caplen > fast_caplen || caplen > origlen || ts < latest) [[unlikely]] {
+        store();
+        pcap_record_slow(r, frac);
+        reload();
+        since = p + Hdr + caplen;
+      } else {
+        ++n;
+        original += origlen;
+        latest = ts;
+      }
+      if (hh) hh->on_record(r);
+      p += Hdr + caplen;
     }
-    offset = off;
-    info.bytes_consumed = off;
+    store();
+    pos = static_cast<std::size_t>(p - data);
+    offset = reinterpret_cast<std::uintptr_t>(p) + delta;
+    info.bytes_consumed = offset;
     return pos;
+  }
+
+  // The checks and count of `pcap_record` for a record of the loop above that needs them.
+  [[gnu::cold, gnu::noinline]] void pcap_record_slow(const record& r, std::uint32_t frac) {
+    pcap_checks(frac, r.caplen, r.origlen, r.record_offset);
+    count(r);
   }
 
   // One whole pcap record (header and captured bytes); the anomaly reports are out of line.
@@ -397,10 +479,16 @@ struct reader::impl {
     r.data_offset = off + pcap_rec_hdr;
     r.record_length = static_cast<std::uint32_t>(rec.size());
     r.data = rec.subspan(pcap_rec_hdr, caplen);
+    pcap_checks(frac, caplen, origlen, off);
+    deliver(r);
+  }
+
+  // The per-record reports of classic pcap, in the order they are made.
+  [[gnu::always_inline]] void pcap_checks(std::uint32_t frac, std::uint32_t caplen,
+                                          std::uint32_t origlen, std::uint64_t off) {
     if (frac >= pcap_frac_limit) [[unlikely]] fraction_overflow(frac, off);
     if (caplen > info.snaplen && info.snaplen != 0) [[unlikely]] caplen_exceeds_snaplen(caplen, off);
     check_lengths(caplen, origlen, off);
-    deliver(r);
   }
 
   [[gnu::cold, gnu::noinline]] void fraction_overflow(std::uint32_t frac, std::uint64_t off) {
@@ -901,7 +989,11 @@ struct reader::impl {
     // Units entirely inside this chunk are parsed in place.
     while (pos < chunk.size()) {
       if (st == state::pcap) {
-        pos = pcap_swap ? pcap_records<true>(chunk, pos) : pcap_records<false>(chunk, pos);
+        if (pcap_rec_hdr == 16) {
+          pos = pcap_swap ? pcap_records<true, 16>(chunk, pos) : pcap_records<false, 16>(chunk, pos);
+        } else {
+          pos = pcap_swap ? pcap_records<true, 24>(chunk, pos) : pcap_records<false, 24>(chunk, pos);
+        }
         if (pos == chunk.size()) break;
       }
       bytes avail = chunk.subspan(pos);

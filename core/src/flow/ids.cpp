@@ -1,6 +1,7 @@
 // Flow identifiers and formatting: Community ID v1, deterministic uids, address text, and the
 // IP/MAC endpoint tables (see flow/flow.hpp).
 #include <algorithm>
+#include <cstddef>
 #include <cstring>
 
 #include "pcapscope/dissect/fields.hpp"
@@ -148,22 +149,40 @@ endpoint_stats& endpoint_table::find(std::vector<endpoint_stats>& v, std::vector
 
 namespace {
 
-// The endpoint of address `a` (N bytes) and `kind`: the one at `hint` (1-based) when it holds
-// that address, else found (or added) by hash, and remembered in `hint`. A constant N lets the
-// address comparison compile to one or two loads; the kind needs no test, as a table holds one
-// kind per address length.
-template <std::size_t N, typename Find>
-[[gnu::always_inline]] inline endpoint_stats& hinted(std::vector<endpoint_stats>& v, std::uint32_t& hint,
-                                                     const std::uint8_t* a, std::uint8_t kind, Find&& find) {
-  if (hint != 0) {
-    auto& e = v[hint - 1];
-    if (std::memcmp(e.addr.data(), a, N) == 0) return e;
+// A MAC address as one word: the 8 bytes at `p` (the address and the 2 bytes after it) with
+// the last 2 cleared, equal to the first 8 bytes of the zero-padded `endpoint_stats::addr`
+// holding that address. Compares it with one load instead of a 4- and a 2-byte one.
+constexpr std::uint64_t mac_mask =
+    util::host_is_little_endian() ? 0x0000FFFFFFFFFFFFull : 0xFFFFFFFFFFFF0000ull;
+
+inline std::uint64_t mac_word(const std::uint8_t* p) noexcept {
+  std::uint64_t w;
+  std::memcpy(&w, p, 8);
+  return w & mac_mask;
+}
+
+// An Ethernet header's addresses are read as `mac_word`s: the 8-byte loads stay inside
+// eth_fields (destination, then source, then the 2-byte type).
+static_assert(offsetof(dissect::eth_fields, dst) == 0 && offsetof(dissect::eth_fields, src) == 6 &&
+              sizeof(dissect::eth_fields) >= 14);
+
+inline std::uint64_t addr_word(const endpoint_stats& e) noexcept {
+  std::uint64_t w;
+  std::memcpy(&w, e.addr.data(), 8);
+  return w;
+}
+
+// An Ethernet header with both addresses, outside ICMP quotes.
+inline bool usable_eth(const dissect::layer& l) noexcept {
+  return l.kind == dissect::proto::eth && !(l.flags & dissect::layer_quoted) && l.captured >= 12;
+}
+
+// The first usable Ethernet header of `p`, or null.
+inline const dissect::layer* mac_layer(const dissect::packet& p) noexcept {
+  for (int i = 0; i < p.count; ++i) {
+    if (usable_eth(p.layers[i])) return &p.layers[i];
   }
-  std::array<std::uint8_t, 16> key{};
-  std::memcpy(key.data(), a, N);
-  auto& e = find(key, kind);
-  hint = static_cast<std::uint32_t>(&e - v.data()) + 1;
-  return e;
+  return nullptr;
 }
 
 }  // namespace
@@ -174,59 +193,43 @@ template <std::size_t N, typename Find>
   while (flows_.size() <= id) flows_.emplace_back();
 }
 
-void endpoint_table::add(const capture::record& r, const dissect::packet& p, const track_result& t) {
-  const std::int64_t ts = r.ts_ns;
-  const std::uint64_t len = r.origlen;
-  const std::uint32_t new_flow = t.created ? 1 : 0;
+// The sender's MAC endpoint, then the receiver's (which may be the same one, or be added after
+// the sender's moved the table), each the one at its hint (1-based) when that holds the
+// address, else found or added by hash and remembered in the hint.
+void endpoint_table::count_macs(std::uint32_t* hint, const dissect::layer& l, int src,
+                                const capture::record& r, std::uint32_t new_flow) {
+  const auto* eth = reinterpret_cast<const std::uint8_t*>(&l.eth);
+  const std::uint64_t words[2] = {mac_word(eth + offsetof(dissect::eth_fields, src)),
+                                  mac_word(eth + offsetof(dissect::eth_fields, dst))};
+  for (int side = 0; side < 2; ++side) {
+    std::uint32_t& h = hint[src ^ side];
+    endpoint_stats* e = h != 0 ? &mac_[h - 1] : nullptr;
+    if (!e || addr_word(*e) != words[side]) {
+      std::array<std::uint8_t, 16> key{};
+      std::memcpy(key.data(), &words[side], 8);
+      e = &find(mac_, mac_slots_, key, 0, r.ts_ns);
+      h = static_cast<std::uint32_t>(e - mac_.data()) + 1;
+    }
+    e->last_ns = r.ts_ns;
+    if (side == 0) {
+      ++e->tx_packets;
+      e->tx_bytes += r.origlen;
+    } else {
+      ++e->rx_packets;
+      e->rx_bytes += r.origlen;
+    }
+    e->flows += new_flow;
+  }
+}
+
+// Finds or adds the IP endpoints of a flow at its first packet (the tracker gives an id only
+// to packets with an IP header, which the packet's summary names), sender first. The flow
+// counts for both from here; its packets, through settle_ip. Out of line: once per flow.
+[[gnu::noinline]] void endpoint_table::find_flow_ips(flow_slot& f, const capture::record& r,
+                                                     const dissect::packet& p, const track_result& t) {
   const int src = t.from_orig ? 0 : 1;
-  ++seq_;
-  // A packet of a flow counts only in the flow's slot: its IP endpoints are the flow key's
-  // addresses, the same for every packet, so settle_ip adds the slots up when the IP endpoints
-  // are read. Updating both endpoints per packet (two hints, two records of 80 bytes) cost ~35
-  // instructions per packet of the bench capture (callgrind), and two more cache lines.
-  flow_slot* f = nullptr;
-  // The flow's previous packets found its MAC endpoints at these indices: using them (after
-  // checking the address, which may change within a flow) replaces hashing and probing. Slot
-  // 0 is the originator's side, 1 the responder's.
-  std::uint32_t scratch[2] = {0, 0};
-  std::uint32_t* mac_hint = scratch;
-  if (t.id != 0) {
-    if (t.id >= flows_.size()) grow_flows(t.id);
-    f = &flows_[t.id];
-    f->bytes[src] += len;
-    ++f->packets[src];
-    f->last_seq = seq_;
-    f->last_ns = ts;
-    mac_hint = f->mac;
-    ip_stale_ = true;
-  }
-  auto tx = [&](endpoint_stats& e) {
-    e.last_ns = ts;
-    ++e.tx_packets;
-    e.tx_bytes += len;
-    e.flows += new_flow;
-  };
-  auto rx = [&](endpoint_stats& e) {
-    e.last_ns = ts;
-    ++e.rx_packets;
-    e.rx_bytes += len;
-    e.flows += new_flow;
-  };
-  // MAC endpoints: the first Ethernet header outside ICMP quotes with both addresses.
-  for (int i = 0; i < p.count; ++i) {
-    const auto& l = p.layers[i];
-    if (l.kind != dissect::proto::eth || (l.flags & dissect::layer_quoted) || l.captured < 12) continue;
-    auto find_mac = [&](const std::array<std::uint8_t, 16>& key, std::uint8_t kind) -> endpoint_stats& {
-      return find(mac_, mac_slots_, key, kind, ts);
-    };
-    tx(hinted<6>(mac_, mac_hint[src], l.eth.src.data(), 0, find_mac));
-    rx(hinted<6>(mac_, mac_hint[src ^ 1], l.eth.dst.data(), 0, find_mac));
-    break;
-  }
-  if (!f || f->ip[0] != 0 || p.net == dissect::packet::no_layer) return;
-  // The flow's first packet (the tracker gives an id only to packets with an IP header, which
-  // the packet's summary names): find or add its IP endpoints, sender first. The flow counts
-  // for both from here; its packets, through settle_ip.
+  const std::uint32_t new_flow = t.created ? 1 : 0;
+  const std::int64_t ts = r.ts_ns;
   const auto& l = p.layers[p.net];
   auto found = [&](const std::uint8_t* a, std::size_t n, std::uint8_t kind) {
     std::array<std::uint8_t, 16> key{};
@@ -236,13 +239,79 @@ void endpoint_table::add(const capture::record& r, const dissect::packet& p, con
     return static_cast<std::uint32_t>(&e - ip_.data()) + 1;
   };
   if (l.kind == dissect::proto::ip) {
-    f->ip[src] = found(l.ip.src.data(), 4, 4);
-    f->ip[src ^ 1] = found(l.ip.dst.data(), 4, 4);
+    f.ip[src] = found(l.ip.src.data(), 4, 4);
+    f.ip[src ^ 1] = found(l.ip.dst.data(), 4, 4);
   } else {
-    f->ip[src] = found(l.ipv6.src.data(), 16, 6);
-    f->ip[src ^ 1] = found(l.ipv6.dst.data(), 16, 6);
+    f.ip[src] = found(l.ipv6.src.data(), 16, 6);
+    f.ip[src ^ 1] = found(l.ipv6.dst.data(), 16, 6);
   }
   ip_last_seq_.resize(ip_.size());
+}
+
+// A packet `add` does not take on its straight path: one without a flow, one whose flow has
+// no slot yet, or one whose MAC hints do not both hold its addresses.
+[[gnu::noinline]] void endpoint_table::add_general(const capture::record& r, const dissect::packet& p,
+                                                   const track_result& t) {
+  const int src = t.from_orig ? 0 : 1;
+  const std::uint32_t new_flow = t.created ? 1 : 0;
+  if (t.id == 0) {
+    ++seq_;
+    std::uint32_t no_hints[2] = {0, 0};
+    if (const dissect::layer* l = mac_layer(p)) count_macs(no_hints, *l, src, r, new_flow);
+    return;
+  }
+  if (t.id >= flows_.size()) {
+    grow_flows(t.id);
+    add(r, p, t);
+    return;
+  }
+  // Called by `add` after it counted the packet in the flow's slot.
+  auto& f = flows_[t.id];
+  if (const dissect::layer* l = mac_layer(p)) count_macs(f.mac, *l, src, r, new_flow);
+  if (f.ip[0] == 0 && p.net != dissect::packet::no_layer) find_flow_ips(f, r, p, t);
+}
+
+// The straight path, for a packet of a flow with a slot whose MAC hints hold its addresses:
+// no call but in tail position, so that it saves no registers. Everything else goes through
+// add_general, which does the same by hash where the hints fail. A flow's first packet always
+// does (its slot's hints are still 0), and finds the flow's IP endpoints there: so here the
+// packet neither starts its flow nor has IP endpoints to find.
+void endpoint_table::add(const capture::record& r, const dissect::packet& p, const track_result& t) {
+  if (t.id == 0 || t.id >= flows_.size()) [[unlikely]] return add_general(r, p, t);
+  const std::int64_t ts = r.ts_ns;
+  const std::uint64_t len = r.origlen;
+  const int src = t.from_orig ? 0 : 1;
+  // A packet of a flow counts only in the flow's slot: its IP endpoints are the flow key's
+  // addresses, the same for every packet, so settle_ip adds the slots up when the IP endpoints
+  // are read. Updating both endpoints per packet (two hints, two records of 80 bytes) cost ~35
+  // instructions per packet of the bench capture (callgrind), and two more cache lines.
+  auto& f = flows_[t.id];
+  f.bytes[src] += len;
+  ++f.packets[src];
+  f.last_seq = ++seq_;
+  f.last_ns = ts;
+  ip_stale_ = true;
+  // MAC endpoints: the flow's previous packets found them at the indices in `f.mac` (slot 0
+  // the originator's side): using them, after checking the addresses (which may change within
+  // a flow), replaces hashing and probing. The straight path takes an Ethernet header that is
+  // the first layer (a packet with a flow has an IP layer, so the stack is not empty).
+  const auto& l = p.layers[0];
+  if (!usable_eth(l)) [[unlikely]] return add_general(r, p, t);
+  const auto* eth = reinterpret_cast<const std::uint8_t*>(&l.eth);
+  const std::uint32_t hs = f.mac[src], hd = f.mac[src ^ 1];
+  if (hs == 0 || hd == 0) [[unlikely]] return add_general(r, p, t);
+  auto& s = mac_[std::size_t{hs} - 1];
+  auto& d = mac_[std::size_t{hd} - 1];
+  if (addr_word(s) != mac_word(eth + offsetof(dissect::eth_fields, src)) ||
+      addr_word(d) != mac_word(eth + offsetof(dissect::eth_fields, dst))) [[unlikely]] {
+    return add_general(r, p, t);
+  }
+  s.last_ns = ts;
+  ++s.tx_packets;
+  s.tx_bytes += len;
+  d.last_ns = ts;
+  ++d.rx_packets;
+  d.rx_bytes += len;
 }
 
 void endpoint_table::settle_ip() const noexcept {

@@ -96,7 +96,9 @@ class reader {
   /// Counts `n` input bytes the caller did not feed because reading had already stopped.
   void note_unread(std::uint64_t n) noexcept;
 
-  /// The summary so far.
+  /// The summary so far. Its packet and byte totals and time range are brought up to date at
+  /// the end of each `feed` and before each anomaly is reported, not at every record: a
+  /// handler reading them during `on_record` may see totals without the chunk's last records.
   const capture_info& info() const noexcept;
   /// True once reading stopped on a fatal error.
   bool failed() const noexcept;

@@ -366,6 +366,15 @@ class endpoint_table {
   endpoint_stats& find(std::vector<endpoint_stats>& v, std::vector<std::uint32_t>& slots,
                        const std::array<std::uint8_t, 16>& key, std::uint8_t kind, std::int64_t ts);
   void grow_flows(std::uint32_t id);
+  // `add` for the packets off its straight path (no flow, a flow without a slot yet, MAC
+  // addresses not at the flow's hints, no Ethernet header first).
+  void add_general(const capture::record& r, const dissect::packet& p, const track_result& t);
+  // Counts a packet with Ethernet header `l`, sent by side `src`, for its MAC endpoints, using
+  // and updating `hint` (the two sides' endpoints, 1-based, 0: none).
+  void count_macs(std::uint32_t* hint, const dissect::layer& l, int src, const capture::record& r,
+                  std::uint32_t new_flow);
+  // Finds or adds the IP endpoints of flow `f` from its first packet.
+  void find_flow_ips(flow_slot& f, const capture::record& r, const dissect::packet& p, const track_result& t);
   // Sets the IP endpoints' packet and byte counts and last times from the flows.
   void settle_ip() const noexcept;
   mutable std::vector<endpoint_stats> ip_;  // counts and last times valid when !ip_stale_
