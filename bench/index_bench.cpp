@@ -138,15 +138,15 @@ class reassembly_feed final : public capture::handler {
   explicit reassembly_feed(reassembly::tcp_reassembler* r) : r_(r) {}
   // The builder whose last packet is fed (it calls this handler after each row).
   void attach(const index::index_builder* b) { b_ = b; }
+  // The same steps as analyze::analyzer::on_record's for a TCP packet.
   void on_record(const capture::record&) override {
     const auto& t = b_->last_track();
-    if (!t.id) return;
-    reassembly::transport_view tv;
-    if (!reassembly::find_transport(b_->last_packet(), b_->last_flow_record().data, tv) ||
-        tv.proto != flow::ip_proto_tcp) {
-      return;
-    }
-    r_->add(t.id, t.from_orig ? 0 : 1, tv.tcp);
+    const auto& p = b_->last_packet();
+    if (!t.id || p.transport == dissect::packet::no_layer) return;
+    const dissect::layer& tl = p.layers[p.transport];
+    reassembly::tcp_segment_view s;
+    if (tl.kind != dissect::proto::tcp || !reassembly::tcp_segment_of(p, tl, b_->last_flow_record().data, s)) return;
+    r_->add(t.id, t.from_orig ? 0 : 1, s);
   }
 
  private:

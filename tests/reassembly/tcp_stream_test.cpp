@@ -488,6 +488,109 @@ TEST(TcpStreamTest, RandomSegmentsKeepInvariants) {
   }
 }
 
+// `add` (its inline path for pure ACKs and in-order bytes, then the general one) and
+// `add_general` alone give the same events and counters, on connections that mostly go in
+// order (what the inline path takes) with losses, reordering, retransmissions, ACKs past holes
+// or past what was sent, keep-alives, snap-length cuts, FINs and RSTs mixed in.
+TEST(TcpStreamTest, InlinePathMatchesTheGeneralOne) {
+  std::mt19937 rng(4242);
+  auto rnd = [&](std::size_t n) { return static_cast<std::uint32_t>(rng() % n); };
+  std::string bytes(4000, 'x');
+  for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>('a' + i % 26);
+  std::uint64_t in_order = 0;
+  for (int round = 0; round < 400; ++round) {
+    recorder fast, general;
+    tcp_limits l;
+    l.recheck_window = round % 3 == 1 ? 256 : 0;
+    l.gap_on_ack = round % 3 != 2;
+    l.max_buffered_per_direction = round % 5 == 0 ? 3000 : 1u << 20;
+    tcp_budget fb, gb;
+    {
+      tcp_stream a(&fast, l, &fb), b(&general, l, &gb);
+      std::uint32_t next[2] = {static_cast<std::uint32_t>(rng()), static_cast<std::uint32_t>(rng())};
+      if (round % 4 == 0) next[0] = 0xFFFFFFFFu - rnd(3000);  // wraps
+      const std::uint32_t isn[2] = {next[0], next[1]};
+      const int n = 20 + static_cast<int>(rnd(200));
+      for (int i = 0; i < n; ++i) {
+        const int dir = static_cast<int>(rnd(2));
+        tcp_segment_view v;
+        v.flags = tcp_ack;
+        v.seq = next[dir];
+        v.ack = next[1 - dir];
+        const std::uint32_t kind = rnd(100);
+        std::uint32_t len = rnd(4) == 0 ? 0 : 1 + rnd(300);
+        if (i < 2) {
+          v.flags = static_cast<std::uint16_t>(dir ? (tcp_syn | tcp_ack) : tcp_syn);
+          len = 0;
+        }
+        if (kind < 3) v.seq = next[dir] - 1;                                  // keep-alive
+        else if (kind < 8) v.seq = next[dir] + 1 + rnd(500);                  // after a loss
+        else if (kind < 12) v.seq = next[dir] - rnd(400);                     // retransmission
+        if (kind >= 12 && kind < 16) v.ack = next[1 - dir] + rnd(600);        // past a hole or past what was sent
+        else if (kind >= 16 && kind < 19) v.flags = 0;                        // no ACK
+        else if (kind == 19) v.flags |= tcp_fin;
+        else if (kind == 20 && rnd(4) == 0) v.flags |= tcp_rst;
+        else if (kind == 21) v.ack = static_cast<std::uint32_t>(rng());
+        v.wire_len = len;
+        if (kind == 23) {  // a FIN past a hole
+          v.flags |= tcp_fin;
+          v.seq += 1 + rnd(200);
+        }
+        const std::size_t cut = kind == 22 ? rnd(len + 1) : len;              // snap length
+        const std::size_t from = (v.seq - isn[dir]) % 3000;
+        v.data = util::bytes(reinterpret_cast<const std::uint8_t*>(bytes.data()) + from, cut);
+        v.tag = static_cast<std::uint64_t>(i);
+        if (v.seq == next[dir] && !(v.flags & (tcp_syn | tcp_fin | tcp_rst)) && cut == len) ++in_order;
+        a.add(dir, v);
+        b.add_general(dir, v);
+        // At once, not only in the end: the same bytes delivered by each segment.
+        ASSERT_EQ(fast.calls, general.calls) << "round " << round << " segment " << i;
+        ASSERT_EQ(fast.closes[0] + fast.closes[1], general.closes[0] + general.closes[1]) << "round " << round;
+        ASSERT_EQ(fast.bytes[0] + fast.gap_bytes[0], general.bytes[0] + general.gap_bytes[0]) << "round " << round;
+        ASSERT_EQ(fast.bytes[1] + fast.gap_bytes[1], general.bytes[1] + general.gap_bytes[1]) << "round " << round;
+        if (v.flags & tcp_syn) v.seq += 1;
+        // Losses, retransmissions and FINs past a hole leave the next in-order byte where it was.
+        if (static_cast<std::int32_t>(v.seq + len - next[dir]) > 0 && kind >= 12 && kind != 23) next[dir] = v.seq + len;
+      }
+      a.finish();
+      b.finish();
+      // Bytes after the end: nothing may be delivered (both ended), only counted.
+      tcp_segment_view late;
+      late.flags = tcp_ack;
+      late.seq = next[round % 2];
+      late.ack = next[1 - round % 2];
+      late.wire_len = 10;
+      late.data = util::bytes(reinterpret_cast<const std::uint8_t*>(bytes.data()), 10);
+      a.add(round % 2, late);
+      b.add_general(round % 2, late);
+      for (int d = 0; d < 2; ++d) {
+        ASSERT_EQ(fast.text[d], general.text[d]) << "round " << round;
+        ASSERT_EQ(fast.tags[d], general.tags[d]) << "round " << round;
+        ASSERT_EQ(fast.missed[d], general.missed[d]) << "round " << round;
+        ASSERT_EQ(fast.end[d], general.end[d]) << "round " << round;
+        ASSERT_EQ(a.gaps(d).bytes, b.gaps(d).bytes) << "round " << round;
+      }
+      const tcp_stream_counters& x = a.counters();
+      const tcp_stream_counters& y = b.counters();
+      ASSERT_EQ(x.segments, y.segments) << "round " << round;
+      ASSERT_EQ(x.bytes_delivered, y.bytes_delivered) << "round " << round;
+      ASSERT_EQ(x.out_of_order, y.out_of_order) << "round " << round;
+      ASSERT_EQ(x.retransmissions, y.retransmissions) << "round " << round;
+      ASSERT_EQ(x.overlaps, y.overlaps) << "round " << round;
+      ASSERT_EQ(x.overlap_conflicts, y.overlap_conflicts) << "round " << round;
+      ASSERT_EQ(x.gaps, y.gaps) << "round " << round;
+      ASSERT_EQ(x.gap_bytes, y.gap_bytes) << "round " << round;
+      ASSERT_EQ(x.missed_bytes, y.missed_bytes) << "round " << round;
+      ASSERT_EQ(x.cap_hits, y.cap_hits) << "round " << round;
+      ASSERT_EQ(x.after_close, y.after_close) << "round " << round;
+      ASSERT_EQ(x.before_start, y.before_start) << "round " << round;
+      ASSERT_EQ(fb.peak, gb.peak) << "round " << round;
+    }
+    EXPECT_EQ(fb.used, 0u);
+  }
+  EXPECT_GT(in_order, 20000u);  // most segments were of the kind the inline path takes
+}
+
 // Counts only: the cheapest consumer, so the probe sees the stream's own allocations.
 class counting : public stream_consumer {
  public:

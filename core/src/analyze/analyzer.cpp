@@ -53,17 +53,6 @@ bool is_ssdp_start(util::bytes b) noexcept {
 
 }  // namespace
 
-std::string_view kind_name(stream_kind k) noexcept {
-  switch (k) {
-    case stream_kind::dns: return "dns";
-    case stream_kind::http: return "http";
-    case stream_kind::tls: return "tls";
-    case stream_kind::quic: return "quic";
-    case stream_kind::dhcp: return "dhcp";
-    default: return {};
-  }
-}
-
 stream_kind classify_stream(util::bytes d, int dir, std::uint16_t op, std::uint16_t rp, flow::service& svc) noexcept {
   svc = flow::service::none;
   if (either(op, rp, 53) && d.size() >= 2) {  // DNS over TCP: a length prefix of a plausible message
@@ -120,33 +109,16 @@ class analyzer::stream_router final : public reassembly::stream_consumer {
  public:
   explicit stream_router(analyzer& a) : a_(a) {}
 
+  // Most deliveries are muted (TLS after its handshake) or go to a decided stream's logger: those
+  // return or jump on at once, before any register is saved; the rest take `first_data`.
   void on_data(int dir, util::bytes data, std::uint64_t) override {
     const std::uint32_t id = a_.reasm_.current_flow();
-    if (a_.kinds_[id] & kind_muted) return;
-    auto k = static_cast<stream_kind>(a_.kinds_[id]);
-    if (k == stream_kind::undecided) {
-      // Too few bytes to tell (a split length prefix, a 2-byte first segment): keep them until
-      // the next delivery decides, then replay them to the logger.
-      const std::uint64_t key = (std::uint64_t{id} << 1) | static_cast<unsigned>(dir);
-      auto it = probes_.find(key);
-      if (it == probes_.end()) {
-        k = decide(id, dir, data);
-        if (k == stream_kind::undecided) {
-          probes_[key].assign(data.begin(), data.end());
-          return;
-        }
-      } else {
-        it->second.insert(it->second.end(), data.begin(), data.end());
-        k = decide(id, dir, util::bytes(it->second));
-        if (k == stream_kind::undecided) return;
-        std::vector<std::uint8_t> held = std::move(it->second);
-        probes_.erase(it);
-        route(k, id, dir, util::bytes(held));
-        return;
-      }
+    const std::uint8_t kind = a_.kinds_[id];
+    if (kind & kind_muted) return;
+    if (kind != static_cast<std::uint8_t>(stream_kind::undecided) && probes_.empty()) {
+      return route(static_cast<stream_kind>(kind), id, dir, data);
     }
-    if (!probes_.empty()) flush_probe(k, id, dir);
-    route(k, id, dir, data);
+    first_data(static_cast<stream_kind>(kind), id, dir, data);
   }
 
   void on_gap(int dir, std::uint64_t length, std::uint64_t) override {
@@ -181,7 +153,35 @@ class analyzer::stream_router final : public reassembly::stream_consumer {
   }
 
  private:
-  void route(stream_kind k, std::uint32_t id, int dir, util::bytes data) {
+  // The bytes of a direction still undecided, or of a flow whose other direction (or this one)
+  // has probe bytes held.
+  [[gnu::noinline]] void first_data(stream_kind k, std::uint32_t id, int dir, util::bytes data) {
+    if (k == stream_kind::undecided) {
+      // Too few bytes to tell (a split length prefix, a 2-byte first segment): keep them until
+      // the next delivery decides, then replay them to the logger.
+      const std::uint64_t key = (std::uint64_t{id} << 1) | static_cast<unsigned>(dir);
+      auto it = probes_.find(key);
+      if (it == probes_.end()) {
+        k = decide(id, dir, data);
+        if (k == stream_kind::undecided) {
+          probes_[key].assign(data.begin(), data.end());
+          return;
+        }
+      } else {
+        it->second.insert(it->second.end(), data.begin(), data.end());
+        k = decide(id, dir, util::bytes(it->second));
+        if (k == stream_kind::undecided) return;
+        std::vector<std::uint8_t> held = std::move(it->second);
+        probes_.erase(it);
+        route(k, id, dir, util::bytes(held));
+        return;
+      }
+    }
+    if (!probes_.empty()) flush_probe(k, id, dir);
+    route(k, id, dir, data);
+  }
+
+  [[gnu::noinline]] void route(stream_kind k, std::uint32_t id, int dir, util::bytes data) {
     app::stream_ctx c = context(id);
     // TLS that starts later in a stream: after an HTTP CONNECT was answered, after STARTTLS, or
     // after some other preamble. A delivery that begins with a ClientHello record switches the
@@ -255,6 +255,8 @@ analyzer::analyzer(options opts)
       router_(std::make_unique<stream_router>(*this)),
       reasm_(router_.get(), opts.tcp) {
   dns_.set_tcp_from_streams(opts_.reassemble && opts_.dns);
+  // Fed from streams, the logger parses no single segment: they need not go to it at all.
+  dns_segments_ = opts_.dns && !opts_.reassemble;
   if (opts_.tls_handshake_frames) {
     tls_.on_handshake_seen = [this](const app::stream_ctx& c, int, std::uint8_t type, const app::tls_client_hello*) {
       tls_handshakes_.emplace_back(c.frame, type);
@@ -273,23 +275,35 @@ void analyzer::on_record(const capture::record& r) {
   ctx_.frame = counters_.packets;
   ctx_.ts_ns = rec.ts_ns;
   ctx_.flow_id = t.id;
+  // Flow ids are given out in order: a flow's kind slot is made with the flow, so that no
+  // packet needs to check for it.
+  if (t.created && kinds_.size() <= t.id) kinds_.resize(t.id + 1);
   if (opts_.endpoints) endpoints_.add(rec, p, t);
-  if (opts_.dns) dns_.on_packet(rec, p, t);
   std::string_view app;
-  reassembly::transport_view tv;
-  if (t.id != 0 && reassembly::find_transport(p, rec.data, tv)) {
-    if (kinds_.size() <= t.id) kinds_.resize(std::max<std::size_t>(t.id + 1, kinds_.size() * 2), 0);
-    const int dir = t.from_orig ? 0 : 1;
-    if (tv.proto == flow::ip_proto_tcp) {
-      if (opts_.reassemble) {
-        ++counters_.tcp_segments;
-        tv.tcp.tag = ctx_.frame;
-        reasm_.add(t.id, dir, tv.tcp);
+  // The summary names the transport layer; what is not TCP or UDP is of no logger's here.
+  if (p.transport != dissect::packet::no_layer) {
+    const dissect::layer& tl = p.layers[p.transport];
+    if (tl.kind == dissect::proto::tcp) {
+      if (dns_segments_) dns_.on_packet(rec, p, t);
+      reassembly::tcp_segment_view s;
+      if (t.id != 0 && reassembly::tcp_segment_of(p, tl, rec.data, s)) {
+        if (opts_.reassemble) {
+          ++counters_.tcp_segments;
+          s.tag = ctx_.frame;
+          reasm_.add(t.id, t.from_orig ? 0 : 1, s);
+        }
+        if (s.wire_len != 0) app = kind_name(static_cast<stream_kind>(kinds_[t.id] & ~kind_muted));
       }
-      if (tv.tcp.wire_len != 0) app = kind_name(static_cast<stream_kind>(kinds_[t.id] & ~kind_muted));
-    } else if (tv.proto == flow::ip_proto_udp && !tv.payload.empty()) {
-      const auto& f = tracker_.get(t.id);
-      app = route_udp(ctx_, dir, tv.payload, f.port(dir), f.port(dir ^ 1));
+    } else if (tl.kind == dissect::proto::udp) {
+      if (opts_.dns) dns_.on_packet(rec, p, t);
+      if (t.id != 0) {
+        const util::bytes payload = reassembly::udp_payload_of(tl, rec.data);
+        if (!payload.empty()) {
+          const int dir = t.from_orig ? 0 : 1;
+          const auto& f = tracker_.get(t.id);
+          app = route_udp(ctx_, dir, payload, f.port(dir), f.port(dir ^ 1));
+        }
+      }
     }
   }
   if (opts_.stats) stats_.on_packet(rec, p, t, app);

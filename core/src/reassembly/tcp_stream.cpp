@@ -275,6 +275,19 @@ void tcp_stream::add(int dir, const tcp_segment_view& s) {
 }
 
 void tcp_stream::add_general(int dir, const tcp_segment_view& s) {
+  take(dir, s);
+  refresh();
+}
+
+void tcp_stream::refresh() noexcept {
+  for (auto& d : dirs_) {
+    const bool open = d.started && d.end == stream_end::none;
+    d.ack_watch = open && limits_.gap_on_ack;
+    d.plain = open && !d.fin_seen && d.early.empty();
+  }
+}
+
+void tcp_stream::take(int dir, const tcp_segment_view& s) {
   ++counters_.segments;
   const bool syn = (s.flags & tcp_syn) != 0;
   const bool fin = (s.flags & tcp_fin) != 0;
@@ -385,6 +398,7 @@ void tcp_stream::finish() {
     flush_all(k);
     close(k, dirs_[k].fin_seen ? stream_end::fin : rst_before_data_ ? stream_end::rst : stream_end::end_of_capture);
   }
+  refresh();
 }
 
 tcp_reassembler::tcp_reassembler(stream_consumer* c, tcp_limits limits) : consumer_(c), limits_(limits) {}

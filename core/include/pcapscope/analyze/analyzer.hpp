@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -53,9 +54,13 @@ enum class stream_kind : std::uint8_t {
   other,      ///< recognized (ssh, smtp, ...) or unknown: bytes not parsed further
 };
 
-/// The application-protocol name of a stream kind for statistics ("dns", "http", "tls"; empty
-/// for the others).
-std::string_view kind_name(stream_kind k) noexcept;
+/// The application-protocol name of a stream kind for statistics ("dns", "http", "tls", "quic",
+/// "dhcp"; empty for the others). Inline: the analysis pass asks it of every TCP payload.
+inline std::string_view kind_name(stream_kind k) noexcept {
+  static constexpr std::string_view names[] = {{}, "dns", "http", "tls", "quic", "dhcp", {}};
+  const auto i = static_cast<std::size_t>(k);
+  return i < std::size(names) ? names[i] : std::string_view{};
+}
 
 /// Counters of the pass itself.
 struct analysis_counters {
@@ -142,7 +147,9 @@ class analyzer : public capture::handler {
   // A stream's logger wants none of its later bytes (TLS once the handshake is over): the
   // router drops them before the call; gaps and the close still reach the logger.
   static constexpr std::uint8_t kind_muted = 0x80;
-  std::vector<std::uint8_t> kinds_;  // stream_kind by flow id, | kind_muted
+  std::vector<std::uint8_t> kinds_;  // stream_kind by flow id, | kind_muted (a slot per flow)
+  // TCP segments go to the DNS logger too (without reassembly: it then reads single segments).
+  bool dns_segments_ = false;
   std::vector<std::pair<std::uint64_t, std::uint8_t>> tls_handshakes_;
   app::stream_ctx ctx_;              // the packet being processed
   analysis_counters counters_;

@@ -82,8 +82,7 @@ struct transport_view {
 };
 
 /// Finds the transport of `p` (dissected from `data`); false when there is no TCP/UDP header.
-/// Inline: the analysis pass calls it for every packet, and its caller's view is then built in
-/// registers instead of cleared and filled through memory.
+/// The general form of `tcp_segment_of` and `udp_payload_of`, which the tests compare them with.
 inline bool find_transport(const dissect::packet& p, util::bytes data, transport_view& out) noexcept {
   // The TCP/UDP header the innermost IP header carries (none: not a TCP/UDP packet).
   if (p.transport == dissect::packet::no_layer) return false;
@@ -110,6 +109,37 @@ inline bool find_transport(const dissect::packet& p, util::bytes data, transport
     out.payload = data.subspan(start, std::min(avail, len));
   }
   return true;
+}
+
+/// What `find_transport` gives for `p` when its transport layer (`p.layers[p.transport]`) is
+/// the TCP layer `tl`: the segment's fields and captured payload in `out` (its `tag` is left
+/// alone); false when the header is too short to give them. Inline, and without the header
+/// checks when `p` is regular (a regular packet's TCP header is whole: at least 20 bytes, all
+/// captured, its lengths valid), as the analysis pass asks it of every TCP packet.
+inline bool tcp_segment_of(const dissect::packet& p, const dissect::layer& tl, util::bytes data,
+                           tcp_segment_view& out) noexcept {
+  std::uint32_t wire = tl.tcp.payload_len;
+  if (p.irregular) {
+    if (tl.captured < 14) return false;
+    if (tl.flags & (dissect::layer_malformed | dissect::layer_partial)) wire = 0;
+  }
+  const std::size_t start = std::size_t{tl.offset} + tl.length;
+  out.seq = tl.tcp.seq;
+  out.ack = tl.tcp.ack;
+  out.flags = tl.tcp.flags;
+  out.wire_len = wire;
+  // A header that is not whole has no payload (`wire` 0).
+  out.data = start < data.size() ? data.subspan(start, std::min<std::size_t>(data.size() - start, wire)) : util::bytes{};
+  return true;
+}
+
+/// What `find_transport` gives as the payload of a packet whose transport layer is the UDP
+/// layer `tl` (dissected from `data`).
+inline util::bytes udp_payload_of(const dissect::layer& tl, util::bytes data) noexcept {
+  const std::size_t start = std::size_t{tl.offset} + tl.length;
+  if (start >= data.size() || (tl.flags & (dissect::layer_malformed | dissect::layer_partial))) return {};
+  const std::size_t avail = data.size() - start;
+  return data.subspan(start, tl.udp.length >= 8 ? std::min<std::size_t>(avail, tl.udp.length - 8u) : avail);
 }
 
 }  // namespace pcapscope::reassembly

@@ -129,6 +129,10 @@ class tcp_stream {
 
   /// Offers a segment sent in direction `dir` (0 originator, 1 responder).
   void add(int dir, const tcp_segment_view& s);
+  /// `add` without its inline path for pure ACKs and in-order bytes: every segment through the
+  /// general one. The two give the same events and counters; this is the reference the tests
+  /// compare `add` with.
+  void add_general(int dir, const tcp_segment_view& s);
   /// Ends the capture: held bytes are delivered (holes as gaps), open directions closed with
   /// `fin` (FIN seen) or `end_of_capture`. Idempotent.
   void finish();
@@ -165,14 +169,20 @@ class tcp_stream {
     gap_tally gaps;
     std::map<std::uint64_t, held> early;  // offset -> held segment (non-overlapping)
     std::unique_ptr<std::uint8_t[]> recent;  // ring of the last delivered bytes
+    // What `add_fast` tests, one byte each instead of the fields they derive from; `refresh`
+    // recomputes them after anything but `add_fast` ran.
+    bool ack_watch = false;  // started and open, with gap_on_ack: a peer's ACK may skip a hole
+    bool plain = false;      // started, open, no FIN seen, nothing held
   };
 
   // The two segments that make up nearly all of a healthy connection, inlined into the callers:
-  // a pure ACK or the next in-order bytes (whole, nothing held) of a started, open direction
-  // without a FIN seen, with no SYN, FIN or RST, acknowledging nothing the peer has not sent.
+  // a pure ACK or the next in-order bytes (whole) of a started, open direction without a FIN
+  // seen or bytes held, with no SYN, FIN or RST, acknowledging nothing the peer has not sent.
   // Does what `add_general` does for them; false, with nothing changed, for any other segment.
   bool add_fast(int dir, const tcp_segment_view& s);
-  void add_general(int dir, const tcp_segment_view& s);
+  // `add_general` but for the `refresh` after it.
+  void take(int dir, const tcp_segment_view& s);
+  void refresh() noexcept;
   void deliver(int dir, util::bytes data, std::uint64_t tag);
   void gap(int dir, std::uint64_t length, std::uint64_t tag, bool missed);
   void drain(int dir);
@@ -193,19 +203,19 @@ class tcp_stream {
   bool rst_before_data_ = false;  // a RST came before any payload (a refused attempt)
 };
 
-inline bool tcp_stream::add_fast(int dir, const tcp_segment_view& s) {
+[[gnu::always_inline]] inline bool tcp_stream::add_fast(int dir, const tcp_segment_view& s) {
   direction& d = dirs_[dir];
-  if ((s.flags & (tcp_syn | tcp_fin | tcp_rst)) || !d.started || d.end != stream_end::none || d.fin_seen) return false;
-  if ((s.flags & tcp_ack) && limits_.gap_on_ack) {
+  if ((s.flags & (tcp_syn | tcp_fin | tcp_rst)) || !d.plain) return false;
+  if (s.flags & tcp_ack) {
     const direction& p = dirs_[1 - dir];
-    if (p.started && p.end == stream_end::none && static_cast<std::int32_t>(s.ack - p.next_seq) > 0) return false;
+    if (p.ack_watch && static_cast<std::int32_t>(s.ack - p.next_seq) > 0) return false;
   }
   if (s.wire_len == 0) {
     // It can only raise the highest offset seen (a keep-alive is below it).
     const std::int64_t off = static_cast<std::int64_t>(d.next_off) + static_cast<std::int32_t>(s.seq - d.next_seq);
     if (off > static_cast<std::int64_t>(d.max_end)) d.max_end = static_cast<std::uint64_t>(off);
   } else {
-    if (s.seq != d.next_seq || s.data.size() < s.wire_len || !d.early.empty()) return false;
+    if (s.seq != d.next_seq || s.data.size() < s.wire_len) return false;
     // Straight from the packet to the consumer (no copy).
     d.max_end = std::max<std::uint64_t>(d.max_end, d.next_off + s.wire_len);
     const util::bytes data = s.data.first(s.wire_len);
@@ -239,8 +249,9 @@ class tcp_reassembler {
   tcp_reassembler& operator=(const tcp_reassembler&) = delete;
 
   /// Offers a segment of flow `flow_id` (1-based) in direction `dir`.
-  void add(std::uint32_t flow_id, int dir, const tcp_segment_view& s) {
-    // Inline: most segments belong to a stream that takes them by `tcp_stream::add_fast`.
+  [[gnu::always_inline]] void add(std::uint32_t flow_id, int dir, const tcp_segment_view& s) {
+    // Inline (forced: GCC declines once it has put the consumer's call in): most segments
+    // belong to a stream that takes them by `tcp_stream::add_fast`.
     if (flow_id < streams_.size()) {
       if (tcp_stream* st = streams_[flow_id].get()) {
         current_ = flow_id;
