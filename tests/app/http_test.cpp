@@ -8,6 +8,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <memory>
 #include <set>
@@ -51,9 +52,10 @@ struct run_result {
 };
 
 // Feeds the steps (step i is frame i + 1). `split`: 0 whole, 1 one byte at a time, else a seed
-// for random piece sizes.
+// for random piece sizes. `cut_at` (with `split` 0): each data step in two pieces, its first
+// `cut_at` bytes and the rest.
 run_result run(const std::vector<step>& steps, std::uint32_t split, app::http_limits lim = {},
-               int collect_dir = -1, std::uint32_t collect_message = 0, bool finish = true) {
+               int collect_dir = -1, std::uint32_t collect_message = 0, bool finish = true, std::size_t cut_at = 0) {
   run_result out;
   out.log = std::make_shared<app::http_logger>(nullptr, lim);
   auto& log = *out.log;
@@ -79,6 +81,7 @@ run_result run(const std::vector<step>& steps, std::uint32_t split, app::http_li
         std::size_t n = s.bytes.size() - pos;
         if (split == 1) n = 1;
         else if (split > 1) n = std::min<std::size_t>(n, 1 + rng() % 13);
+        else if (pos == 0 && cut_at > 0 && cut_at < n) n = cut_at;
         log.on_data(c, s.dir, util::bytes(p + pos, n));
         pos += n;
         out.peak_buffered = std::max(out.peak_buffered, log.buffered());
@@ -597,6 +600,127 @@ TEST(HttpTest, HostileInputsDoNotBreakEquivalence) {
   }
 }
 
+// Header lines that arrive whole are parsed in place by a loop of their own (one scan for the
+// line end and the colon, sixteen bytes at a time); lines cut by a delivery's end go through the
+// line buffer. Both must agree at every split point, on every kind of line: names around the
+// lengths looked at, colons and line ends on either side of a 16-byte step, spaces and CRs
+// around names, obs-folds, lines without a colon, empty names and values, and each limit at its
+// edge.
+std::string header_block_variants() {
+  std::string h = "GET /v HTTP/1.1\r\n";
+  h += "HOST :  host.example  \r\n";         // trimmed name and value
+  h += "Host: second.example\r\n";           // the first Host counts
+  h += "\rUser-Agent: after-cr\r\n";         // a CR before the name is trimmed
+  h += "user-agent: ignored\r\n";
+  h += "X-No-Colon\r\n";                     // http.bad_header_line
+  h += "NoColon\r\nA:b\r\n";                  // the same, with a colon in the next line's first 16 bytes
+  h += " folded: continuation\r\n";          // obs-fold
+  h += "\tfolded\r\n";
+  h += ": empty name\r\n";
+  h += "Referer:http://r.example:80/a:b\r\n";  // colons in the value, no space
+  h += "Origin:\r\n";                        // empty value
+  h += "Hoss: same length as Host\r\n";
+  h += "Content-Typo: same length as Content-Type\r\n";
+  h += std::string(31, 'H') + ": v\r\n" + std::string(32, 'H') + ": v\r\n";  // names of 31 and 32 characters
+  h += "content-type: Text/Plain; x=1\r\n";
+  h += "Content-Length: 3\n";                // bare LF
+  for (std::size_t name = 13; name <= 19; ++name) h += std::string(name, 'N') + ": x\r\n";  // colon at 13..19
+  for (std::size_t len : {14u, 15u, 16u, 17u, 30u, 31u, 32u, 33u, 47u, 48u}) {
+    h += "X-L: " + std::string(len - 7, 'v') + "\r\n";  // line ends around the 16-byte steps
+  }
+  h += "X-Colon-Late" + std::string(20, '-') + ":v\r\n";
+  h += "\r\nabc";
+  return h;
+}
+
+// Each data step delivered in two pieces, its first `at` bytes and the rest (same frame).
+run_result run_split_at(const std::vector<step>& steps, std::size_t at, const app::http_limits& lim) {
+  return run(steps, 0, lim, -1, 0, true, at);
+}
+
+TEST(HttpTest, HeaderLinesInPlaceMatchTheLineBuffer) {
+  const std::string block = header_block_variants();
+  const std::vector<step> steps = {to_server(block),
+                                   to_client("HTTP/1.1 200 OK\r\nContent-Type: TEXT/plain\r\nContent-Length: 2\r\n\r\nok")};
+  auto whole = run(steps, 0);
+  ASSERT_EQ(whole.entries.size(), 1u);
+  const auto& e = whole.entries[0];
+  EXPECT_EQ(e.host_header, "host.example");
+  EXPECT_EQ(e.user_agent, "after-cr");
+  EXPECT_EQ(e.referrer, "http://r.example:80/a:b");
+  EXPECT_TRUE(e.has_origin);
+  EXPECT_EQ(e.origin, "");
+  EXPECT_EQ(e.orig_content_type, "Text/Plain; x=1");
+  EXPECT_EQ(e.request_body_len, 3u);
+  EXPECT_EQ(e.resp_content_type, "TEXT/plain");
+  ASSERT_EQ(whole.objects.size(), 2u);
+  EXPECT_EQ(whole.objects[0].content_type, "text/plain");
+  EXPECT_EQ(whole.objects[1].content_type, "text/plain");
+  EXPECT_EQ(count(whole, http_anomaly::bad_header_line), 2u);
+  EXPECT_EQ(anomaly_total(whole), 2u);
+  EXPECT_EQ(whole.text, run(steps, 1, {}).text);
+
+  // Limits at and around their edges: the line length (line_too_long, the global budget), the
+  // block size and the header count.
+  const std::size_t lines = static_cast<std::size_t>(std::count(block.begin(), block.end(), '\n'));
+  std::vector<app::http_limits> limits(1);
+  for (std::size_t v : {20u, 33u, 34u, 35u, 46u, 47u, 48u}) {
+    limits.emplace_back().max_line = v;
+    limits.emplace_back().max_buffered_total = v;
+  }
+  for (std::size_t v = block.size() - 12; v <= block.size() + 1; ++v) limits.emplace_back().max_header_bytes = v;
+  for (std::size_t v = 100; v <= 200; v += 25) limits.emplace_back().max_header_bytes = v;
+  for (std::size_t v = lines - 4; v <= lines; ++v) limits.emplace_back().max_headers = v;
+  limits.emplace_back().max_headers = 3;
+  for (const auto& lim : limits) {
+    const auto by_byte = run(steps, 1, lim);
+    for (std::size_t at = 0; at <= block.size(); ++at) {
+      ASSERT_EQ(run_split_at(steps, at, lim).text, by_byte.text)
+          << "split at " << at << " max_line " << lim.max_line << " budget " << lim.max_buffered_total << " block "
+          << lim.max_header_bytes << " headers " << lim.max_headers;
+    }
+  }
+}
+
+// Values of the fields that repeat (Host, User-Agent, Content-Type, …) are looked up among the
+// field's recent values before the text store; many values that share the lookup's slots, in
+// interleaved connections, must each come back as sent.
+TEST(HttpTest, RepeatedValuesComeBackAsSent) {
+  app::http_logger log;
+  std::vector<std::string> want_ua, want_host, want_type;
+  std::uint64_t frame = 0;
+  for (int i = 0; i < 400; ++i) {
+    const std::uint32_t flow = 1 + static_cast<std::uint32_t>(i % 7);
+    const std::string ua = "agent/" + std::to_string(i % 37) + std::string(static_cast<std::size_t>(i % 5), 'x');
+    const std::string host = "h" + std::to_string(i % 23) + ".example";
+    const std::string type = (i % 3 == 0 ? "Text/" : "text/") + std::string(i % 2 ? "html" : "css") + "; q=" +
+                             std::to_string(i % 11);
+    want_ua.push_back(ua);
+    want_host.push_back(host);
+    want_type.push_back(type);
+    const std::string req = "GET /" + std::to_string(i) + " HTTP/1.1\r\nHost: " + host + "\r\nUser-Agent: " + ua + "\r\n\r\n";
+    const std::string resp = "HTTP/1.1 200 OK\r\nContent-Type: " + type + "\r\nContent-Length: 1\r\n\r\nx";
+    app::stream_ctx c;
+    c.flow_id = flow;
+    c.frame = ++frame;
+    log.on_data(c, 0, util::bytes(reinterpret_cast<const std::uint8_t*>(req.data()), req.size()));
+    c.frame = ++frame;
+    log.on_data(c, 1, util::bytes(reinterpret_cast<const std::uint8_t*>(resp.data()), resp.size()));
+  }
+  log.finish();
+  ASSERT_EQ(log.entries().size(), want_ua.size());
+  ASSERT_EQ(log.objects().size(), want_ua.size());
+  for (std::size_t i = 0; i < want_ua.size(); ++i) {
+    const auto e = log.entry(i);
+    EXPECT_EQ(e.user_agent, want_ua[i]) << i;
+    EXPECT_EQ(e.host, want_host[i]) << i;
+    EXPECT_EQ(e.resp_content_type, want_type[i]) << i;
+    std::string media = want_type[i].substr(0, want_type[i].find(';'));
+    for (auto& ch : media) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    EXPECT_EQ(log.object(i).content_type, media) << i;
+  }
+}
+
 TEST(HttpTest, SniffTable) {
   auto sniff = [](std::string s) {
     return std::string(app::http_sniff_mime(util::bytes(reinterpret_cast<const std::uint8_t*>(s.data()), s.size())));
@@ -619,6 +743,41 @@ TEST(HttpTest, SniffTable) {
   EXPECT_EQ(sniff(std::string("MZ\x90\0", 4)), "application/x-dosexec");
   EXPECT_EQ(sniff(std::string("\0\x01\x02\x03", 4)), "application/octet-stream");
   EXPECT_EQ(sniff("plain words"), "text/plain");
+}
+
+// Signatures are checked by first byte: where two could match, the order of the table (docs/http.md)
+// decides — those before the MP4 box win over it, the box over those after.
+TEST(HttpTest, SniffSignatureOrder) {
+  auto sniff = [](std::string s) {
+    return std::string(app::http_sniff_mime(util::bytes(reinterpret_cast<const std::uint8_t*>(s.data()), s.size())));
+  };
+  const std::string box = "ftyp";
+  EXPECT_EQ(sniff(std::string("PK\x03\x04", 4) + box), "application/zip");
+  EXPECT_EQ(sniff("GIF89a" + box), "image/gif");
+  EXPECT_EQ(sniff("RIFF" + box + "WEBP"), "image/webp");
+  EXPECT_EQ(sniff("RIFF" + box + "AVI "), "video/mp4");
+  EXPECT_EQ(sniff("Rar!" + box), "video/mp4");
+  EXPECT_EQ(sniff("Rar!\x1a\x07"), "application/x-rar");
+  EXPECT_EQ(sniff("MZ\x90\x01" + box), "video/mp4");
+  EXPECT_EQ(sniff(std::string("BM\x10\x20\0\0\0\0\0\0\x36\0\0\0", 14)), "image/bmp");
+  EXPECT_EQ(sniff(std::string("BM\x10\x20", 4) + box + std::string(6, '\0')), "video/mp4");
+  EXPECT_EQ(sniff(std::string("\0\0\1\0", 4) + box), "video/mp4");
+  EXPECT_EQ(sniff(std::string("\0\0\1\0\1\0", 6)), "image/x-icon");
+  EXPECT_EQ(sniff(std::string("\0asm\1\0\0\0", 8)), "application/wasm");
+  EXPECT_EQ(sniff("MSCF\0\0\0\0"), "application/vnd.ms-cab-compressed");
+  EXPECT_EQ(sniff("MZ"), "application/x-dosexec");
+  EXPECT_EQ(sniff("\x7F" "ELF\2\1"), "application/x-executable");
+  EXPECT_EQ(sniff("OggS\0\2"), "application/ogg");
+  EXPECT_EQ(sniff("ID3\4\0"), "audio/mpeg");
+  EXPECT_EQ(sniff("7z\xBC\xAF\x27\x1C\0\4"), "application/x-7z-compressed");
+  EXPECT_EQ(sniff("wOFF\0\1"), "font/woff");
+  EXPECT_EQ(sniff("wOF2\0\1"), "font/woff2");
+  EXPECT_EQ(sniff("wOFX"), "text/plain");
+  EXPECT_EQ(sniff("-----BEGIN CERTIFICATE-----\nMIIB"), "application/x-x509-ca-cert");
+  EXPECT_EQ(sniff("-----BEGIN KEY-----"), "text/plain");
+  EXPECT_EQ(sniff("%PDF-1.4"), "application/pdf");
+  EXPECT_EQ(sniff("%PDX"), "text/plain");
+  EXPECT_EQ(sniff("\x89PNG\r\n\x1a"), "application/octet-stream");  // one byte short
 }
 
 // The sniffer's binary test looks at 16 bytes at a time and only at the bytes a word test

@@ -21,6 +21,10 @@
 #include <type_traits>
 #include <unordered_map>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "pcapscope/flow/flow.hpp"
 
 namespace pcapscope::app {
@@ -81,14 +85,28 @@ enum class header_name : std::uint8_t {
   content_length, transfer_encoding, expect,
 };
 
-// Which one `n` is (case-insensitive): by length and first letter first (every name the parser
-// looks at starts with a letter, for which `| 0x20` lowercases exactly), so that most header
-// lines cost a comparison or two.
-header_name header_of(std::string_view n) noexcept {
-  if (n.empty()) return header_name::other;
+// The names of the header_name values (lowercase, `other` excepted).
+constexpr std::string_view looked_at_names[] = {
+    "host", "referer", "user-agent", "origin", "content-type", "content-encoding", "content-disposition",
+    "content-length", "transfer-encoding", "expect",
+};
+
+// Bit k of entry c: a name looked at begins with letter c (lowercase) and has k characters.
+constexpr auto looked_at_lengths = [] {
+  std::array<std::uint32_t, 256> t{};
+  for (auto n : looked_at_names) t[static_cast<unsigned char>(n[0])] |= std::uint32_t{1} << n.size();
+  return t;
+}();
+
+// Which one `n` is (case-insensitive): by first letter and length first, from a table (every
+// name the parser looks at starts with a letter, for which `| 0x20` lowercases exactly), so that
+// most header lines, whose names are not looked at, cost a load and a test.
+[[gnu::always_inline]] inline header_name header_of(std::string_view n) noexcept {
+  if (n.empty() || n.size() >= 32) return header_name::other;
   const char c = static_cast<char>(n[0] | 0x20);
+  if (((looked_at_lengths[static_cast<unsigned char>(c)] >> n.size()) & 1u) == 0) return header_name::other;
   // The usual spelling first (a fixed-size compare), then any case.
-  auto is = [&](std::string_view lower, std::string_view usual, header_name h) {
+  auto is = [&](std::string_view lower, std::string_view usual, header_name h) __attribute__((always_inline)) {
     if (c != lower[0]) return header_name::other;
     return std::memcmp(n.data(), usual.data(), usual.size()) == 0 || ieq_lower(n, lower) ? h : header_name::other;
   };
@@ -107,12 +125,55 @@ header_name header_of(std::string_view n) noexcept {
   }
 }
 
+// The end of the line that starts at `p`: its '\n' (null: none before `end`), and in `colon`
+// the line's first ':' (null: none before the '\n'; not looked for without `with_colon`). One
+// pass over the bytes for both, sixteen at a time where SSE2 is there (header lines are short:
+// two memchr calls cost more in their set-up than in their scan); the last ones as part of the
+// sixteen that end at `end` when the buffer, from `begin`, holds that many.
+template <bool with_colon = true>
+[[gnu::always_inline]] inline const char* find_line_end([[maybe_unused]] const char* begin, const char* p, const char* end,
+                                                        const char*& colon) noexcept {
+  const char* c = nullptr;
+#if defined(__SSE2__)
+  const __m128i nls = _mm_set1_epi8('\n'), colons = _mm_set1_epi8(':');
+  const char* found = nullptr;
+  // The '\n' and ':' among the 16 bytes at `at`, from its byte `skip` on; true when a '\n' is.
+  auto block = [&](const char* at, unsigned skip) __attribute__((always_inline)) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(at));
+    const auto nl = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, nls))) >> skip;
+    if (with_colon && !c) {
+      // Colons before the first '\n' (all of them when there is none).
+      const auto cs = (static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, colons))) >> skip) & ~nl & (nl - 1);
+      if (cs != 0) c = at + skip + std::countr_zero(cs);
+    }
+    if (nl == 0) return false;
+    found = at + skip + std::countr_zero(nl);
+    return true;
+  };
+  for (; end - p >= 16; p += 16) {
+    if (block(p, 0)) {
+      colon = c;
+      return found;
+    }
+  }
+  if (p < end && end - begin >= 16) {
+    block(end - 16, static_cast<unsigned>(p - (end - 16)));
+    colon = c;
+    return found;
+  }
+#endif
+  const auto* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
+  if (with_colon && !c && nl) c = static_cast<const char*>(std::memchr(p, ':', static_cast<std::size_t>(nl - p)));
+  colon = c;
+  return nl;
+}
+
 bool is_space(char c) noexcept { return c == ' ' || c == '\t'; }
 
 // Space, tab or CR (what trim() removes); most bytes are above ' ' and fail the first test.
 bool is_trimmed(char c) noexcept { return static_cast<unsigned char>(c) <= ' ' && (is_space(c) || c == '\r'); }
 
-std::string_view trim(std::string_view s) noexcept {
+[[gnu::always_inline]] inline std::string_view trim(std::string_view s) noexcept {
   while (!s.empty() && is_trimmed(s.front())) s.remove_prefix(1);
   while (!s.empty() && is_trimmed(s.back())) s.remove_suffix(1);
   return s;
@@ -121,12 +182,21 @@ std::string_view trim(std::string_view s) noexcept {
 bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 bool is_upper(char c) noexcept { return c >= 'A' && c <= 'Z'; }
 
+// The characters of a method token after its first: uppercase letters, digits, '_' and '-'.
+constexpr auto method_chars = [] {
+  std::array<bool, 256> t{};
+  for (int c = 'A'; c <= 'Z'; ++c) t[static_cast<std::size_t>(c)] = true;
+  for (int c = '0'; c <= '9'; ++c) t[static_cast<std::size_t>(c)] = true;
+  t['_'] = t['-'] = true;
+  return t;
+}();
+
 // A method token as requests use them: an uppercase letter, then uppercase letters, digits,
 // '_' or '-' (CCM_POST, M-SEARCH, VERSION-CONTROL), 1 to 32 characters.
 std::size_t method_length(std::string_view line) noexcept {
   if (line.empty() || !is_upper(line[0])) return 0;
   std::size_t i = 1;
-  while (i < line.size() && i <= 32 && (is_upper(line[i]) || is_digit(line[i]) || line[i] == '_' || line[i] == '-')) ++i;
+  while (i < line.size() && i <= 32 && method_chars[static_cast<unsigned char>(line[i])]) ++i;
   if (i > 32) return 0;
   return i;
 }
@@ -147,7 +217,10 @@ struct start_line {
 // followed by a target (as tshark accepts: "OPTIONS", "GET /x") is a request too.
 bool parse_start_line(std::string_view line, bool strict, start_line& out) noexcept {
   if (line.size() >= 5 && line.substr(0, 5) == "HTTP/") {
-    std::size_t sp = line.find(' ');
+    // (Usually "HTTP/d.d ": the space is looked for only when it is not at 8.)
+    std::size_t sp = line.size() > 8 && line[8] == ' ' && line[5] != ' ' && line[6] != ' ' && line[7] != ' '
+                         ? 8
+                         : line.find(' ');
     if (sp == std::string_view::npos) return false;
     auto ver = line.substr(0, sp);
     if (strict && !strict_version(ver)) return false;
@@ -273,8 +346,9 @@ bool ends_in_chunked(std::string_view v) noexcept {
   return ieq(trim(last.substr(0, semi)), "chunked");
 }
 
-bool starts_with_ci(std::string_view s, std::string_view p) noexcept {
-  return s.size() >= p.size() && ieq(s.substr(0, p.size()), p);
+// `lower`: lowercase (a markup signature).
+bool starts_with_ci(std::string_view s, std::string_view lower) noexcept {
+  return s.size() >= lower.size() && ieq_lower(s.substr(0, lower.size()), lower);
 }
 
 // (The first byte is compared inline: most signatures fail there, without a memcmp call.)
@@ -289,6 +363,18 @@ bool has_prefix(util::bytes b, std::string_view p) noexcept {
 bool has_binary_byte(util::bytes b) noexcept {
   constexpr std::uint32_t text_controls = (1u << '\t') | (1u << '\n') | (1u << '\r') | (1u << '\f') | (1u << 0x1B);
   auto binary = [](std::uint8_t c) { return c < 0x20 && !((text_controls >> c) & 1u); };
+  std::size_t k = 0;
+#if defined(__SSE2__)
+  // Exactly the bytes below 0x20 (unsigned: min(v, 0x1F) == v).
+  const __m128i below = _mm_set1_epi8(0x1F);
+  for (; k + 16 <= b.size(); k += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b.data() + k));
+    auto flags = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(v, below), v)));
+    for (; flags != 0; flags &= flags - 1) {
+      if (binary(b[k + static_cast<std::size_t>(std::countr_zero(flags))])) return true;
+    }
+  }
+#else
   // The high bit of every byte below 0x20, and of some bytes 0x20 just above one (a borrow);
   // never of a byte >= 0x80.
   auto low = [](std::uint64_t w) { return (w - 0x2020202020202020ull) & ~w & 0x8080808080808080ull; };
@@ -299,7 +385,6 @@ bool has_binary_byte(util::bytes b) noexcept {
     }
     return false;
   };
-  std::size_t k = 0;
   for (; k + 16 <= b.size(); k += 16) {
     std::uint64_t w0, w1;
     std::memcpy(&w0, b.data() + k, 8);
@@ -308,6 +393,7 @@ bool has_binary_byte(util::bytes b) noexcept {
     if ((f0 | f1) == 0) continue;
     if (any_flagged(k, f0) || any_flagged(k + 8, f1)) return true;
   }
+#endif
   for (; k < b.size(); ++k) {
     if (binary(b[k])) return true;
   }
@@ -334,30 +420,73 @@ static_assert(std::size(sniff_names) == static_cast<std::size_t>(sniffed::count_
 sniffed sniff(util::bytes b) noexcept {
   using m = sniffed;
   if (b.empty()) return m::none;
-  // Binary signatures first.
-  if (has_prefix(b, "\x89PNG\r\n\x1a\n")) return m::png;
-  if (b.size() >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF) return m::jpeg;
-  if (has_prefix(b, "GIF87a") || has_prefix(b, "GIF89a")) return m::gif;
-  if (has_prefix(b, "%PDF-")) return m::pdf;
-  if (has_prefix(b, "PK\x03\x04") || has_prefix(b, "PK\x05\x06")) return m::zip;
-  if (b.size() >= 2 && b[0] == 0x1F && b[1] == 0x8B) return m::gzip;
-  if (b.size() >= 12 && has_prefix(b, "RIFF") && std::memcmp(b.data() + 8, "WEBP", 4) == 0) return m::webp;
+  // Binary signatures first, by first byte (each needs its own), in this order: those before
+  // the MP4 box (which has none of its own), the box, those after.
+  switch (b[0]) {
+    case 0x89:
+      if (has_prefix(b, "\x89PNG\r\n\x1a\n")) return m::png;
+      break;
+    case 0xFF:
+      if (b.size() >= 3 && b[1] == 0xD8 && b[2] == 0xFF) return m::jpeg;
+      break;
+    case 'G':
+      if (has_prefix(b, "GIF87a") || has_prefix(b, "GIF89a")) return m::gif;
+      break;
+    case '%':
+      if (has_prefix(b, "%PDF-")) return m::pdf;
+      break;
+    case 'P':
+      if (has_prefix(b, "PK\x03\x04") || has_prefix(b, "PK\x05\x06")) return m::zip;
+      break;
+    case 0x1F:
+      if (b.size() >= 2 && b[1] == 0x8B) return m::gzip;
+      break;
+    case 'R':
+      if (b.size() >= 12 && has_prefix(b, "RIFF") && std::memcmp(b.data() + 8, "WEBP", 4) == 0) return m::webp;
+      break;
+    default: break;
+  }
   if (b.size() >= 8 && std::memcmp(b.data() + 4, "ftyp", 4) == 0) return m::mp4;
-  if (has_prefix(b, "BM") && b.size() >= 14 && b[6] == 0 && b[7] == 0 && b[8] == 0 && b[9] == 0) return m::bmp;
-  if (b.size() >= 4 && b[0] == 0 && b[1] == 0 && b[2] == 1 && b[3] == 0) return m::icon;
-  if (has_prefix(b, "\x7F" "ELF")) return m::elf;
-  if (has_prefix(b, "MZ")) return m::dosexec;
-  if (has_prefix(b, std::string_view("\0asm", 4))) return m::wasm;
-  if (has_prefix(b, "OggS")) return m::ogg;
-  if (has_prefix(b, "ID3")) return m::mpeg;
-  if (has_prefix(b, "MSCF")) return m::cab;
-  if (has_prefix(b, "Rar!")) return m::rar;
-  if (has_prefix(b, "7z\xBC\xAF\x27\x1C")) return m::sevenz;
-  if (has_prefix(b, "wOFF")) return m::woff;
-  if (has_prefix(b, "wOF2")) return m::woff2;
-  // X.509 certificate in DER: SEQUENCE (long form) holding a SEQUENCE (tbsCertificate).
-  if (b.size() >= 8 && b[0] == 0x30 && b[1] == 0x82 && b[4] == 0x30 && b[5] == 0x82) return m::x509;
-  if (has_prefix(b, "-----BEGIN CERTIFICATE-----")) return m::x509;
+  switch (b[0]) {
+    case 'B':
+      if (has_prefix(b, "BM") && b.size() >= 14 && b[6] == 0 && b[7] == 0 && b[8] == 0 && b[9] == 0) return m::bmp;
+      break;
+    case 0x00:
+      if (b.size() >= 4 && b[1] == 0 && b[2] == 1 && b[3] == 0) return m::icon;
+      if (has_prefix(b, std::string_view("\0asm", 4))) return m::wasm;
+      break;
+    case 0x7F:
+      if (has_prefix(b, "\x7F" "ELF")) return m::elf;
+      break;
+    case 'M':
+      if (has_prefix(b, "MZ")) return m::dosexec;
+      if (has_prefix(b, "MSCF")) return m::cab;
+      break;
+    case 'O':
+      if (has_prefix(b, "OggS")) return m::ogg;
+      break;
+    case 'I':
+      if (has_prefix(b, "ID3")) return m::mpeg;
+      break;
+    case 'R':
+      if (has_prefix(b, "Rar!")) return m::rar;
+      break;
+    case '7':
+      if (has_prefix(b, "7z\xBC\xAF\x27\x1C")) return m::sevenz;
+      break;
+    case 'w':
+      if (has_prefix(b, "wOFF")) return m::woff;
+      if (has_prefix(b, "wOF2")) return m::woff2;
+      break;
+    case 0x30:
+      // X.509 certificate in DER: SEQUENCE (long form) holding a SEQUENCE (tbsCertificate).
+      if (b.size() >= 8 && b[1] == 0x82 && b[4] == 0x30 && b[5] == 0x82) return m::x509;
+      break;
+    case '-':
+      if (has_prefix(b, "-----BEGIN CERTIFICATE-----")) return m::x509;
+      break;
+    default: break;
+  }
   // Text: skip a UTF-8 BOM and leading whitespace.
   std::size_t i = 0;
   if (has_prefix(b, "\xEF\xBB\xBF")) i = 3;
@@ -452,13 +581,32 @@ bool line_state(pstate s) noexcept {
 }
 
 // memcmp(a, b, n) == 0 for n > 0, inline: the values compared are short.
-bool same_bytes(const char* a, const char* b, std::size_t n) noexcept {
+[[gnu::always_inline]] inline bool same_bytes(const char* a, const char* b, std::size_t n) noexcept {
   if (n < 8) {
-    for (std::size_t i = 0; i < n; ++i) {
-      if (a[i] != b[i]) return false;
+    if (n >= 4) {  // two overlapping 4-byte words
+      std::uint32_t x0, y0, x1, y1;
+      std::memcpy(&x0, a, 4);
+      std::memcpy(&y0, b, 4);
+      std::memcpy(&x1, a + n - 4, 4);
+      std::memcpy(&y1, b + n - 4, 4);
+      return ((x0 ^ y0) | (x1 ^ y1)) == 0;
     }
-    return true;
+    // 1 to 3 bytes: the first, middle and last are all of them.
+    return a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1];
   }
+#if defined(__SSE2__)
+  if (n >= 16) {  // (User-Agent values, URIs) sixteen bytes at a time, the last sixteen overlapping
+    auto same16 = [](const char* x, const char* y) {
+      const __m128i vx = _mm_loadu_si128(reinterpret_cast<const __m128i*>(x));
+      const __m128i vy = _mm_loadu_si128(reinterpret_cast<const __m128i*>(y));
+      return _mm_movemask_epi8(_mm_cmpeq_epi8(vx, vy)) == 0xFFFF;
+    };
+    for (std::size_t i = 0; i + 16 <= n; i += 16) {
+      if (!same16(a + i, b + i)) return false;
+    }
+    return same16(a + n - 16, b + n - 16);
+  }
+#endif
   std::uint64_t x, y;
   for (std::size_t i = 0; i + 8 <= n; i += 8) {
     std::memcpy(&x, a + i, 8);
@@ -668,8 +816,12 @@ struct http_logger::store {
   text_store text;
   std::vector<std::vector<http_anomaly>> anomalies;  // per entry that has any (few do)
   std::array<text_ref, static_cast<std::size_t>(sniffed::count_)> sniffed_text{};  // stored sniffed names
-  std::array<text_ref, 7> recent{};  // the last value kept per repeating field (see keep_repeated)
+  // Values kept recently per repeating field, by a cheap hash of the value (see keep_repeated).
+  std::array<std::array<text_ref, 16>, 7> recent{};
   std::string scratch;  // a lowercased media type being stored
+  // Media types found for Content-Type values (stored references) by a hash of the reference:
+  // a body's media type is looked up, not computed, when its Content-Type was seen before.
+  std::array<std::pair<text_ref, text_ref>, 16> media_seen{};
 };
 
 namespace {
@@ -819,20 +971,41 @@ struct http_parse_access {
   // Fields whose values repeat from message to message (and across connections).
   enum class repeating : std::uint8_t { version, method, reason, host, user_agent, content_type, content_encoding };
 
-  // keep_clipped, checking the field's previous value first: comparing with it costs less than
-  // hashing into the store, and the store holds one copy of each value, so the reference is
-  // the one keep_clipped gives.
-  text_ref keep_repeated(std::string_view s, repeating field) {
+  // keep_clipped, checking first `hint` (a stored value: the direction's previous one, for the
+  // start line's fields) and one of the values the field had before: a field has few distinct
+  // values (User-Agent, Host, …) but connections interleave, so the previous value alone often
+  // differs. Comparing with one candidate, picked by a cheap hash of length, middle and last
+  // byte, costs less than hashing into the store, and the store holds one copy of each value,
+  // so the reference is the one keep_clipped gives.
+  [[gnu::always_inline]] text_ref keep_repeated(std::string_view s, repeating field, text_ref hint = {}) {
     s = s.substr(0, lim().max_value);
-    auto& last = S().recent[static_cast<std::size_t>(field)];
-    if (last.len != 0 && last.len == s.size() && same_bytes(text(last).data(), s.data(), s.size())) return last;
-    last = keep(s);
-    return last;
+    if (s.empty()) return {};
+    if (hint.len == s.size() && same_bytes(text(hint).data(), s.data(), s.size())) return hint;
+    const auto mix = (static_cast<std::uint32_t>(s.size()) * 0x9E3779B1u) ^
+                     (static_cast<std::uint32_t>(static_cast<unsigned char>(s[s.size() / 2])) << 8) ^
+                     static_cast<unsigned char>(s.back());
+    auto& seen = S().recent[static_cast<std::size_t>(field)][(mix * 0x85EBCA77u) >> 28];
+    if (seen.len == s.size() && same_bytes(text(seen).data(), s.data(), s.size())) return seen;
+    seen = keep(s);
+    return seen;
   }
 
-  // The stored media type of Content-Type `ct`: a part of the stored value when it is already
-  // lowercase (the usual case), else a lowercased copy.
+  // The stored media type of Content-Type `ct`, remembered per reference (stored text never
+  // changes, and most bodies repeat a Content-Type seen before).
   text_ref media_type(text_ref ct) {
+    if (ct.len == 0) return {};
+    auto& [seen_ct, seen_media] = S().media_seen[((ct.off ^ ct.len) * 0x9E3779B1u) >> 28];
+    if (seen_ct.len != 0 && seen_ct.off == ct.off && seen_ct.len == ct.len) return seen_media;
+    const text_ref media = media_type_of(ct);
+    if (media.len != 0) {  // (not an empty one: a full text store answers that too)
+      seen_ct = ct;
+      seen_media = media;
+    }
+    return media;
+  }
+  // The media type computed: a part of the stored value when it is already lowercase (the usual
+  // case), else a lowercased copy.
+  text_ref media_type_of(text_ref ct) {
     auto v = text(ct);
     const std::size_t n = media_type_length(v);
     v = v.substr(0, n);
@@ -886,16 +1059,18 @@ struct http_parse_access {
   void begin_message(const start_line& s, std::size_t line_len) {
     auto& p = P();
     p.in_message = true;
+    // The direction's previous message most often had the same version, method or reason.
+    const text_ref last_version = p.m.version, last_method = p.m.method, last_reason = p.m.reason;
     p.m.reset();
     auto& m = p.m;
     m.request = s.request;
     m.ordinal = ++p.messages;
     m.ts_ns = p.line_ts;
     m.header_bytes = line_len + 1;
-    m.version = keep_repeated(s.version, repeating::version);
+    m.version = keep_repeated(s.version, repeating::version, last_version);
     if (s.request) {
       ++L.counters_.requests;
-      m.method = keep_repeated(s.method, repeating::method);
+      m.method = keep_repeated(s.method, repeating::method, last_method);
       m.uri = keep_clipped(s.uri);
       m.entry = new_entry(m.ts_ns);
       auto& e = E(m.entry);
@@ -906,11 +1081,12 @@ struct http_parse_access {
       e.version = m.version;
     } else {
       m.status = s.status;
-      m.reason = keep_repeated(s.reason, repeating::reason);
+      m.reason = keep_repeated(s.reason, repeating::reason, last_reason);
     }
     p.state = pstate::headers;
   }
 
+  // A header line of a header block or of trailers (without its line end).
   void header(std::string_view line) {
     auto& p = P();
     auto& m = p.m;
@@ -926,19 +1102,30 @@ struct http_parse_access {
       return;
     }
     if (p.state == pstate::trailers) return;  // trailers are checked for limits only
-    // The name, trimmed (as trim() does, written out: this runs for every header line).
-    std::size_t b = 0, e = colon;
-    while (b < e && is_trimmed(line[b])) ++b;
-    while (e > b && is_trimmed(line[e - 1])) --e;
-    const auto name = header_of(line.substr(b, e - b));
-    if (name == header_name::other) return;
-    auto value = trim(line.substr(colon + 1));
+    const auto name = header_name_of(line.substr(0, colon));
+    if (name != header_name::other) header_value(name, line.substr(colon + 1));
+  }
+
+  // Which header the part of a line before its colon names (trimmed first, as trim() does,
+  // written out: this runs for every header line).
+  [[gnu::always_inline]] static header_name header_name_of(std::string_view before_colon) noexcept {
+    std::size_t b = 0, e = before_colon.size();
+    while (b < e && is_trimmed(before_colon[b])) ++b;
+    while (e > b && is_trimmed(before_colon[e - 1])) --e;
+    return header_of(before_colon.substr(b, e - b));
+  }
+
+  // Keeps what the message needs of header `name` (one the parser looks at); `after_colon`: the
+  // rest of its line, value untrimmed.
+  void header_value(header_name name, std::string_view after_colon) {
+    auto& m = P().m;
+    const auto value = trim(after_colon);
     auto first = [&](text_ref& out, bool& has) {
       if (has) return;  // the first one counts
       out = keep_clipped(value);
       has = true;
     };
-    auto first_repeated = [&](text_ref& out, bool& has, repeating field) {
+    auto first_repeated = [&](text_ref& out, bool& has, repeating field) __attribute__((always_inline)) {
       if (has) return;
       out = keep_repeated(value, field);
       has = true;
@@ -1101,7 +1288,8 @@ struct http_parse_access {
   // The MIME sniffer looks at the first `sniff_bytes` of a body that is not content-encoded (an
   // encoded one is not sniffable without decoding). Bytes are copied only while they arrive in
   // pieces smaller than that; the verdict is taken as soon as they are all there.
-  void sniff_body(message& m, util::bytes b) {
+  // `last`: `b` ends the body.
+  void sniff_body(message& m, util::bytes b, bool last) {
     if (m.body_len == 0 && m.sniff.empty()) {
       auto ce = text(m.content_encoding);
       if (!ce.empty() && !ieq(ce, "identity")) {
@@ -1110,8 +1298,8 @@ struct http_parse_access {
       }
     }
     const std::size_t want = lim().sniff_bytes;
-    if (m.sniff.empty() && b.size() >= want) {
-      m.sniff_result = sniff(b.first(want));
+    if (m.sniff.empty() && (b.size() >= want || last)) {  // (a whole short body: sniffed in place, not copied)
+      m.sniff_result = sniff(b.first(std::min(want, b.size())));
       m.sniff_done = true;
       return;
     }
@@ -1123,10 +1311,11 @@ struct http_parse_access {
     }
   }
 
-  void body(util::bytes b) {
+  // Body bytes of the current message; `last`: they end it.
+  void body(util::bytes b, bool last) {
     auto& p = P();
     auto& m = p.m;
-    if (!m.sniff_done) sniff_body(m, b);
+    if (!m.sniff_done) sniff_body(m, b, last);
     m.body_len += b.size();
     L.counters_.body_bytes += b.size();
     if (L.sink_ && L.collect_flow_ == C.flow_id && L.collect_dir_ == d && L.collect_message_ == m.ordinal) {
@@ -1226,16 +1415,53 @@ struct http_parse_access {
 
   // -- lines --------------------------------------------------------------------------------
 
+  // Control bytes before a start line (a TCP keep-alive probe's NUL delivered as data).
+  static std::string_view without_leading_controls(std::string_view line) noexcept {
+    while (!line.empty() && static_cast<unsigned char>(line.front()) < 0x20) line.remove_prefix(1);
+    return line;
+  }
+
+  // A line in state start, not cut by max_line: `line` without its line end and leading control
+  // bytes, `raw_size` its bytes before the '\n'.
+  void start_line_in_start(std::string_view line, std::size_t raw_size) {
+    auto& p = P();
+    if (line.empty()) return;  // CRLF between messages
+    start_line s;
+    if (parse_start_line(line, false, s)) {
+      begin_message(s, raw_size);
+      return;
+    }
+    if (!p.quiet_resync) anomaly(http_anomaly::bad_start_line);
+    L.counters_.skipped_bytes += raw_size + 1;
+    p.state = pstate::resync;
+  }
+
+  // A line in state start that arrives whole, nothing held (the usual start line): what
+  // take_line and line_complete do with it, without their general cases (a line that would be
+  // held or hits a limit is left to take_line). Returns the bytes consumed.
+  std::size_t take_start_line(util::bytes data) {
+    auto& p = P();
+    const auto* s = reinterpret_cast<const char*>(data.data());
+    const char* unused = nullptr;
+    const char* nl = find_line_end<false>(s, s, s + data.size(), unused);
+    if (!nl) return take_line(data);
+    const auto len = static_cast<std::size_t>(nl - s);
+    if (len > lim().max_line || (len > 0 && L.buffered_ + len > lim().max_buffered_total)) return take_line(data);
+    p.line_ts = ctx.ts_ns;
+    const std::size_t end = len > 0 && s[len - 1] == '\r' ? len - 1 : len;
+    start_line_in_start(without_leading_controls({s, end}), len);
+    // The header block usually follows in the same delivery.
+    if (p.state == pstate::headers) return len + 1 + take_headers(data.subspan(len + 1));
+    return len + 1;
+  }
+
   // `raw`: the line without its '\n', either in `p.line` or (when it arrived whole in one
   // delivery) straight in the delivered bytes.
   void line_complete(std::string_view raw) {
     auto& p = P();
     std::string_view line = raw;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (p.state == pstate::start || p.state == pstate::resync) {
-      // Control bytes before a start line (a TCP keep-alive probe's NUL delivered as data).
-      while (!line.empty() && static_cast<unsigned char>(line.front()) < 0x20) line.remove_prefix(1);
-    }
+    if (p.state == pstate::start || p.state == pstate::resync) line = without_leading_controls(line);
     switch (p.state) {
       case pstate::start: {
         if (p.line_over) {
@@ -1244,15 +1470,7 @@ struct http_parse_access {
           p.state = pstate::resync;
           break;
         }
-        if (line.empty()) break;  // CRLF between messages
-        start_line s;
-        if (parse_start_line(line, false, s)) {
-          begin_message(s, raw.size());
-          break;
-        }
-        if (!p.quiet_resync) anomaly(http_anomaly::bad_start_line);
-        L.counters_.skipped_bytes += raw.size() + 1;
-        p.state = pstate::resync;
+        start_line_in_start(line, raw.size());
         break;
       }
       case pstate::resync: {
@@ -1305,7 +1523,12 @@ struct http_parse_access {
       }
       default: break;
     }
-    release_line();
+    if (p.line.empty()) {  // (parsed in place: nothing held)
+      p.line_over = false;
+      p.line_skip = false;
+    } else {
+      release_line();
+    }
     if (!line_state(p.state)) idle();  // a body (or a tunnel) follows: no line buffer needed
   }
 
@@ -1384,36 +1607,69 @@ struct http_parse_access {
   }
 
   // Header lines that arrive whole, nothing held: parsed in place in one loop, with the checks
-  // take_line and line_complete make (the common case; a line that would be held, hit a limit or
-  // is cut by the delivery's end is left to take_line). Returns the bytes consumed.
+  // take_line, line_complete and header() make, in their order (the common case; a line that
+  // would be held, hit a limit or is cut by the delivery's end is left to take_line). Returns
+  // the bytes consumed.
   std::size_t take_headers(util::bytes data) {
     auto& p = P();
     auto& m = p.m;
     const auto* s = reinterpret_cast<const char*>(data.data());
     const std::size_t n = data.size();
-    std::size_t pos = 0;
+    // The longest line take_line would parse whole: no line is held here, so the global budget
+    // left does not change during the loop. (take_expect may have gone past the budget.)
+    const std::size_t budget_left =
+        lim().max_buffered_total > L.buffered_ ? lim().max_buffered_total - L.buffered_ : 0;
+    const std::size_t max_len = std::min(lim().max_line, budget_left);
+    // The block's byte and line counts are kept in locals (written back on the way out): the
+    // header block may take `block_left` more bytes, `headers_left` more lines.
+    const std::size_t block_bytes = m.header_bytes, count = m.header_count;
+    const std::size_t block_left = lim().max_header_bytes > block_bytes ? lim().max_header_bytes - block_bytes : 0;
+    const std::size_t headers_left = lim().max_headers > count ? lim().max_headers - count : 0;
+    std::size_t pos = 0, lines = 0;
+    auto sync = [&] {
+      m.header_bytes = block_bytes + pos;
+      m.header_count = count + lines;
+    };
     while (pos < n) {
-      const auto* nl = static_cast<const char*>(std::memchr(s + pos, '\n', n - pos));
+      const char* line = s + pos;
+      const char* colon = nullptr;
+      const char* nl = find_line_end(s, line, s + n, colon);
       if (!nl) break;
-      const auto len = static_cast<std::size_t>(nl - (s + pos));
-      if (len > lim().max_line || (len > 0 && L.buffered_ + len > lim().max_buffered_total)) break;
-      std::string_view line(s + pos, len);
+      const auto len = static_cast<std::size_t>(nl - line);
+      if (len > max_len) break;  // (an empty line passes any budget)
       pos += len + 1;
-      m.header_bytes += len + 1;
-      if (m.header_bytes > lim().max_header_bytes) {
+      if (pos > block_left) {
+        sync();
         anomaly(http_anomaly::header_block_too_large);
         abort_message();
         return pos;
       }
-      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-      if (line.empty()) {
+      if (len <= 1 && (len == 0 || line[0] == '\r')) {  // the empty line
+        sync();
         headers_done();
         if (!line_state(p.state)) idle();  // a body (or a tunnel) follows: no line buffer needed
         return pos;
       }
-      header(line);
-      if (p.state != pstate::headers) return pos;  // too many headers: aborted
+      if (++lines > headers_left) {
+        sync();
+        anomaly(http_anomaly::too_many_headers);
+        abort_message();
+        return pos;
+      }
+      if (is_space(line[0])) continue;  // obs-fold continuation
+      const std::size_t end = len - (line[len - 1] == '\r' ? 1 : 0);
+      if (!colon) {  // (a ':' before the '\n' is before the '\r' too)
+        anomaly(http_anomaly::bad_header_line);
+        continue;
+      }
+      const auto name_len = static_cast<std::size_t>(colon - line);
+      // A name without space, tab or CR around it (the usual) needs no trimming.
+      const auto name = name_len > 0 && !is_trimmed(line[0]) && !is_trimmed(colon[-1])
+                            ? header_of({line, name_len})
+                            : header_name_of({line, name_len});
+      if (name != header_name::other) header_value(name, {colon + 1, end - name_len - 1});
     }
+    sync();
     return pos;
   }
 
@@ -1461,7 +1717,7 @@ struct http_parse_access {
             continue;
           }
           used = static_cast<std::size_t>(std::min<std::uint64_t>(p.remaining, data.size()));
-          body(data.first(used));
+          body(data.first(used), p.state == pstate::body_length && used == p.remaining);
           p.remaining -= used;
           if (p.remaining == 0) {
             if (p.state == pstate::body_length) message_done(false);
@@ -1471,7 +1727,7 @@ struct http_parse_access {
         }
         case pstate::body_close:
           used = data.size();
-          body(data);
+          body(data, false);
           break;
         case pstate::start:
           if (p.line.empty() && !p.line_over && C.connect_pending[d] && !is_upper(static_cast<char>(data[0])) &&
@@ -1481,7 +1737,7 @@ struct http_parse_access {
             p.state = pstate::resync;
             continue;
           }
-          used = take_line(data);
+          used = p.line.empty() && !p.line_over && !p.line_skip ? take_start_line(data) : take_line(data);
           break;
         case pstate::headers:
           used = p.line.empty() && !p.line_over && !p.line_skip ? take_headers(data) : 0;
@@ -1581,8 +1837,13 @@ http_logger::http_logger(const flow::flow_tracker* flows, http_limits limits)
 
 http_logger::~http_logger() = default;
 
-http_logger::connection& http_logger::conn_of(const stream_ctx& c) {
+// (Inline: most calls repeat the previous connection.)
+inline http_logger::connection& http_logger::conn_of(const stream_ctx& c) {
   if (last_conn_ && last_conn_->flow_id == c.flow_id) return *last_conn_;
+  return find_conn(c);
+}
+
+http_logger::connection& http_logger::find_conn(const stream_ctx& c) {
   auto& cn = conns_.get(c.flow_id, [&] {
     auto n = std::make_unique<connection>();
     n->flow_id = c.flow_id;

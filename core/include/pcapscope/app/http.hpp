@@ -300,6 +300,7 @@ class http_logger {
  private:
   friend struct http_parse_access;
   connection& conn_of(const stream_ctx& c);
+  connection& find_conn(const stream_ctx& c);  // conn_of past its one-entry cache
   void drop_conn(std::uint32_t flow_id);
 
   const flow::flow_tracker* flows_;
