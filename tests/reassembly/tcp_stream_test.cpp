@@ -741,7 +741,9 @@ TEST(TcpStreamTest, LateStreamCreationChangesNothing) {
     for (int d = 0; d < 2; ++d) {
       ASSERT_EQ(late.text[d], direct.text[d]) << "round " << round;
       ASSERT_EQ(late.missed[d], direct.missed[d]) << "round " << round;
-      if (late.closes[d]) ASSERT_EQ(late.end[d], direct.end[d]) << "round " << round;
+      if (late.closes[d]) {
+        ASSERT_EQ(late.end[d], direct.end[d]) << "round " << round;
+      }
     }
     if (late.closes[0] + late.closes[1] > 0) {
       ++with_stream;
