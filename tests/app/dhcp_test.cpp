@@ -14,20 +14,15 @@
 #include "pcapscope/app/dhcp.hpp"
 #include "pcapscope/app/dhcp_log.hpp"
 #include "pcapscope/flow/flow.hpp"
+#include "support/packets.hpp"
 
 namespace {
 
 using namespace pcapscope;
 using bytes_t = std::vector<std::uint8_t>;
 
-void put16(bytes_t& b, std::uint16_t v) {
-  b.push_back(static_cast<std::uint8_t>(v >> 8));
-  b.push_back(static_cast<std::uint8_t>(v));
-}
-void put32(bytes_t& b, std::uint32_t v) {
-  put16(b, static_cast<std::uint16_t>(v >> 16));
-  put16(b, static_cast<std::uint16_t>(v));
-}
+using pcapscope::test::put16;
+using pcapscope::test::put32;
 
 const std::array<std::uint8_t, 6> client_mac = {0x00, 0x0c, 0x29, 0x1f, 0x74, 0x06};
 

@@ -721,10 +721,12 @@ TEST(HttpTest, RepeatedValuesComeBackAsSent) {
   }
 }
 
+// The media type the sniffer gives `s`.
+std::string sniff(const std::string& s) {
+  return std::string(app::http_sniff_mime(util::bytes(reinterpret_cast<const std::uint8_t*>(s.data()), s.size())));
+}
+
 TEST(HttpTest, SniffTable) {
-  auto sniff = [](std::string s) {
-    return std::string(app::http_sniff_mime(util::bytes(reinterpret_cast<const std::uint8_t*>(s.data()), s.size())));
-  };
   EXPECT_EQ(sniff(""), "");
   EXPECT_EQ(sniff("  <!DOCTYPE html><html>"), "text/html");
   EXPECT_EQ(sniff("\xEF\xBB\xBF<html>"), "text/html");
@@ -748,9 +750,6 @@ TEST(HttpTest, SniffTable) {
 // Signatures are checked by first byte: where two could match, the order of the table (docs/http.md)
 // decides — those before the MP4 box win over it, the box over those after.
 TEST(HttpTest, SniffSignatureOrder) {
-  auto sniff = [](std::string s) {
-    return std::string(app::http_sniff_mime(util::bytes(reinterpret_cast<const std::uint8_t*>(s.data()), s.size())));
-  };
   const std::string box = "ftyp";
   EXPECT_EQ(sniff(std::string("PK\x03\x04", 4) + box), "application/zip");
   EXPECT_EQ(sniff("GIF89a" + box), "image/gif");

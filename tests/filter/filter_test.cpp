@@ -11,6 +11,7 @@
 #include "pcapscope/filter/filter.hpp"
 #include "pcapscope/filter/regex.hpp"
 #include "support/alloc_probe.hpp"
+#include "support/packets.hpp"
 
 namespace {
 
@@ -143,10 +144,7 @@ TEST(FilterRegex, SearchDoesNotAllocate) {
 
 // ---- hand-made packets ------------------------------------------------------------------------
 
-void put16(std::vector<std::uint8_t>& b, unsigned v) {
-  b.push_back(static_cast<std::uint8_t>(v >> 8));
-  b.push_back(static_cast<std::uint8_t>(v));
-}
+using pcapscope::test::put16;
 
 std::vector<std::uint8_t> ipv4_header(unsigned total, unsigned proto, std::array<std::uint8_t, 4> src,
                                       std::array<std::uint8_t, 4> dst, unsigned ttl = 64) {

@@ -15,20 +15,15 @@
 #include "pcapscope/capture/types.hpp"
 #include "pcapscope/dissect/packet.hpp"
 #include "pcapscope/flow/flow.hpp"
+#include "support/packets.hpp"
 
 namespace {
 
 using namespace pcapscope;
 using bytes_t = std::vector<std::uint8_t>;
 
-void put16(bytes_t& b, unsigned v) {
-  b.push_back(static_cast<std::uint8_t>(v >> 8));
-  b.push_back(static_cast<std::uint8_t>(v));
-}
-void put32(bytes_t& b, std::uint32_t v) {
-  put16(b, v >> 16);
-  put16(b, v & 0xFFFF);
-}
+using pcapscope::test::put16;
+using pcapscope::test::put32;
 void append(bytes_t& b, const bytes_t& tail) { b.insert(b.end(), tail.begin(), tail.end()); }
 
 // MAC address 02:00:00:00:hi:lo (two bytes vary, so that a compare of only some bytes fails).

@@ -15,6 +15,7 @@
 #include "pcapscope/util/sha1.hpp"
 #include "pcapscope/writer/writer.hpp"
 #include "support/alloc_probe.hpp"
+#include "support/packets.hpp"
 
 namespace {
 
@@ -27,14 +28,8 @@ struct ep {
   std::uint16_t port;
 };
 
-void put16(std::vector<std::uint8_t>& b, std::uint16_t v) {
-  b.push_back(static_cast<std::uint8_t>(v >> 8));
-  b.push_back(static_cast<std::uint8_t>(v));
-}
-void put32(std::vector<std::uint8_t>& b, std::uint32_t v) {
-  put16(b, static_cast<std::uint16_t>(v >> 16));
-  put16(b, static_cast<std::uint16_t>(v));
-}
+using pcapscope::test::put16;
+using pcapscope::test::put32;
 
 // Ethernet (+ VLAN tag when vlan >= 0) + IPv4 header for `l4` bytes of protocol `proto`.
 std::vector<std::uint8_t> eth_ip(const ep& s, const ep& d, std::uint8_t proto, std::size_t l4, int vlan = -1) {

@@ -17,20 +17,15 @@
 #include "pcapscope/flow/flow.hpp"
 #include "pcapscope/index/index.hpp"
 #include "pcapscope/reassembly/follow.hpp"
+#include "support/packets.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 using namespace pcapscope;
 
-void put16(std::vector<std::uint8_t>& v, std::uint16_t x) {
-  v.push_back(static_cast<std::uint8_t>(x >> 8));
-  v.push_back(static_cast<std::uint8_t>(x));
-}
-void put32(std::vector<std::uint8_t>& v, std::uint32_t x) {
-  put16(v, static_cast<std::uint16_t>(x >> 16));
-  put16(v, static_cast<std::uint16_t>(x));
-}
+using pcapscope::test::put16;
+using pcapscope::test::put32;
 
 // Ethernet/IPv4 from 10.0.0.1 (client) or 10.0.0.2 (server, `back`) carrying `l4`.
 std::vector<std::uint8_t> ip_packet(bool back, std::uint8_t proto, const std::vector<std::uint8_t>& l4) {

@@ -13,20 +13,15 @@
 #include "pcapscope/flow/flow.hpp"
 #include "pcapscope/index/index.hpp"
 #include "pcapscope/reassembly/follow.hpp"
+#include "support/packets.hpp"
 
 namespace {
 
 using namespace pcapscope;
 using bytes_v = std::vector<std::uint8_t>;
 
-void put16(bytes_v& v, std::uint32_t x) {
-  v.push_back(static_cast<std::uint8_t>(x >> 8));
-  v.push_back(static_cast<std::uint8_t>(x));
-}
-void put32(bytes_v& v, std::uint32_t x) {
-  put16(v, x >> 16);
-  put16(v, x & 0xFFFF);
-}
+using pcapscope::test::put16;
+using pcapscope::test::put32;
 bytes_v cat(bytes_v a, const bytes_v& b) {
   a.insert(a.end(), b.begin(), b.end());
   return a;

@@ -14,20 +14,15 @@
 #include "pcapscope/index/index.hpp"
 #include "pcapscope/stats/stats.hpp"
 #include "support/alloc_probe.hpp"
+#include "support/packets.hpp"
 
 namespace {
 
 using namespace pcapscope;
 using bytes_t = std::vector<std::uint8_t>;
 
-void put16(bytes_t& b, std::uint16_t v) {
-  b.push_back(static_cast<std::uint8_t>(v >> 8));
-  b.push_back(static_cast<std::uint8_t>(v));
-}
-void put32(bytes_t& b, std::uint32_t v) {
-  put16(b, static_cast<std::uint16_t>(v >> 16));
-  put16(b, static_cast<std::uint16_t>(v));
-}
+using pcapscope::test::put16;
+using pcapscope::test::put32;
 
 struct ep {
   std::array<std::uint8_t, 4> ip;

@@ -3,19 +3,15 @@
 
 namespace pcapscope::test {
 
-namespace {
-
-void put16(std::vector<std::uint8_t>& v, std::uint16_t x) {
+void put16(std::vector<std::uint8_t>& v, unsigned x) {
   v.push_back(static_cast<std::uint8_t>(x >> 8));
   v.push_back(static_cast<std::uint8_t>(x));
 }
 
 void put32(std::vector<std::uint8_t>& v, std::uint32_t x) {
-  put16(v, static_cast<std::uint16_t>(x >> 16));
-  put16(v, static_cast<std::uint16_t>(x));
+  put16(v, x >> 16);
+  put16(v, x & 0xFFFF);
 }
-
-}  // namespace
 
 std::vector<std::uint8_t> ipv4_packet(std::uint8_t src, std::uint8_t dst, std::uint8_t proto,
                                       const std::vector<std::uint8_t>& l4) {

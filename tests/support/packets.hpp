@@ -8,6 +8,11 @@
 
 namespace pcapscope::test {
 
+/// Appends `x` as 2 bytes in network order (its bits 8-15, then 0-7).
+void put16(std::vector<std::uint8_t>& v, unsigned x);
+/// Appends `x` as 4 bytes in network order.
+void put32(std::vector<std::uint8_t>& v, std::uint32_t x);
+
 /// One side of a conversation: the host's last IPv4 octet (10.0.0.N) and its port.
 struct host {
   std::uint8_t last_octet = 1;
