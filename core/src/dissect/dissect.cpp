@@ -51,10 +51,6 @@ struct ctx {
 
   std::size_t avail() const { return off < end ? end - off : 0; }
   std::uint32_t reported() const { return off < rend ? rend - off : 0; }
-  // The same where `off` is known to be within the payload (`end` never exceeds `rend`): on
-  // the straight-line path, which moves it only over headers it found whole.
-  std::uint32_t avail_within() const { return end - off; }
-  std::uint32_t reported_within() const { return rend - off; }
 
   // Payload of the header at `start` is `len` bytes long on the wire (IP/UDP/PPPoE/802.3 length).
   void trim(std::uint32_t start, std::uint32_t len) {
@@ -1214,180 +1210,229 @@ step start_link(ctx& c, std::uint32_t link_type) {
 // anything, that its header is whole and plain (no cut, no anomaly, no fragment, no tunnel
 // behind it); otherwise it returns the step that has the generic loop parse that same header.
 // They run only on a packet just reset, outside ICMP quotes and IP fragments, with offsets below
-// 64 KiB: so each knows which layer it pushes and writes the summary directly (the chain holds
-// one IP header, which carries the TCP/UDP header right after it). Their fallbacks are marked
-// unlikely: GCC otherwise treats the chain as cold and zeroes each layer with a `rep stos`,
-// slower than the few wide stores it emits for hot code.
+// 64 KiB. Each is instantiated for the layer it pushes and the offset of its header (the chain's
+// headers before TCP/UDP have fixed lengths), so that layer addresses and header offsets are
+// constants. They leave the count and the summary to the end of the chain: `chain_done` when
+// it is whole, `resume` and `go_on` (from the layers pushed) when the generic loop goes on. Their fallbacks
+// are marked unlikely: GCC otherwise treats the chain as cold and zeroes each layer with a
+// `rep stos`, slower than the few wide stores it emits for hot code.
 
-// Pushes, as layer `at` (the next one), the layer of a header of `len` bytes at `c.off` that the
-// caller found whole.
-layer& push_whole(ctx& c, std::uint8_t at, proto p, std::uint32_t len) {
-  c.out.count = static_cast<std::uint8_t>(at + 1);
-  layer& l = c.out.layers[at];
-  std::memset(static_cast<void*>(&l), 0, sizeof l);
+// Starts layer `At` of a header of `len` bytes at `Off` that the caller found whole: its header
+// fields, and its union cleared. Called after the caller has read all it needs from the packet
+// bytes (a byte load may alias the layer), so that the compiler can drop the zeroing of what
+// the caller's stores then overwrite.
+template <std::uint8_t At, std::uint32_t Off>
+layer& push_whole(ctx& c, proto p, std::uint32_t len) {
+  static_assert(At < max_layers && Off < 0xFFFF);
+  layer& l = c.out.layers[At];
+  // The union (all that follows the header fields), then the header fields one by one: these
+  // are constants or nearly, which the compiler merges into one store.
+  std::memset(static_cast<void*>(&l.eth), 0, sizeof l - offsetof(layer, eth));
   l.kind = p;
-  l.offset = static_cast<std::uint16_t>(c.off);
+  l.flags = 0;
+  l.offset = static_cast<std::uint16_t>(Off);
   l.length = static_cast<std::uint16_t>(len);
   l.captured = static_cast<std::uint16_t>(len);
   return l;
 }
 
-// TCP as layer `at`, right after the IP header.
-step fast_tcp(ctx& c, std::uint8_t at) {
-  constexpr step generic{next::ip_proto, 6};
-  if (c.avail_within() < 20) [[unlikely]] return generic;
-  const std::uint8_t* p = c.p();
-  const std::uint32_t hl = (p[12] >> 4) * 4u;
-  // Bogus, or cut (the captured part never exceeds the reported one, so the length fits both).
-  if (hl < 20 || hl > c.avail_within()) [[unlikely]] return generic;
-  layer& l = push_whole(c, at, proto::tcp, hl);
-  c.out.transport = at;
-  c.out.top_kind = proto::tcp;
-  auto& f = l.tcp;
-  f.sport = load_be16(p);
-  f.dport = load_be16(p + 2);
-  f.seq = load_be32(p + 4);
-  f.ack = load_be32(p + 8);
-  f.flags = load_be16(p + 12) & 0x0FFF;
-  f.window = load_be16(p + 14);
-  f.checksum = load_be16(p + 16);
-  f.urgent = load_be16(p + 18);
-  f.hdr_len = static_cast<std::uint8_t>(hl);
-  f.wscale = 0xff;
-  f.payload_len = c.reported_within() - hl;
-  tcp_options(f, p + 20, hl - 20);
-  c.off += hl;
+// The generic loop goes on with `s` at `Off`, after the `N` layers pushed so far.
+template <std::uint8_t N, std::uint32_t Off>
+step resume(ctx& c, step s) {
+  c.out.count = N;
+  c.off = Off;
+  return s;
+}
+
+// The chain ended with the TCP/UDP layer `At`, after the IP layer before it (and a VLAN tag when
+// that one is layer 2): the count and the summary, as pushing them one by one would leave them.
+template <std::uint8_t At>
+step chain_done(ctx& c, proto top) {
+  // One store: these are constants, and `count` comes right before the summary in `packet`.
+  static_assert(offsetof(packet, top_kind) == offsetof(packet, count) + 7);
+  c.out.count = At + 1;
+  c.out.net = At - 1;
+  c.out.transport = At;
+  c.out.ip_headers = 1;
+  c.out.vlan = At == 3 ? 1 : packet::no_layer;
+  c.out.tunnel = packet::no_layer;
+  c.out.irregular = false;
+  c.out.top_kind = top;
   return {};
 }
 
-// UDP as layer `at`, right after the IP header.
-step fast_udp(ctx& c, std::uint8_t at) {
+// TCP as layer `At` at `Off`, right after the IP header.
+template <std::uint8_t At, std::uint32_t Off>
+step fast_tcp(ctx& c) {
+  constexpr step generic{next::ip_proto, 6};
+  if (c.end < Off + 20) [[unlikely]] return resume<At, Off>(c, generic);
+  const std::uint8_t* p = c.data.data() + Off;
+  const std::uint32_t hl = (p[12] >> 4) * 4u;
+  // Bogus, or cut (the captured part never exceeds the reported one, so the length fits both).
+  if (hl < 20 || hl > c.end - Off) [[unlikely]] return resume<At, Off>(c, generic);
+  const std::uint16_t sport = load_be16(p), dport = load_be16(p + 2);
+  const std::uint32_t seq = load_be32(p + 4), ack = load_be32(p + 8);
+  const std::uint16_t flags = load_be16(p + 12) & 0x0FFF, window = load_be16(p + 14);
+  const std::uint16_t checksum = load_be16(p + 16), urgent = load_be16(p + 18);
+  layer& l = push_whole<At, Off>(c, proto::tcp, hl);
+  auto& f = l.tcp;
+  f.sport = sport;
+  f.dport = dport;
+  f.seq = seq;
+  f.ack = ack;
+  f.flags = flags;
+  f.window = window;
+  f.checksum = checksum;
+  f.urgent = urgent;
+  f.hdr_len = static_cast<std::uint8_t>(hl);
+  f.wscale = 0xff;
+  f.payload_len = c.rend - Off - hl;
+  tcp_options(f, p + 20, hl - 20);
+  c.off = Off + hl;
+  return chain_done<At>(c, proto::tcp);
+}
+
+// UDP as layer `At` at `Off`, right after the IP header.
+template <std::uint8_t At, std::uint32_t Off>
+step fast_udp(ctx& c) {
   constexpr step generic{next::ip_proto, 17};
-  if (c.avail_within() < 8) [[unlikely]] return generic;
-  const std::uint8_t* p = c.p();
+  if (c.end < Off + 8) [[unlikely]] return resume<At, Off>(c, generic);
+  const std::uint8_t* p = c.data.data() + Off;
   const std::uint16_t sport = load_be16(p), dport = load_be16(p + 2), length = load_be16(p + 4);
-  const std::uint32_t start = c.off;
-  if (length < 8 || length > c.rend - start) [[unlikely]] return generic;  // bogus length, or 0
-  // A tunnel port (see parse_udp): the generic parser follows it.
+  if (length < 8 || length > c.rend - Off) [[unlikely]] return resume<At, Off>(c, generic);  // bogus length, or 0
+  // A tunnel port (see parse_udp): the generic parser follows it. All of them lie in
+  // [1701, 6081], which most ports do not.
   const std::uint16_t lo = std::min(sport, dport), hi = std::max(sport, dport);
-  if (udp_tunnel_of(lo) != udp_tunnel::none || (lo >= 1024 && udp_tunnel_of(hi) != udp_tunnel::none)) [[unlikely]] {
-    return generic;
-  }
-  layer& l = push_whole(c, at, proto::udp, 8);
-  c.out.transport = at;
-  c.out.top_kind = proto::udp;
+  auto maybe_tunnel = [](std::uint16_t port) {
+    return port >= 1701 && port <= 6081 && udp_tunnel_of(port) != udp_tunnel::none;
+  };
+  if (maybe_tunnel(lo) || (lo >= 1024 && maybe_tunnel(hi))) [[unlikely]] return resume<At, Off>(c, generic);
+  const std::uint16_t checksum = load_be16(p + 6);
+  layer& l = push_whole<At, Off>(c, proto::udp, 8);
   l.udp.sport = sport;
   l.udp.dport = dport;
   l.udp.length = length;
-  l.udp.checksum = load_be16(p + 6);
-  c.off += 8;
-  c.trim(start, length);
-  return {};
+  l.udp.checksum = checksum;
+  c.off = Off + 8;
+  // The length lies within the reported payload (checked above), so it is the new end of it.
+  c.rend = Off + length;
+  c.end = std::min(c.end, c.rend);
+  return chain_done<At>(c, proto::udp);
 }
 
-// The IP header (`at`) is the packet's network layer and carries what follows it.
-void note_fast_ip(ctx& c, std::uint8_t at) {
-  c.out.ip_headers = 1;
-  c.out.net = at;
-  c.carried = static_cast<std::uint8_t>(at + 1);
+// What the IP header (layer `At`, ending at `Off`) carries: TCP or UDP straight on, anything
+// else (or a TCP/UDP header the straight-line path leaves alone) through the generic loop.
+template <std::uint8_t At, std::uint32_t Off>
+step fast_l4(ctx& c, std::uint8_t ip_proto) {
+  if (ip_proto == 6) return fast_tcp<At, Off>(c);
+  if (ip_proto == 17) return fast_udp<At, Off>(c);
+  return resume<At, Off>(c, {next::ip_proto, ip_proto});
 }
 
-// IPv4 as layer `at`.
-step fast_ipv4(ctx& c, std::uint8_t at) {
+// IPv4 as layer `At` at `Off`, then what it carries.
+template <std::uint8_t At, std::uint32_t Off>
+step fast_ipv4(ctx& c) {
   constexpr step generic{next::ethertype, 0x0800};
-  if (c.avail_within() < 20) [[unlikely]] return generic;
-  const std::uint8_t* p = c.p();
+  if (c.end < Off + 20) [[unlikely]] return resume<At, Off>(c, generic);
+  const std::uint8_t* p = c.data.data() + Off;
   const std::uint16_t total_len = load_be16(p + 2);
-  const std::uint32_t start = c.off;
   // Version 4 without options; a total length neither bogus nor 0 (TSO); not a fragment (MF
   // and the offset clear).
-  if (p[0] != 0x45 || total_len < 20 || total_len > c.rend - start || (load_be16(p + 6) & 0x3FFF) != 0) [[unlikely]] {
-    return generic;
+  if (p[0] != 0x45 || total_len < 20 || total_len > c.rend - Off || (load_be16(p + 6) & 0x3FFF) != 0) [[unlikely]] {
+    return resume<At, Off>(c, generic);
   }
-  layer& l = push_whole(c, at, proto::ip, 20);
-  note_fast_ip(c, at);
+  const std::uint8_t dsfield = p[1], flags = static_cast<std::uint8_t>(p[6] >> 5), ttl = p[8], ip_proto = p[9];
+  const std::uint16_t id = load_be16(p + 4), checksum = load_be16(p + 10);
+  std::uint64_t addrs;  // source and destination, as `src` and `dst` follow each other
+  static_assert(offsetof(ip_fields, dst) == offsetof(ip_fields, src) + 4);
+  std::memcpy(&addrs, p + 12, 8);
+  layer& l = push_whole<At, Off>(c, proto::ip, 20);
   auto& f = l.ip;
   f.hdr_len = 20;
-  f.dsfield = p[1];
+  f.dsfield = dsfield;
   f.total_len = total_len;
-  f.id = load_be16(p + 4);
-  f.flags = static_cast<std::uint8_t>(p[6] >> 5);
-  f.ttl = p[8];
-  f.proto = p[9];
-  f.checksum = load_be16(p + 10);
-  std::memcpy(f.src.data(), p + 12, 4);
-  std::memcpy(f.dst.data(), p + 16, 4);
-  c.off += 20;
-  c.trim(start, total_len);
-  c.in_fragment = false;
-  return {next::ip_proto, f.proto};
+  f.id = id;
+  f.flags = flags;
+  f.ttl = ttl;
+  f.proto = ip_proto;
+  f.checksum = checksum;
+  std::memcpy(f.src.data(), &addrs, 8);
+  // The total length lies within the reported payload (checked above): it ends the payload.
+  c.rend = Off + total_len;
+  c.end = std::min(c.end, c.rend);
+  return fast_l4<At + 1, Off + 20>(c, ip_proto);
 }
 
-// IPv6 as layer `at`.
-step fast_ipv6(ctx& c, std::uint8_t at) {
+// IPv6 as layer `At` at `Off`, then what it carries.
+template <std::uint8_t At, std::uint32_t Off>
+step fast_ipv6(ctx& c) {
   constexpr step generic{next::ethertype, 0x86dd};
-  if (c.avail_within() < 40) [[unlikely]] return generic;
-  const std::uint8_t* p = c.p();
+  if (c.end < Off + 40) [[unlikely]] return resume<At, Off>(c, generic);
+  const std::uint8_t* p = c.data.data() + Off;
   const std::uint16_t plen = load_be16(p + 4);
   const std::uint8_t nxt = p[6];
   // A payload length neither bogus nor 0 (jumbogram, TSO); no extension header.
-  if ((p[0] >> 4) != 6 || plen == 0 || plen > c.reported_within() - 40 || ipv6_ext_header(nxt)) [[unlikely]] {
-    return generic;
+  if ((p[0] >> 4) != 6 || plen == 0 || plen > c.rend - (Off + 40) || ipv6_ext_header(nxt)) [[unlikely]] {
+    return resume<At, Off>(c, generic);
   }
-  layer& l = push_whole(c, at, proto::ipv6, 40);
-  note_fast_ip(c, at);
-  auto& f = l.ipv6;
   const std::uint32_t v = load_be32(p);
+  const std::uint8_t hlim = p[7];
+  std::uint64_t addrs[4];  // source and destination, as `src` and `dst` follow each other
+  static_assert(offsetof(ipv6_fields, dst) == offsetof(ipv6_fields, src) + 16);
+  std::memcpy(addrs, p + 8, 32);
+  layer& l = push_whole<At, Off>(c, proto::ipv6, 40);
+  auto& f = l.ipv6;
   f.tclass = static_cast<std::uint8_t>((v >> 20) & 0xFF);
   f.flow = v & 0xFFFFF;
   f.plen = plen;
   f.nxt = nxt;
-  f.hlim = p[7];
-  std::memcpy(f.src.data(), p + 8, 16);
-  std::memcpy(f.dst.data(), p + 24, 16);
-  c.off += 40;
-  c.in_fragment = false;
-  c.trim(c.off, plen);
-  return {next::ip_proto, nxt};
+  f.hlim = hlim;
+  std::memcpy(f.src.data(), addrs, 32);
+  // The payload length lies within the reported payload (checked above): it ends the payload.
+  c.rend = Off + 40 + plen;
+  c.end = std::min(c.end, c.rend);
+  return fast_l4<At + 1, Off + 40>(c, nxt);
+}
+
+// The chain from the ethertype `type` of the header before layer `At` at `Off`.
+template <std::uint8_t At, std::uint32_t Off>
+step fast_l3(ctx& c, std::uint16_t type) {
+  if (type == 0x0800) return fast_ipv4<At, Off>(c);
+  if (type == 0x86dd) return fast_ipv6<At, Off>(c);
+  return resume<At, Off>(c, {next::ethertype, type});
 }
 
 // The whole chain; `stop` only when it ended with a TCP or UDP header.
 step fast_eth(ctx& c) {
-  if (c.avail_within() < 14) [[unlikely]] return {next::eth, 0};
-  const std::uint8_t* p = c.p();
-  std::uint16_t type = load_be16(p + 12);
-  if (type < 0x0600 || type == 0x8903) [[unlikely]] return {next::eth, 0};  // 802.3 length, FabricPath
-  layer& e = push_whole(c, 0, proto::eth, 14);
+  constexpr step generic_eth{next::eth, 0};
+  if (c.end < 14) [[unlikely]] return resume<0, 0>(c, generic_eth);
+  const std::uint8_t* p = c.data.data();
+  const std::uint16_t type = load_be16(p + 12);
+  // 802.3 length, FabricPath
+  if (type < 0x0600 || type == 0x8903) [[unlikely]] return resume<0, 0>(c, generic_eth);
   // Both addresses at once: `src` follows `dst` in eth_fields, as in the header.
   static_assert(offsetof(eth_fields, src) == offsetof(eth_fields, dst) + 6);
-  std::memcpy(&e.eth, p, 12);
+  std::uint64_t addrs0;
+  std::uint32_t addrs1;
+  std::memcpy(&addrs0, p, 8);
+  std::memcpy(&addrs1, p + 8, 4);
+  layer& e = push_whole<0, 0>(c, proto::eth, 14);
+  std::memcpy(e.eth.dst.data(), &addrs0, 8);
+  std::memcpy(e.eth.dst.data() + 8, &addrs1, 4);
   e.eth.type = type;
-  c.off += 14;
-  std::uint8_t at = 1;  // the layer the IP header goes into
-  if (type == 0x8100 || type == 0x88a8 || type == 0x9100 || type == 0x9200) {
-    if (c.avail_within() < 4) [[unlikely]] return {next::ethertype, type};
-    p = c.p();
-    const std::uint16_t etype = load_be16(p + 2);
-    if (etype < 0x0600) [[unlikely]] return {next::ethertype, type};  // 802.3 length inside the tag
-    layer& v = push_whole(c, 1, proto::vlan, 4);
-    c.out.vlan = 1;
-    const std::uint16_t tci = load_be16(p);
-    v.vlan.tpid = type;
-    v.vlan.pcp = static_cast<std::uint8_t>(tci >> 13);
-    v.vlan.dei = (tci & 0x1000) != 0;
-    v.vlan.id = tci & 0x0FFF;
-    v.vlan.etype = etype;
-    c.off += 4;
-    type = etype;
-    at = 2;
-  }
-  step s{next::ethertype, type};
-  if (type == 0x0800) s = fast_ipv4(c, at);
-  else if (type == 0x86dd) s = fast_ipv6(c, at);
-  if (s.what != next::ip_proto) return s;
-  if (s.value == 6) return fast_tcp(c, static_cast<std::uint8_t>(at + 1));
-  if (s.value == 17) return fast_udp(c, static_cast<std::uint8_t>(at + 1));
-  return s;
+  if (type == 0x0800 || type == 0x86dd) [[likely]] return fast_l3<1, 14>(c, type);
+  const step generic{next::ethertype, type};
+  if (type != 0x8100 && type != 0x88a8 && type != 0x9100 && type != 0x9200) return resume<1, 14>(c, generic);
+  if (c.end < 18) [[unlikely]] return resume<1, 14>(c, generic);
+  const std::uint16_t tci = load_be16(p + 14), etype = load_be16(p + 16);
+  if (etype < 0x0600) [[unlikely]] return resume<1, 14>(c, generic);  // 802.3 length inside the tag
+  layer& v = push_whole<1, 14>(c, proto::vlan, 4);
+  v.vlan.tpid = type;
+  v.vlan.pcp = static_cast<std::uint8_t>(tci >> 13);
+  v.vlan.dei = (tci & 0x1000) != 0;
+  v.vlan.id = tci & 0x0FFF;
+  v.vlan.etype = etype;
+  return fast_l3<2, 18>(c, etype);
 }
 
 }  // namespace
@@ -1594,45 +1639,67 @@ ctx start(util::bytes data, packet& out, std::uint32_t wire_length) noexcept {
   return c;
 }
 
-void reset(packet& out, util::bytes data) noexcept {
-  out.count = 0;
+// The packet's anomalies and length, as a dissection starts.
+void reset_anomalies(packet& out, util::bytes data) noexcept {
   out.first_anomaly = anomaly::none;
-  out.anomaly_offset = 0;
   out.anomalies = 0;
+  out.anomaly_offset = 0;
   out.frame_length = static_cast<std::uint32_t>(data.size());
+}
+
+// … and its layer count and summary too.
+void reset(packet& out, util::bytes data) noexcept {
+  reset_anomalies(out, data);
+  out.count = 0;
   out.net = out.transport = out.vlan = out.tunnel = packet::no_layer;
   out.ip_headers = 0;
   out.irregular = false;
 }
 
+// `dissect_generic`, out of line: `dissect` ends in a jump to it or to `go_on`, so that its
+// straight-line path makes no call and keeps its context in registers, without a stack frame.
+[[gnu::noinline]] void generic(util::bytes data, std::uint32_t link_type, packet& out, std::uint32_t wire_length) noexcept {
+  reset(out, data);
+  ctx c = start(data, out, wire_length);
+  run(c, start_link(c, link_type), out);
+}
+
+// The generic loop from step `s`, where the straight-line path left off: at `off` in `data`
+// (the packet's, whose length is in `out`), its payload trimmed to `end` (`rend` on the wire).
+// Plain values, not the context, so that the context of the straight-line path stays in
+// registers.
+[[gnu::noinline]] void go_on(packet& out, const std::uint8_t* data, std::uint32_t off, std::uint32_t end,
+                             std::uint32_t rend, step s) noexcept {
+  ctx c{util::bytes(data, std::min<std::size_t>(out.frame_length, 0xFFFF)), out};
+  c.off = off;
+  c.end = end;
+  c.rend = rend;
+  // The summary of the layers the straight-line path pushed (Ethernet, a VLAN tag, an IP
+  // header: all whole and plain), and the layer the IP header carries, as the generic parsers
+  // would have noted them.
+  summarize(c.out);
+  if (c.out.net != packet::no_layer) c.carried = static_cast<std::uint8_t>(c.out.net + 1);
+  run(c, s, c.out);
+}
+
 }  // namespace
 
 void dissect(util::bytes data, std::uint32_t link_type, packet& out, std::uint32_t wire_length) noexcept {
-  reset(out, data);
-  if (link_type != 1) {
-    ctx c = start(data, out, wire_length);
-    run(c, start_link(c, link_type), out);
-    return;
-  }
+  if (link_type != 1) return generic(data, link_type, out, wire_length);
+  reset_anomalies(out, data);
   // The straight-line path runs on a context whose address never escapes, so that its fields
   // stay in registers; the generic loop goes on from where it left off, on a copy.
   ctx f = start(data, out, wire_length);
   const step s = fast_eth(f);
-  if (s.what != next::stop) [[unlikely]] {
-    ctx c = f;
-    run(c, s, out);
-    return;
-  }
-  // The straight-line path parsed the whole chain (and noted its top kind): the payload follows
-  // the TCP/UDP header, which was whole, so before the end.
+  if (s.what != next::stop) [[unlikely]] return go_on(out, data.data(), f.off, f.end, f.rend, s);
+  // The straight-line path parsed the whole chain and wrote the count and the summary: the
+  // payload follows the TCP/UDP header, which was whole, so before the end.
   out.payload_offset = f.off;
   out.payload_length = f.end - f.off;
 }
 
 void dissect_generic(util::bytes data, std::uint32_t link_type, packet& out, std::uint32_t wire_length) noexcept {
-  reset(out, data);
-  ctx c = start(data, out, wire_length);
-  run(c, start_link(c, link_type), out);
+  generic(data, link_type, out, wire_length);
 }
 
 void dissect_transport(util::bytes payload, std::uint8_t ip_proto, packet& out) noexcept {

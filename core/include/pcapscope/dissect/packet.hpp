@@ -229,13 +229,9 @@ struct packet {
   static constexpr std::uint8_t no_layer = 0xFF;
 
   std::array<layer, max_layers> layers;
+  // The count and the summary fill one 8-byte word, which the dissector's straight-line path
+  // writes at once.
   std::uint8_t count = 0;            ///< layers used
-  anomaly first_anomaly = anomaly::none;
-  std::uint16_t anomaly_offset = 0;  ///< byte offset of the first anomaly
-  std::uint8_t anomalies = 0;        ///< how many anomalies
-  std::uint32_t payload_offset = 0;  ///< start of the innermost payload (after the last header)
-  std::uint32_t payload_length = 0;
-  std::uint32_t frame_length = 0;    ///< captured bytes
 
   /// Index of the innermost ip/ipv6 layer not flagged `layer_quoted` (`no_layer`: none).
   std::uint8_t net = no_layer;
@@ -255,6 +251,13 @@ struct packet {
   bool irregular = false;
   /// Kind of the last layer that is not ipv6_ext (`top()`).
   proto top_kind = proto::none;
+
+  anomaly first_anomaly = anomaly::none;  ///< the first anomaly found
+  std::uint8_t anomalies = 0;        ///< how many anomalies
+  std::uint16_t anomaly_offset = 0;  ///< byte offset of the first anomaly
+  std::uint32_t frame_length = 0;    ///< captured bytes
+  std::uint32_t payload_offset = 0;  ///< start of the innermost payload (after the last header)
+  std::uint32_t payload_length = 0;
 
   /// The highest-layer protocol recognized (ignoring IPv6 extension headers).
   proto top() const noexcept { return top_kind; }
