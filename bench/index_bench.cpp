@@ -132,25 +132,28 @@ class noop_consumer final : public reassembly::stream_consumer {
   std::uint64_t bytes = 0, gaps = 0, closes = 0;
 };
 
-// Runs after the index builder: hands each TCP segment to its flow's stream.
+// Gives each record to its index builder, then hands the record's TCP segment to its flow's
+// stream: the same steps as analyze::analyzer::on_record's for a TCP packet (which holds its
+// builder the same way, calling it directly instead of being called back after each row).
 class reassembly_feed final : public capture::handler {
  public:
-  explicit reassembly_feed(reassembly::tcp_reassembler* r) : r_(r) {}
-  // The builder whose last packet is fed (it calls this handler after each row).
-  void attach(const index::index_builder* b) { b_ = b; }
-  // The same steps as analyze::analyzer::on_record's for a TCP packet.
-  void on_record(const capture::record&) override {
-    const auto& t = b_->last_track();
-    const auto& p = b_->last_packet();
-    if (!t.id || p.transport == dissect::packet::no_layer) return;
+  reassembly_feed(flow::flow_tracker* flows, reassembly::tcp_reassembler* r) : b_(nullptr, flows), r_(r) {}
+  void on_record(const capture::record& r) override {
+    b_.on_record(r);
+    const auto& p = b_.last_packet();
+    const auto& t = b_.last_track();
+    if (p.transport == dissect::packet::no_layer) return;
     const dissect::layer& tl = p.layers[p.transport];
     reassembly::tcp_segment_view s;
-    if (tl.kind != dissect::proto::tcp || !reassembly::tcp_segment_of(p, tl, b_->last_flow_record().data, s)) return;
+    if (tl.kind != dissect::proto::tcp || t.id == 0 || !reassembly::tcp_segment_of(p, tl, b_.last_flow_record().data, s)) return;
     r_->add(t.id, t.from_orig ? 0 : 1, s);
   }
+  void on_interface(std::uint32_t i, const capture::interface_info& f) override { b_.on_interface(i, f); }
+  void on_anomaly(const capture::anomaly& a) override { b_.on_anomaly(a); }
+  const index::index_builder& builder() const noexcept { return b_; }
 
  private:
-  const index::index_builder* b_ = nullptr;
+  index::index_builder b_;
   reassembly::tcp_reassembler* r_;
 };
 
@@ -171,10 +174,10 @@ index_result index_pass(const std::string& path, std::size_t chunk, bool with_fl
   reassembly::tcp_limits limits;
   limits.recheck_window = recheck_window;
   reassembly::tcp_reassembler reasm(&consumer, limits);
-  reassembly_feed feed(&reasm);
-  index::index_builder b(with_reassembly ? &feed : nullptr, with_flows || with_reassembly ? &tracker : nullptr);
-  feed.attach(&b);
-  capture::reader rd(&b);
+  index::index_builder plain(nullptr, with_flows ? &tracker : nullptr);
+  reassembly_feed feed(&tracker, &reasm);
+  const index::index_builder& b = with_reassembly ? feed.builder() : plain;
+  capture::reader rd(with_reassembly ? static_cast<capture::handler*>(&feed) : &plain);
   for (;;) {
     ssize_t n = ::read(fd, buf.data(), buf.size());
     if (n <= 0) break;

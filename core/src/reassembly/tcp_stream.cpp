@@ -49,6 +49,17 @@ void tcp_stream::drop_recent(direction& d) noexcept {
   d.recent_len = 0;
 }
 
+void tcp_stream::reset() noexcept {
+  for (auto& d : dirs_) {
+    d.early.clear();
+    release(d, d.charged);
+    drop_recent(d);
+    static_cast<direction_state&>(d) = {};
+  }
+  counters_ = {};
+  rst_before_data_ = false;
+}
+
 void tcp_stream::release(direction& d, std::size_t n) noexcept {
   n = std::min(n, d.charged);
   d.charged -= n;
@@ -271,7 +282,24 @@ void tcp_stream::hold(int dir, std::uint64_t off, util::bytes data, std::uint64_
 }
 
 void tcp_stream::add(int dir, const tcp_segment_view& s) {
-  if (!add_fast(dir, s)) add_general(dir, s);
+  if (!add_fast(dir, s) && !add_fin(dir, s)) add_general(dir, s);
+}
+
+bool tcp_stream::add_fin(int dir, const tcp_segment_view& s) {
+  direction& d = dirs_[dir];
+  if ((s.flags & (tcp_syn | tcp_fin | tcp_rst | tcp_ack)) != (tcp_fin | tcp_ack) || !d.plain) return false;
+  const direction& p = dirs_[1 - dir];
+  if (p.ack_watch && static_cast<std::int32_t>(s.ack - p.next_seq) > 0) return false;
+  if (s.seq != d.next_seq || s.data.size() < s.wire_len) return false;
+  ++counters_.segments;
+  d.max_end = std::max<std::uint64_t>(d.max_end, d.next_off + s.wire_len);
+  deliver(dir, s.data.first(s.wire_len), s.tag);
+  d.fin_seen = true;
+  d.fin_off = d.next_off;
+  close(dir, stream_end::fin);
+  // What `refresh` would find: this direction ended, the other one is as it was.
+  d.ack_watch = d.plain = false;
+  return true;
 }
 
 void tcp_stream::add_general(int dir, const tcp_segment_view& s) {
@@ -411,7 +439,7 @@ tcp_reassembler::~tcp_reassembler() = default;
 // without payload or FIN can only start a direction (SYN), reset the attempt (RST before any
 // payload), or raise a direction's highest offset seen (sequence number past the start: that
 // one takes a stream, as the peer's next ACK may then declare a gap).
-bool tcp_reassembler::handshake_only(std::uint32_t flow_id, int dir, const tcp_segment_view& s) noexcept {
+inline bool tcp_reassembler::handshake_only(std::uint32_t flow_id, int dir, const tcp_segment_view& s) noexcept {
   if (s.wire_len || (s.flags & tcp_fin)) return false;
   std::uint8_t& bits = state_[flow_id];
   if (s.flags & tcp_rst) {
@@ -432,18 +460,13 @@ bool tcp_reassembler::handshake_only(std::uint32_t flow_id, int dir, const tcp_s
 }
 
 // What `add` does not take by the stream's fast path: flows without a stream, and the rest of
-// the segments of those with one.
-void tcp_reassembler::add_slow(std::uint32_t flow_id, int dir, const tcp_segment_view& s) {
+// the segments of those with one. Kept small (what needs a stream is in `add_to_stream`), as
+// most of its calls are for handshakes and the ACK after the end.
+void tcp_reassembler::add_slow(std::uint32_t flow_id, int dir) {
+  const tcp_segment_view& s = slow_;
   if (flow_id == 0) return;
-  if (flow_id >= streams_.size()) {
-    // One slot at a time: the vectors grow geometrically, and slots past the highest flow id
-    // are neither zeroed nor touched.
-    streams_.resize(flow_id + 1);
-    state_.resize(flow_id + 1);
-    next_seq_.resize(flow_id + 1);
-  }
-  auto& st = streams_[flow_id];
-  if (!st) {
+  if (flow_id >= streams_.size()) grow(flow_id);
+  if (!streams_[flow_id]) {
     if (state_[flow_id] & flow_ended) {
       ++done_.segments;
       if (s.wire_len || (s.flags & tcp_fin)) ++done_.after_close;
@@ -453,7 +476,33 @@ void tcp_reassembler::add_slow(std::uint32_t flow_id, int dir, const tcp_segment
       ++done_.segments;
       return;
     }
-    st = std::make_unique<tcp_stream>(consumer_, limits_, &budget_);
+  }
+  add_to_stream(flow_id, dir);
+}
+
+void tcp_reassembler::grow(std::uint32_t flow_id) {
+  // 64 slots at a time (one resize per 64 flow ids, not per TCP flow): the vectors grow
+  // geometrically, and at most 63 slots past the highest flow id are zeroed.
+  const std::size_t n = (std::size_t{flow_id} | 63u) + 1;
+  streams_.resize(n);
+  state_.resize(n);
+  next_seq_.resize(n);
+}
+
+// `add_slow` for a segment that needs a stream: the flow's, or a new one resuming from what
+// its handshake told.
+void tcp_reassembler::add_to_stream(std::uint32_t flow_id, int dir) {
+  const tcp_segment_view& s = slow_;
+  auto& st = streams_[flow_id];
+  current_ = flow_id;
+  if (!st) {
+    // A stream that ended is reused (as new): no allocation per connection.
+    if (spare_.empty()) {
+      st = std::make_unique<tcp_stream>(consumer_, limits_, &budget_);
+    } else {
+      st = std::move(spare_.back());
+      spare_.pop_back();
+    }
     const std::uint8_t bits = state_[flow_id];
     for (int k = 0; k < 2; ++k) {
       if (bits & (k ? started_1 : started_0)) {
@@ -462,13 +511,16 @@ void tcp_reassembler::add_slow(std::uint32_t flow_id, int dir, const tcp_segment
       }
     }
     st->rst_before_data_ = (bits & rst_before_data) != 0;
+    st->refresh();
     ++open_;
+    // Most first segments are the first bytes, in order: the inline path takes them.
+    if (st->add_fast(dir, s)) return;
   }
-  current_ = flow_id;
-  st->add_general(dir, s);
+  if (!st->add_fin(dir, s)) st->add_general(dir, s);
   if (st->closed()) {
     done_.add(st->counters());
-    st.reset();
+    st->reset();
+    spare_.push_back(std::move(st));
     state_[flow_id] = flow_ended;
     --open_;
   }

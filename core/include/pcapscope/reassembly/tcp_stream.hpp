@@ -129,9 +129,9 @@ class tcp_stream {
 
   /// Offers a segment sent in direction `dir` (0 originator, 1 responder).
   void add(int dir, const tcp_segment_view& s);
-  /// `add` without its inline path for pure ACKs and in-order bytes: every segment through the
-  /// general one. The two give the same events and counters; this is the reference the tests
-  /// compare `add` with.
+  /// `add` without its shortcuts (the inline path for pure ACKs and in-order bytes, the one for
+  /// a FIN in order): every segment through the general one. The two give the same events and
+  /// counters; this is the reference the tests compare `add` with.
   void add_general(int dir, const tcp_segment_view& s);
   /// Ends the capture: held bytes are delivered (holes as gaps), open directions closed with
   /// `fin` (FIN seen) or `end_of_capture`. Idempotent.
@@ -155,7 +155,8 @@ class tcp_stream {
     std::uint32_t len = 0;
     std::uint64_t tag = 0;
   };
-  struct direction {
+  // A direction's fields but the two containers (`reset` clears them in one assignment).
+  struct direction_state {
     bool started = false;
     bool fin_seen = false;
     bool no_recent = false;       // no room for the recheck window: go without
@@ -167,12 +168,14 @@ class tcp_stream {
     std::uint64_t recent_len = 0; // valid bytes in `recent` (ending at next_off)
     std::size_t charged = 0;      // bytes charged to the caps
     gap_tally gaps;
-    std::map<std::uint64_t, held> early;  // offset -> held segment (non-overlapping)
-    std::unique_ptr<std::uint8_t[]> recent;  // ring of the last delivered bytes
     // What `add_fast` tests, one byte each instead of the fields they derive from; `refresh`
     // recomputes them after anything but `add_fast` ran.
     bool ack_watch = false;  // started and open, with gap_on_ack: a peer's ACK may skip a hole
     bool plain = false;      // started, open, no FIN seen, nothing held
+  };
+  struct direction : direction_state {
+    std::map<std::uint64_t, held> early;  // offset -> held segment (non-overlapping)
+    std::unique_ptr<std::uint8_t[]> recent;  // ring of the last delivered bytes
   };
 
   // The two segments that make up nearly all of a healthy connection, inlined into the callers:
@@ -180,9 +183,16 @@ class tcp_stream {
   // seen or bytes held, with no SYN, FIN or RST, acknowledging nothing the peer has not sent.
   // Does what `add_general` does for them; false, with nothing changed, for any other segment.
   bool add_fast(int dir, const tcp_segment_view& s);
+  // The end of a healthy direction: a FIN (with ACK, without SYN or RST) whose bytes, if any,
+  // are the next in-order ones (whole), on a direction `add_fast` would take bytes for. Does
+  // what `add_general` does for it (delivers, closes the direction); false, with nothing
+  // changed, for any other segment.
+  bool add_fin(int dir, const tcp_segment_view& s);
   // `add_general` but for the `refresh` after it.
   void take(int dir, const tcp_segment_view& s);
   void refresh() noexcept;
+  // Back to the state of a new stream (same consumer, limits and budget), holding nothing.
+  void reset() noexcept;
   void deliver(int dir, util::bytes data, std::uint64_t tag);
   void gap(int dir, std::uint64_t length, std::uint64_t tag, bool missed);
   void drain(int dir);
@@ -204,10 +214,12 @@ class tcp_stream {
 };
 
 [[gnu::always_inline]] inline bool tcp_stream::add_fast(int dir, const tcp_segment_view& s) {
-  direction& d = dirs_[dir];
+  // Unsigned: the peer's index is one XOR, with no sign extension.
+  const auto di = static_cast<unsigned>(dir);
+  direction& d = dirs_[di];
   if ((s.flags & (tcp_syn | tcp_fin | tcp_rst)) || !d.plain) return false;
   if (s.flags & tcp_ack) {
-    const direction& p = dirs_[1 - dir];
+    const direction& p = dirs_[di ^ 1];
     if (p.ack_watch && static_cast<std::int32_t>(s.ack - p.next_seq) > 0) return false;
   }
   if (s.wire_len == 0) {
@@ -219,14 +231,18 @@ class tcp_stream {
     // Straight from the packet to the consumer (no copy).
     d.max_end = std::max<std::uint64_t>(d.max_end, d.next_off + s.wire_len);
     const util::bytes data = s.data.first(s.wire_len);
+    ++counters_.segments;
     if (limits_.recheck_window) {
       deliver(dir, data, s.tag);
     } else {
-      consumer_->on_data(dir, data, s.tag);
+      // The stream's state first, the consumer last: with nothing left to do after it, the
+      // call can end the caller's code (a jump, with no registers saved for after it).
       counters_.bytes_delivered += data.size();
       d.next_off += data.size();
       d.next_seq += static_cast<std::uint32_t>(data.size());
+      consumer_->on_data(dir, data, s.tag);
     }
+    return true;
   }
   ++counters_.segments;
   return true;
@@ -235,7 +251,8 @@ class tcp_stream {
 /// Streams of many flows in one pass, found by flow id (as `flow::flow_tracker` assigns),
 /// sharing one consumer and one global budget. A flow's stream is created when a segment first
 /// needs one (payload, a FIN, or a sequence number past what its SYN announced, which may make
-/// a gap) and freed when both directions end. Until then the flow costs 17 bytes here (an
+/// a gap) and given up when both directions end (kept for the next flow that needs one: never
+/// more are held than were open at once). Until then the flow costs 17 bytes here (an
 /// empty stream slot, the next sequence number per direction, and what its SYNs and RSTs told)
 /// instead of a stream (~400 bytes): a SYN flood holds no stream at all. A flow that never
 /// needs a stream is never heard of by the consumer (no `on_close`): it has no bytes.
@@ -258,7 +275,10 @@ class tcp_reassembler {
         if (st->add_fast(dir, s)) return;
       }
     }
-    add_slow(flow_id, dir, s);
+    // Through a member, not `s` itself or a copy on the stack: with no address of `s` taken
+    // the compiler keeps it in registers, and the caller needs no stack frame for it.
+    slow_ = s;
+    add_slow(flow_id, dir);
   }
   /// Finishes every open stream (end of capture).
   void finish();
@@ -276,7 +296,10 @@ class tcp_reassembler {
   // `state_` bits of a flow.
   enum : std::uint8_t { flow_ended = 0x1, started_0 = 0x2, started_1 = 0x4, rst_before_data = 0x8 };
   bool handshake_only(std::uint32_t flow_id, int dir, const tcp_segment_view& s) noexcept;
-  void add_slow(std::uint32_t flow_id, int dir, const tcp_segment_view& s);
+  void add_slow(std::uint32_t flow_id, int dir);
+  // Out of `add_slow`, which most of its calls (handshakes, the ACK after the end) leave early.
+  [[gnu::noinline]] void grow(std::uint32_t flow_id);
+  [[gnu::noinline]] void add_to_stream(std::uint32_t flow_id, int dir);
 
   stream_consumer* consumer_;
   tcp_limits limits_;
@@ -284,9 +307,11 @@ class tcp_reassembler {
   std::vector<std::unique_ptr<tcp_stream>> streams_;  // by flow id
   std::vector<std::uint8_t> state_;                    // by flow id: flow_ended, or the handshake bits
   std::vector<std::array<std::uint32_t, 2>> next_seq_; // by flow id: per direction, while it has no stream
-  tcp_stream_counters done_;  // counters of freed streams and of segments that needed none
+  std::vector<std::unique_ptr<tcp_stream>> spare_;     // streams that ended, reset, for reuse
+  tcp_stream_counters done_;  // counters of ended streams and of segments that needed none
   std::uint32_t current_ = 0;
   std::size_t open_ = 0;
+  tcp_segment_view slow_;  // the segment `add` hands to `add_slow`
 };
 
 }  // namespace pcapscope::reassembly
