@@ -101,50 +101,61 @@ std::string format_address(const std::array<std::uint8_t, 16>& a, bool ipv6) {
 
 namespace {
 
-// Hash of a 16-byte endpoint address and its kind: two 64-bit words mixed with multiplies
-// (a byte-wise FNV loop here was the hottest function of the analysis pass: four lookups per
+// Hash of a 16-byte endpoint address (as two words) and its kind, mixed with multiplies (a
+// byte-wise FNV loop here was the hottest function of the analysis pass: four lookups per
 // packet).
-std::uint64_t endpoint_hash(const std::array<std::uint8_t, 16>& a, std::uint8_t kind) noexcept {
-  std::uint64_t lo, hi;
-  std::memcpy(&lo, a.data(), 8);
-  std::memcpy(&hi, a.data() + 8, 8);
+std::uint64_t endpoint_hash(std::uint64_t lo, std::uint64_t hi, std::uint8_t kind) noexcept {
   std::uint64_t h = (lo ^ (std::uint64_t{kind} * 0x9E3779B97F4A7C15ull)) * 0xBF58476D1CE4E5B9ull;
   h = (h ^ hi ^ (h >> 29)) * 0x94D049BB133111EBull;
   return h ^ (h >> 31);
 }
 
+inline std::uint64_t word_at(const std::uint8_t* p) noexcept {
+  std::uint64_t w;
+  std::memcpy(&w, p, 8);
+  return w;
+}
+
 }  // namespace
 
-endpoint_stats& endpoint_table::find(std::vector<endpoint_stats>& v, std::vector<std::uint32_t>& slots,
-                                     const std::array<std::uint8_t, 16>& key, std::uint8_t kind, std::int64_t ts) {
+// Inlined into its callers, which give the address as words: no 16-byte key built and copied,
+// no call but for a new endpoint.
+[[gnu::always_inline]] inline std::uint32_t endpoint_table::find(std::vector<endpoint_stats>& v,
+                                                                 std::vector<std::uint32_t>& slots,
+                                                                 std::uint64_t k0, std::uint64_t k1,
+                                                                 std::uint8_t kind, std::int64_t ts) {
+  if (slots.empty()) [[unlikely]] return insert(v, slots, k0, k1, kind, ts);
+  const std::size_t m = slots.size() - 1;
+  for (std::size_t s = endpoint_hash(k0, k1, kind) & m; slots[s] != 0; s = (s + 1) & m) {
+    const endpoint_stats& e = v[slots[s] - 1];
+    if (word_at(e.addr.data()) == k0 && word_at(e.addr.data() + 8) == k1 && e.kind == kind) return slots[s];
+  }
+  return insert(v, slots, k0, k1, kind, ts);
+}
+
+[[gnu::noinline]] std::uint32_t endpoint_table::insert(std::vector<endpoint_stats>& v,
+                                                       std::vector<std::uint32_t>& slots, std::uint64_t k0,
+                                                       std::uint64_t k1, std::uint8_t kind, std::int64_t ts) {
   if ((v.size() + 1) * 2 > slots.size()) {
     slots.assign(std::max<std::size_t>(64, slots.size() * 2), 0);
-    std::size_t m = slots.size() - 1;
+    const std::size_t m = slots.size() - 1;
     for (std::size_t idx = 0; idx < v.size(); ++idx) {
-      std::size_t s = endpoint_hash(v[idx].addr, v[idx].kind) & m;
+      const auto& a = v[idx].addr;
+      std::size_t s = endpoint_hash(word_at(a.data()), word_at(a.data() + 8), v[idx].kind) & m;
       while (slots[s]) s = (s + 1) & m;
       slots[s] = static_cast<std::uint32_t>(idx + 1);
     }
   }
-  std::uint64_t k0, k1;
-  std::memcpy(&k0, key.data(), 8);
-  std::memcpy(&k1, key.data() + 8, 8);
-  std::size_t m = slots.size() - 1;
-  std::size_t s = endpoint_hash(key, kind) & m;
-  while (slots[s]) {
-    auto& e = v[slots[s] - 1];
-    std::uint64_t e0, e1;
-    std::memcpy(&e0, e.addr.data(), 8);
-    std::memcpy(&e1, e.addr.data() + 8, 8);
-    if (e.kind == kind && e0 == k0 && e1 == k1) return e;
-    s = (s + 1) & m;
-  }
-  v.emplace_back();
-  v.back().addr = key;
-  v.back().kind = kind;
-  v.back().first_ns = ts;  // the packet that creates an endpoint is its first
+  const std::size_t m = slots.size() - 1;
+  std::size_t s = endpoint_hash(k0, k1, kind) & m;
+  while (slots[s]) s = (s + 1) & m;
+  endpoint_stats& e = v.emplace_back();
+  std::memcpy(e.addr.data(), &k0, 8);
+  std::memcpy(e.addr.data() + 8, &k1, 8);
+  e.kind = kind;
+  e.first_ns = ts;  // the packet that creates an endpoint is its first
   slots[s] = static_cast<std::uint32_t>(v.size());
-  return v.back();
+  return slots[s];
 }
 
 namespace {
@@ -166,11 +177,7 @@ inline std::uint64_t mac_word(const std::uint8_t* p) noexcept {
 static_assert(offsetof(dissect::eth_fields, dst) == 0 && offsetof(dissect::eth_fields, src) == 6 &&
               sizeof(dissect::eth_fields) >= 14);
 
-inline std::uint64_t addr_word(const endpoint_stats& e) noexcept {
-  std::uint64_t w;
-  std::memcpy(&w, e.addr.data(), 8);
-  return w;
-}
+inline std::uint64_t addr_word(const endpoint_stats& e) noexcept { return word_at(e.addr.data()); }
 
 // An Ethernet header with both addresses, outside ICMP quotes.
 inline bool usable_eth(const dissect::layer& l) noexcept {
@@ -205,10 +212,8 @@ void endpoint_table::count_macs(std::uint32_t* hint, const dissect::layer& l, in
     std::uint32_t& h = hint[src ^ side];
     endpoint_stats* e = h != 0 ? &mac_[h - 1] : nullptr;
     if (!e || addr_word(*e) != words[side]) {
-      std::array<std::uint8_t, 16> key{};
-      std::memcpy(key.data(), &words[side], 8);
-      e = &find(mac_, mac_slots_, key, 0, r.ts_ns);
-      h = static_cast<std::uint32_t>(e - mac_.data()) + 1;
+      h = find(mac_, mac_slots_, words[side], 0, 0, r.ts_ns);
+      e = &mac_[h - 1];
     }
     e->last_ns = r.ts_ns;
     if (side == 0) {
@@ -231,21 +236,32 @@ void endpoint_table::count_macs(std::uint32_t* hint, const dissect::layer& l, in
   const std::uint32_t new_flow = t.created ? 1 : 0;
   const std::int64_t ts = r.ts_ns;
   const auto& l = p.layers[p.net];
-  auto found = [&](const std::uint8_t* a, std::size_t n, std::uint8_t kind) {
-    std::array<std::uint8_t, 16> key{};
-    std::memcpy(key.data(), a, n);
-    auto& e = find(ip_, ip_slots_, key, kind, ts);
-    e.flows += new_flow;
-    return static_cast<std::uint32_t>(&e - ip_.data()) + 1;
+  auto found = [&](std::uint64_t k0, std::uint64_t k1, std::uint8_t kind) {
+    const std::uint32_t i = find(ip_, ip_slots_, k0, k1, kind, ts);
+    ip_[i - 1].flows += new_flow;
+    return i;
+  };
+  auto v4 = [](const std::array<std::uint8_t, 4>& a) {
+    std::uint64_t w = 0;  // the address zero-padded to 8 bytes, as in endpoint_stats::addr
+    std::memcpy(&w, a.data(), 4);
+    return w;
   };
   if (l.kind == dissect::proto::ip) {
-    f.ip[src] = found(l.ip.src.data(), 4, 4);
-    f.ip[src ^ 1] = found(l.ip.dst.data(), 4, 4);
+    f.ip[src] = found(v4(l.ip.src), 0, 4);
+    f.ip[src ^ 1] = found(v4(l.ip.dst), 0, 4);
   } else {
-    f.ip[src] = found(l.ipv6.src.data(), 16, 6);
-    f.ip[src ^ 1] = found(l.ipv6.dst.data(), 16, 6);
+    f.ip[src] = found(word_at(l.ipv6.src.data()), word_at(l.ipv6.src.data() + 8), 6);
+    f.ip[src ^ 1] = found(word_at(l.ipv6.dst.data()), word_at(l.ipv6.dst.data() + 8), 6);
   }
   ip_last_seq_.resize(ip_.size());
+}
+
+inline void endpoint_table::count_flow(flow_slot& f, const capture::record& r, int src) noexcept {
+  f.bytes[src] += r.origlen;
+  ++f.packets[src];
+  f.last_seq = ++seq_;
+  f.last_ns = r.ts_ns;
+  ip_stale_ = true;
 }
 
 // A packet `add` does not take on its straight path: one without a flow, one whose flow has
@@ -260,12 +276,11 @@ void endpoint_table::count_macs(std::uint32_t* hint, const dissect::layer& l, in
     if (const dissect::layer* l = mac_layer(p)) count_macs(no_hints, *l, src, r, new_flow);
     return;
   }
-  if (t.id >= flows_.size()) {
+  if (t.id >= flows_.size()) {  // `add` did not count it: the flow has no slot yet
     grow_flows(t.id);
-    add(r, p, t);
-    return;
+    count_flow(flows_[t.id], r, src);
   }
-  // Called by `add` after it counted the packet in the flow's slot.
+  // Counted in the flow's slot, by `add` or above.
   auto& f = flows_[t.id];
   if (const dissect::layer* l = mac_layer(p)) count_macs(f.mac, *l, src, r, new_flow);
   if (f.ip[0] == 0 && p.net != dissect::packet::no_layer) find_flow_ips(f, r, p, t);
@@ -286,11 +301,7 @@ void endpoint_table::add(const capture::record& r, const dissect::packet& p, con
   // are read. Updating both endpoints per packet (two hints, two records of 80 bytes) cost ~35
   // instructions per packet of the bench capture (callgrind), and two more cache lines.
   auto& f = flows_[t.id];
-  f.bytes[src] += len;
-  ++f.packets[src];
-  f.last_seq = ++seq_;
-  f.last_ns = ts;
-  ip_stale_ = true;
+  count_flow(f, r, src);
   // MAC endpoints: the flow's previous packets found them at the indices in `f.mac` (slot 0
   // the originator's side): using them, after checking the addresses (which may change within
   // a flow), replaces hashing and probing. The straight path takes an Ethernet header that is

@@ -362,10 +362,16 @@ class endpoint_table {
     std::uint64_t last_seq = 0;     // number of its last packet among all added (1-based)
     std::int64_t last_ns = 0;       // that packet's time
   };
-  // The endpoint of address `key` (zero-padded) and `kind`, added (first seen at `ts`) if new.
-  endpoint_stats& find(std::vector<endpoint_stats>& v, std::vector<std::uint32_t>& slots,
-                       const std::array<std::uint8_t, 16>& key, std::uint8_t kind, std::int64_t ts);
+  // The index (1-based) in `v` of the endpoint of `kind` whose address, zero-padded as in
+  // `endpoint_stats::addr`, has the 8-byte words `k0`, `k1`; added (first seen at `ts`) if new.
+  std::uint32_t find(std::vector<endpoint_stats>& v, std::vector<std::uint32_t>& slots, std::uint64_t k0,
+                     std::uint64_t k1, std::uint8_t kind, std::int64_t ts);
+  // `find` for an address not in `v`: adds it, growing `slots` first when they are half full.
+  std::uint32_t insert(std::vector<endpoint_stats>& v, std::vector<std::uint32_t>& slots, std::uint64_t k0,
+                       std::uint64_t k1, std::uint8_t kind, std::int64_t ts);
   void grow_flows(std::uint32_t id);
+  // Counts a packet of the flow of slot `f` sent by side `src` (0: the originator).
+  void count_flow(flow_slot& f, const capture::record& r, int src) noexcept;
   // `add` for the packets off its straight path (no flow, a flow without a slot yet, MAC
   // addresses not at the flow's hints, no Ethernet header first).
   void add_general(const capture::record& r, const dissect::packet& p, const track_result& t);

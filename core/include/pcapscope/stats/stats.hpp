@@ -114,7 +114,7 @@ class collector {
   /// Packets seen.
   std::uint64_t packets() const noexcept { return packets_; }
   /// Bytes seen (original lengths).
-  std::uint64_t bytes() const noexcept { return bytes_; }
+  std::uint64_t bytes() const noexcept;
   /// First and last packet time (ns since the epoch; 0 before any packet). Packets without a
   /// timestamp are not counted in the time range.
   std::int64_t first_ns() const noexcept { return first_ns_; }
@@ -183,28 +183,38 @@ class collector {
   };
   std::uint16_t intern(std::string_view name);
   std::uint32_t child(std::uint32_t parent, std::uint16_t name);
+  phs_key phs_key_of(const capture::record& r, const dissect::packet& p, std::uint64_t akey) const noexcept;
+  const phs_memo* phs_find(const phs_key& k, std::size_t n) const noexcept;
   phs_leaf phs_classify(const capture::record& r, const dissect::packet& p, std::string_view app);
   phs_leaf phs_walk(const capture::record& r, const dissect::packet& p, std::string_view app);
   phs_leaf phs_miss(const capture::record& r, const dissect::packet& p, std::string_view app, const phs_key& k);
   app_entry* app_of(std::string_view app);
   void phs_memo_insert(const phs_memo& m);
-  void start_time(std::int64_t ts);
-  void series_add(std::int64_t ts, std::uint32_t len, series_class c);
+  void on_packet_general(const capture::record& r, const dissect::packet& p, const flow::track_result& t,
+                         std::string_view app);
+  void on_packet_miss(const capture::record& r, const dissect::packet& p, const flow::track_result& t,
+                      std::uint64_t akey);
+  void count(const capture::record& r, const dissect::packet& p, const flow::track_result& t, phs_leaf leaf);
+  void count_general(const capture::record& r, const dissect::packet& p, const flow::track_result& t,
+                     phs_leaf leaf);
+  std::size_t series_at(std::int64_t ts);
   std::uint64_t series_grow(std::uint64_t rel);
   void coarsen();
   void plen_add_large(std::uint32_t len);
 
   const flow::flow_tracker* flows_;
-  std::uint64_t packets_ = 0, bytes_ = 0;
+  std::uint64_t packets_ = 0;
   std::int64_t first_ns_ = 0, last_ns_ = 0;
   bool have_time_ = false;
   std::uint64_t finished_at_ = ~std::uint64_t{0};  // packets_ when finish() last ran
 
-  // Node frames and bytes are summed from `phs_end_` when read (phs()): per packet, only the
-  // node its path ends at is counted.
+  // Node frames and bytes are summed from `end_frames_` and `end_bytes_` when read (phs()), and
+  // so are the bytes of all packets (bytes()): per packet, only the node its path ends at is
+  // counted. Two vectors rather than one of pairs, whose two adds the compiler made into six
+  // vector instructions.
   mutable std::vector<phs_node> nodes_;
   mutable std::uint64_t phs_summed_at_ = 0;  // packets_ when nodes_ was last summed
-  std::vector<std::array<std::uint64_t, 2>> phs_end_;  // per node: frames, bytes of paths ending there
+  std::vector<std::uint64_t> end_frames_, end_bytes_;  // per node: frames, bytes of paths ending there
   std::vector<std::string> names_;
   std::array<std::uint16_t, static_cast<std::size_t>(dissect::proto::count_)> proto_name_{};
   std::uint16_t ieee8021ad_ = 0, wlan_radio_ = 0, data_ = 0, raw_ = 0;
@@ -220,9 +230,12 @@ class collector {
   // Per fine bucket: packets and bytes per class (interleaved); the totals are their sums.
   static constexpr std::size_t series_stride = 2 * static_cast<std::size_t>(series_class::count_);
   std::vector<std::uint64_t> buckets_;
-  // The bucket the last packet went to: its index, start (relative to series_t0_) and width
-  // (0 before the first packet). Set anew after every division, so also after a coarsening.
-  std::uint64_t cur_bucket_ = 0, cur_lo_ = 0, cur_width_ = 0;
+  // The bucket the last packet off the straight path went to: its start time (as unsigned),
+  // width and offset in buckets_. Set anew by every series_at, so also after a coarsening; the
+  // width is 0 before the first packet and when the bucket's end is beyond int64 (hostile
+  // timestamps), which sends every packet to series_at.
+  std::uint64_t cur_start_ = 0, cur_width_ = 0;
+  std::size_t cur_at_ = 0;
 
   const flow::endpoint_table* shared_endpoints_;
   flow::endpoint_table endpoints_;  // used when no shared table was given
