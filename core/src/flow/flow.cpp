@@ -141,13 +141,13 @@ service detect_service(std::uint8_t ipp, std::uint16_t p0, std::uint16_t p1, uti
   return service::none;
 }
 
-void add_history(flow_record& f, char c) noexcept {
+[[gnu::always_inline]] inline void add_history(flow_record& f, char c) noexcept {
   if (f.history_len < sizeof f.history) f.history[f.history_len++] = c;
 }
 
 char letter(int d, char upper) noexcept { return d == 0 ? upper : static_cast<char>(upper + ('a' - 'A')); }
 
-void check_history(flow_record& f, int d, std::uint16_t bit, char upper) noexcept {
+[[gnu::always_inline]] inline void check_history(flow_record& f, int d, std::uint16_t bit, char upper) noexcept {
   if (f.tcp[d].history_seen & bit) return;
   f.tcp[d].history_seen |= bit;
   add_history(f, letter(d, upper));
@@ -613,13 +613,23 @@ flow_key key_of(const key_words& kw) noexcept {
           (kw.w[3] ^ load64(p + 24)) | (kw.w[4] ^ load64(p + 32)) | (kw.tail ^ tail)) == 0;
 }
 
-// Position of a key in the recent-flow cache: the key's words folded with rotations and one
-// multiply (~15 instructions instead of the full hash's ~40). The cache entry is checked against
-// the whole key, so a poor spread costs only slot-table lookups, never a wrong flow.
-std::size_t recent_index(const key_words& kw, std::size_t bits) noexcept {
-  std::uint64_t x = kw.w[0] ^ rotl(kw.w[1], 13) ^ rotl(kw.w[2], 32) ^ rotl(kw.w[3], 45) ^ kw.w[4] ^
-                    (std::uint64_t{kw.tail} << 20);
+// Position of a flow in the recent-flow cache, from its two addresses folded into `addrs`
+// (`fold_addrs`) and its port word (the key's `port[0] | port[1] << 16`, or the packet's source and
+// destination port in the same way). Symmetric in the two sides, so a packet finds its flow's entry
+// from its own addresses and ports without first putting them in key order; a handful of
+// instructions instead of the full hash's ~40. The entry is checked against the whole key, so a
+// poor spread (flows that differ only in protocol or VLAN) costs only slot-table lookups, never a
+// wrong flow.
+inline std::uint64_t fold_addrs(std::uint64_t a0, std::uint64_t a1, std::uint64_t b0, std::uint64_t b1) noexcept {
+  return (a0 ^ b0) ^ rotl(a1 ^ b1, 32);
+}
+inline std::size_t recent_index(std::uint64_t addrs, std::uint32_t ports, std::size_t bits) noexcept {
+  const std::uint32_t both = ports + (ports << 16 | ports >> 16);  // sport + dport in each half
+  const std::uint64_t x = addrs ^ std::uint64_t{both} << 32;
   return static_cast<std::size_t>((x * 0x9E3779B97F4A7C15ull) >> (64 - bits));
+}
+inline std::size_t recent_index(const key_words& kw, std::size_t bits) noexcept {
+  return recent_index(fold_addrs(kw.w[0], kw.w[1], kw.w[2], kw.w[3]), static_cast<std::uint32_t>(kw.w[4]), bits);
 }
 
 // What the per-packet path needs of a packet: its key, which side sent it, and the layers the
@@ -719,13 +729,13 @@ struct packet_key {
 // state change, at most the 'D'/'A' history letter, sequence end, duplicate ACK, handshake RTT,
 // last ACK/window) without walking its ~20 other conditions, and returns false for any other
 // segment, untouched.
-[[gnu::always_inline]] inline bool tcp_bulk(flow_record& f, int d, const dissect::tcp_fields& t, std::int64_t ts) noexcept {
+[[gnu::always_inline]] inline bool tcp_bulk(flow_record& f, int d, const tcp_segment& t, std::int64_t ts) noexcept {
   if ((t.flags & (tcp_syn | tcp_fin | tcp_rst | tcp_ack)) != tcp_ack || t.window == 0 ||
       !(f.flags & flow_established)) {
     return false;
   }
   tcp_endpoint& ep = f.tcp[d];
-  const std::uint32_t len = t.payload_len;
+  const std::uint32_t len = t.len;
   const std::uint32_t last = ep.isn + static_cast<std::uint32_t>(f.seq_or_bytes[d]);
   const auto delta = static_cast<std::int32_t>(t.seq + len - last);
   if (delta <= 0 && len != 0) return false;
@@ -750,16 +760,116 @@ struct packet_key {
 
 }  // namespace
 
-// The per-packet path keeps to what the bulk of packets need: the packet's layer summary, the
-// key, the recent-flow cache, counters and the TCP bulk case, inlined into this function. The
-// rest (slot-table lookup, new flows, port reuse, the full TCP state machine, service
-// detection) are calls: inlining them too (as [[gnu::flatten]] did) filled the hot path with
-// register spills. ~565 instructions per packet at first, ~400 with ~100 of them a pass over
-// the layers, ~350 reading the summary instead, ~295 with the key of plain TCP/UDP packets (97 %
-// of the bench capture's) built and compared as words in registers, and the bulk-segment and
-// service-detection gates as one flag bit each (callgrind, 100,000 packets of the bench capture).
+// The per-packet path: the packets of a flow in the recent-flow cache that are one whole
+// IPv4/IPv6 datagram outside any tunnel (a VLAN tag is fine) carrying TCP (not a SYN) or UDP,
+// about 90 % of the bench capture's. It reads the packet's addresses and ports as they are and
+// compares them with the cached record's key in both orders (the cache index is symmetric), so
+// the side comes out of the comparison instead of an ordering of the addresses. Everything else
+// (other packets, cache misses, SYNs, TCP segments other than an established connection's bulk,
+// service detection) leaves by tail calls, taken before anything is written or at the end: no
+// call sits in the middle of the straight path.
+// ~565 instructions per packet at first, ~400 with ~100 of them a pass over the layers, ~350
+// reading the summary instead, ~295 with the key of plain TCP/UDP packets built and compared as
+// words in registers and the bulk-segment and service-detection gates as one flag bit each,
+// ~287 with this path (callgrind, 100,000 packets of the bench capture; its CPU time is mostly
+// the record's key load and the dependent chain before it, not instructions).
 track_result flow_tracker::track(const capture::record& r, const dissect::packet& p) noexcept {
   assert(summary_matches_layers(p));  // a layer stack put together by hand needs dissect::summarize
+  constexpr std::uint8_t none = dissect::packet::no_layer;
+  if (p.irregular || p.ip_headers != 1 || p.tunnel != none || p.transport == none) return track_general(r, p);
+  const layer& tl = p.layers[p.transport];
+  const layer& ipl = p.layers[p.net];  // transport is set only below net
+  const bool tcp = tl.kind == proto::tcp;
+  if (tcp) {
+    if (tl.captured < 14 || syn_only(tl.tcp.flags)) return track_general(r, p);  // a SYN may reuse ports
+  } else if (tl.kind != proto::udp || tl.captured < 4) {
+    return track_general(r, p);
+  }
+  // Source and destination port as the key's port word has them when the sender is side 0
+  // (sport | dport << 16; udp_fields starts alike).
+  static_assert(offsetof(dissect::tcp_fields, dport) == 2 && offsetof(dissect::udp_fields, dport) == 2);
+  std::uint32_t ports;
+  std::memcpy(&ports, &tl.tcp, 4);
+  std::uint32_t ctx = p.vlan == none ? 0 : ctx_has_vlan | (p.layers[p.vlan].vlan.id & ctx_vlan_mask);
+  std::uint32_t ip_len;
+  std::uint64_t a0, a1 = 0, b0, b1 = 0;  // source and destination address words (IPv4: a0, b0)
+  if (ipl.kind == proto::ip) {
+    if (ipl.captured < 20 || ipl.ip.total_len == 0) return track_general(r, p);  // TSO: ip_bytes_of
+    ip_len = ipl.ip.total_len;
+    std::uint32_t a, b;
+    std::memcpy(&a, ipl.ip.src.data(), 4);
+    std::memcpy(&b, ipl.ip.dst.data(), 4);
+    a0 = a;
+    b0 = b;
+  } else {
+    if (ipl.captured < 40 || ipl.ipv6.plen == 0) return track_general(r, p);  // jumbogram: ip_bytes_of
+    ip_len = std::uint32_t{ipl.ipv6.plen} + 40;
+    a0 = load64(ipl.ipv6.src.data());
+    a1 = load64(ipl.ipv6.src.data() + 8);
+    b0 = load64(ipl.ipv6.dst.data());
+    b1 = load64(ipl.ipv6.dst.data() + 8);
+    ctx |= ctx_ipv6;
+  }
+  const std::uint32_t id = recent_[recent_index(fold_addrs(a0, a1, b0, b1), ports, recent_bits)];
+  if (id == 0) return track_general(r, p);
+  flow_record& f = at(id);
+  // The key in packet order (m0 == 0: sent by side 0) or reversed; the IPv4 key's upper address
+  // words are zero whenever its ctx (compared in both) says IPv4. Without branches: which of
+  // the two holds follows the packet's direction, which has no order a predictor could learn.
+  const auto* k = reinterpret_cast<const std::uint8_t*>(&f.key);
+  std::uint32_t kt;
+  std::memcpy(&kt, k + 40, 4);
+  const std::uint64_t k0 = load64(k), k2 = load64(k + 16), k4 = load64(k + 32);
+  const std::uint64_t ipp = tcp ? ip_proto_tcp : ip_proto_udp;  // no tunnel: VNI 0
+  const std::uint64_t pw0 = ports | ipp << 32, pw1 = (ports << 16 | ports >> 16) | ipp << 32;
+  std::uint64_t m0 = (k0 ^ a0) | (k2 ^ b0) | (k4 ^ pw0), m1 = (k0 ^ b0) | (k2 ^ a0) | (k4 ^ pw1);
+  if (ctx & ctx_ipv6) {
+    const std::uint64_t k1 = load64(k + 8), k3 = load64(k + 24);
+    m0 |= (k1 ^ a1) | (k3 ^ b1);
+    m1 |= (k1 ^ b1) | (k3 ^ a1);
+  }
+  // Bitwise, not `&&`: a branch on either comparison would follow the packet's direction.
+  const unsigned side = m0 != 0;  // both equal: side 0, as make_key
+  if ((kt ^ ctx) | (side & (m1 != 0))) return track_general(r, p);
+  const int d = static_cast<int>(side) ^ (f.flags & flow_orig_is_side1);
+  const std::int64_t ts = r.ts_ns;
+  if (tcp) {
+    // The segment is read before the record is written: the compiler cannot tell they do not alias.
+    const auto& t = tl.tcp;
+    if (!tcp_bulk(f, d, {t.seq, t.ack, t.payload_len, t.flags, t.window, 0}, ts)) return track_tcp(r, p, id, d, ip_len);
+  } else {
+    const std::uint16_t udp_len = tl.udp.length;
+    f.last_ns = ts;
+    check_history(f, d, hist_data, 'D');
+    f.seq_or_bytes[d] += udp_len >= 8 ? udp_len - 8u : 0;
+  }
+  ++f.pkts[d];
+  f.ip_bytes[d] += ip_len;
+  if (f.flags & flow_probing) return track_probe(r, p, id, d);
+  return {id, false, d == 0};
+}
+
+track_result flow_tracker::track_tcp(const capture::record& r, const dissect::packet& p, std::uint32_t id, int d,
+                                     std::uint32_t ip_len) noexcept {
+  flow_record& f = at(id);
+  ++f.pkts[d];
+  f.ip_bytes[d] += ip_len;
+  const auto& t = p.layers[p.transport].tcp;
+  update_tcp(f, d, {t.seq, t.ack, t.payload_len, t.flags, t.window, t.wscale}, r.ts_ns);
+  if (f.flags & flow_probing) probe_service(r, p, f);
+  return {id, false, d == 0};
+}
+
+track_result flow_tracker::track_probe(const capture::record& r, const dissect::packet& p, std::uint32_t id,
+                                       int d) noexcept {
+  probe_service(r, p, at(id));
+  return {id, false, d == 0};
+}
+
+// The rest of `track`: any packet, through the slot table when the recent-flow cache does not
+// have its flow. Its counters are `track`'s; the key of the plain TCP/UDP packet is built as
+// words in registers (plain_key), any other's through the layer summary (scan_key).
+track_result flow_tracker::track_general(const capture::record& r, const dissect::packet& p) noexcept {
   // Written once, inlined twice: for the plain packet the compiler drops what its key rules out.
   auto account = [&](const packet_key& pk) __attribute__((always_inline)) -> track_result {
     const layer* tl = pk.tl;
@@ -783,10 +893,9 @@ track_result flow_tracker::track(const capture::record& r, const dissect::packet
     f.ip_bytes[d] += ip_len;
     const bool udp = tl && tl->kind == proto::udp;
     if (tcp) {
-      if (!tcp_bulk(f, d, tcp->tcp, r.ts_ns)) {
-        const auto& t = tcp->tcp;
-        update_tcp(f, d, {t.seq, t.ack, t.payload_len, t.flags, t.window, t.wscale}, r.ts_ns);
-      }
+      const auto& t = tcp->tcp;
+      const tcp_segment seg{t.seq, t.ack, t.payload_len, t.flags, t.window, t.wscale};
+      if (!tcp_bulk(f, d, seg, r.ts_ns)) update_tcp(f, d, seg, r.ts_ns);
     } else {
       f.last_ns = r.ts_ns;
       std::uint32_t payload = 0;  // a TCP packet without its header adds none

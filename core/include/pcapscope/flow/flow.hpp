@@ -283,6 +283,15 @@ class flow_tracker {
   flow_record& at(std::uint32_t id) noexcept {
     return blocks_[(id - 1) >> block_bits][(id - 1) & (block_size - 1)];
   }
+  // `track` for the packets its straight path does not take (see there).
+  [[gnu::noinline]] track_result track_general(const capture::record& r, const dissect::packet& p) noexcept;
+  // The end of `track` for a TCP segment of flow `id`, sent in direction `d`, that is not bulk
+  // (`ip_len`: its IP-level bytes).
+  [[gnu::noinline]] track_result track_tcp(const capture::record& r, const dissect::packet& p, std::uint32_t id, int d,
+                                           std::uint32_t ip_len) noexcept;
+  // The end of `track` for a packet of flow `id`, sent in direction `d`, while it is probed.
+  [[gnu::noinline]] track_result track_probe(const capture::record& r, const dissect::packet& p, std::uint32_t id,
+                                             int d) noexcept;
   std::uint32_t create(const flow_key& k, std::uint64_t h, std::size_t slot) noexcept;
   void grow() noexcept;
   // The flow of key `k` from the slot table, or a new one (`created`) set up from this first
