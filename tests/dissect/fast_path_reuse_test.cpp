@@ -22,11 +22,7 @@ using namespace pcapscope;
 using dissect::packet;
 using test::bytes_out;
 
-// 32-bit draws (std::mt19937's result type is wider on LP64).
-struct random32 {
-  std::mt19937 g;
-  std::uint32_t operator()() { return static_cast<std::uint32_t>(g()); }
-};
+using test::random32;
 
 void poison(packet& p, unsigned char b) { std::memset(static_cast<void*>(&p), b, sizeof p); }
 

@@ -9,6 +9,7 @@
 
 #include "pcapscope/capture/reader.hpp"
 #include "pcapscope/flow/flow.hpp"
+#include "support/analysis.hpp"
 #include "support/packets.hpp"
 
 namespace {
@@ -21,22 +22,7 @@ using test::tcp_psh;
 using test::tcp_segment;
 using test::tcp_syn;
 
-// Feeds packets straight to a tracker, 1 ms apart.
-struct feeder {
-  flow::flow_tracker t;
-  dissect::packet p;
-  std::int64_t ts = 1700000000000000000;
-  flow::track_result feed(const std::vector<std::uint8_t>& bytes) {
-    capture::record r;
-    r.data = bytes;
-    r.caplen = r.origlen = static_cast<std::uint32_t>(bytes.size());
-    r.link_type = 1;
-    r.ts_ns = ts;
-    ts += 1000000;
-    dissect::dissect(r.data, 1, p, r.origlen);
-    return t.track(r, p);
-  }
-};
+using feeder = test::flow_feeder;
 
 TEST(FlowInterleave, InterleavedConnectionsKeepTheirSegments) {
   // 1,500 connections from 10.0.0.1 (ports 20000…) to 10.0.0.2:80: handshakes, then three

@@ -12,6 +12,7 @@
 
 #include "pcapscope/capture/reader.hpp"
 #include "pcapscope/flow/flow.hpp"
+#include "support/analysis.hpp"
 #include "support/packets.hpp"
 
 namespace {
@@ -85,21 +86,7 @@ std::vector<std::uint8_t> frame(const end& s, const end& d, bool udp, std::uint3
   return f;
 }
 
-struct feeder {
-  flow::flow_tracker t;
-  dissect::packet p;
-  std::int64_t ts = 1700000000000000000;
-  flow::track_result feed(const std::vector<std::uint8_t>& bytes) {
-    capture::record r;
-    r.data = bytes;
-    r.caplen = r.origlen = static_cast<std::uint32_t>(bytes.size());
-    r.link_type = 1;
-    r.ts_ns = ts;
-    ts += 1000000;
-    dissect::dissect(r.data, 1, p, r.origlen);
-    return t.track(r, p);
-  }
-};
+using feeder = test::flow_feeder;
 
 // Feeds `rounds` rounds of `packets` (each round in order, so every flow is followed by another
 // one sharing its cache entry) and checks each packet's flow id and direction.

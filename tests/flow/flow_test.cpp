@@ -15,6 +15,7 @@
 #include "pcapscope/util/sha1.hpp"
 #include "pcapscope/writer/writer.hpp"
 #include "support/alloc_probe.hpp"
+#include "support/analysis.hpp"
 #include "support/packets.hpp"
 
 namespace {
@@ -86,22 +87,7 @@ std::vector<std::uint8_t> icmp_echo(const ep& s, const ep& d, std::uint8_t type,
   return b;
 }
 
-// Feeds packets straight to a tracker (one timestamp step of 1 ms each).
-struct feeder {
-  flow::flow_tracker t;
-  dissect::packet p;
-  std::int64_t ts = 1700000000000000000;
-  flow::track_result feed(const std::vector<std::uint8_t>& bytes, std::int64_t step = 1000000) {
-    capture::record r;
-    r.data = bytes;
-    r.caplen = r.origlen = static_cast<std::uint32_t>(bytes.size());
-    r.link_type = 1;
-    r.ts_ns = ts;
-    ts += step;
-    dissect::dissect(r.data, 1, p, r.origlen);
-    return t.track(r, p);
-  }
-};
+using feeder = test::flow_feeder;
 
 const ep C{{10, 0, 0, 1}, 50000};
 const ep S{{10, 0, 0, 2}, 80};

@@ -14,6 +14,7 @@
 #include "pcapscope/index/index.hpp"
 #include "pcapscope/stats/stats.hpp"
 #include "support/alloc_probe.hpp"
+#include "support/analysis.hpp"
 #include "support/packets.hpp"
 
 namespace {
@@ -160,24 +161,7 @@ struct rig : capture::handler {
     on_record(r);
   }
   // frames/bytes of a path "eth:ip:udp" (0/0 when absent).
-  std::pair<std::uint64_t, std::uint64_t> node(const std::string& path) const {
-    const auto& n = stats.phs();
-    std::uint32_t cur = 0;
-    std::size_t start = 0;
-    for (;;) {
-      auto colon = path.find(':', start);
-      auto name = path.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
-      std::uint32_t found = 0;
-      for (std::uint32_t c = n[cur].first_child; c; c = n[c].next_sibling) {
-        if (stats.phs_names()[n[c].name] == name) found = c;
-      }
-      if (!found) return {0, 0};
-      cur = found;
-      if (colon == std::string::npos) break;
-      start = colon + 1;
-    }
-    return {n[cur].frames, n[cur].bytes};
-  }
+  std::pair<std::uint64_t, std::uint64_t> node(const std::string& path) const { return test::phs_node(stats, path); }
 };
 
 const ep A{{10, 0, 0, 1}, 40000};

@@ -16,6 +16,7 @@
 #include "pcapscope/dissect/packet.hpp"
 #include "pcapscope/flow/flow.hpp"
 #include "pcapscope/stats/stats.hpp"
+#include "support/analysis.hpp"
 #include "support/packets.hpp"
 
 namespace {
@@ -80,24 +81,7 @@ struct feeder {
     stats.on_packet(r, p, t, app);
   }
   // frames/bytes of a path "eth:ip:udp" (0/0 when absent).
-  std::pair<std::uint64_t, std::uint64_t> node(const std::string& path) const {
-    const auto& n = stats.phs();
-    std::uint32_t cur = 0;
-    std::size_t start = 0;
-    for (;;) {
-      const auto colon = path.find(':', start);
-      const auto name = path.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
-      std::uint32_t found = 0;
-      for (std::uint32_t c = n[cur].first_child; c; c = n[c].next_sibling) {
-        if (stats.phs_names()[n[c].name] == name) found = c;
-      }
-      if (!found) return {0, 0};
-      cur = found;
-      if (colon == std::string::npos) break;
-      start = colon + 1;
-    }
-    return {n[cur].frames, n[cur].bytes};
-  }
+  std::pair<std::uint64_t, std::uint64_t> node(const std::string& path) const { return test::phs_node(stats, path); }
 
   flow::flow_tracker tracker;
   flow::endpoint_table shared;

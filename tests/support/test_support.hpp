@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <functional>
 #include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -65,6 +66,12 @@ void for_each_corpus_capture(const std::filesystem::path& corpus,
 /// record's offset. Returns the number of mismatches.
 std::uint64_t check_corpus_records(const std::filesystem::path& corpus,
                                    const std::function<std::string(const capture::record&)>& check);
+
+/// 32-bit pseudo-random draws (std::mt19937's result type is wider on LP64).
+struct random32 {
+  std::mt19937 g;
+  std::uint32_t operator()() { return static_cast<std::uint32_t>(g()); }
+};
 
 /// Builds packet bytes field by field (big-endian unless the name says `le`).
 struct bytes_out {
