@@ -20,6 +20,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "pcapscope/capture/file.hpp"
 #include "pcapscope/capture/reader.hpp"
 #include "pcapscope/flow/flow.hpp"
 #include "pcapscope/index/index.hpp"
@@ -99,19 +100,21 @@ class count_handler final : public capture::handler {
   std::uint64_t packets = 0, bytes = 0;
 };
 
+// Streams `path` through capture::capture_file::read_all, as the CLI reads its input (through
+// mappings unless PCAPSCOPE_NO_MMAP=1), into `h`.
+void read_file(const std::string& path, std::size_t chunk, capture::handler* h) {
+  std::string err;
+  capture::file_options opts;
+  opts.chunk_size = chunk;
+  auto f = capture::capture_file::open(path, err, opts);
+  if (!f) die(err);
+  auto st = f->read_all(h);
+  if (!st.ok) die(st.message);
+}
+
 std::uint64_t reader_only(const std::string& path, std::size_t chunk) {
-  std::vector<std::uint8_t> buf(chunk);
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) die("cannot open " + path);
   count_handler h;
-  capture::reader rd(&h);
-  for (;;) {
-    ssize_t n = ::read(fd, buf.data(), buf.size());
-    if (n <= 0) break;
-    rd.feed(util::bytes(buf.data(), static_cast<std::size_t>(n)));
-  }
-  rd.finish();
-  ::close(fd);
+  read_file(path, chunk, &h);
   g_sink = g_sink + h.bytes;
   return h.packets;
 }
@@ -166,9 +169,6 @@ reassembly_info g_reassembly;
 
 index_result index_pass(const std::string& path, std::size_t chunk, bool with_flows = false,
                         bool with_reassembly = false, std::size_t recheck_window = reassembly::tcp_limits{}.recheck_window) {
-  std::vector<std::uint8_t> buf(chunk);
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) die("cannot open " + path);
   flow::flow_tracker tracker;
   noop_consumer consumer;
   reassembly::tcp_limits limits;
@@ -177,14 +177,7 @@ index_result index_pass(const std::string& path, std::size_t chunk, bool with_fl
   index::index_builder plain(nullptr, with_flows ? &tracker : nullptr);
   reassembly_feed feed(&tracker, &reasm);
   const index::index_builder& b = with_reassembly ? feed.builder() : plain;
-  capture::reader rd(with_reassembly ? static_cast<capture::handler*>(&feed) : &plain);
-  for (;;) {
-    ssize_t n = ::read(fd, buf.data(), buf.size());
-    if (n <= 0) break;
-    rd.feed(util::bytes(buf.data(), static_cast<std::size_t>(n)));
-  }
-  rd.finish();
-  ::close(fd);
+  read_file(path, chunk, with_reassembly ? static_cast<capture::handler*>(&feed) : &plain);
   if (with_reassembly) {
     reasm.finish();
     g_reassembly = {consumer.bytes, consumer.gaps, reasm.budget().peak, reasm.counters()};

@@ -2,13 +2,18 @@
 #include "pcapscope/capture/file.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <vector>
 
 namespace pcapscope::capture {
@@ -45,6 +50,94 @@ int make_temp_file() {
   return fd;
 }
 
+// Mapped input. A file that shrinks while a window of it is mapped (truncated by another
+// process) turns reads of the vanished pages into SIGBUS. The handler below replaces such a page
+// with one of 0xFF bytes (no valid pcap record length nor pcapng block, so the reader stops
+// there with an error) and marks the window; read_mapped then reports it. Faults outside the
+// registered windows go to the disposition the handler replaced.
+constexpr std::size_t map_step = std::size_t{64} << 10;  // fed at a time; the next is prefetched
+
+struct guarded_window {
+  std::atomic<std::uintptr_t> begin{0}, end{0};
+  std::atomic<std::uintptr_t> hit{0};  // first vanished address, 0: none
+};
+constexpr int max_guarded = 64;
+guarded_window g_guarded[max_guarded];
+struct sigaction g_previous_sigbus {};
+std::uintptr_t g_page_size = 4096;
+std::once_flag g_sigbus_once;
+
+void on_sigbus(int sig, siginfo_t* info, void* ctx) {
+  const auto a = reinterpret_cast<std::uintptr_t>(info->si_addr);
+  for (auto& w : g_guarded) {
+    const std::uintptr_t b = w.begin.load(std::memory_order_acquire);  // 0: slot free or being set
+    if (b == 0 || a < b || a >= w.end.load(std::memory_order_acquire)) continue;
+    const std::uintptr_t page = g_page_size;
+    void* at = reinterpret_cast<void*>(a & ~(page - 1));
+    void* m = ::mmap(at, page, PROT_READ | PROT_WRITE, MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED) break;
+    std::memset(m, 0xFF, page);
+    std::uintptr_t none = 0;
+    w.hit.compare_exchange_strong(none, a, std::memory_order_acq_rel);
+    return;  // the faulting read is retried and sees 0xFF bytes
+  }
+  const struct sigaction& prev = g_previous_sigbus;
+  if ((prev.sa_flags & SA_SIGINFO) && prev.sa_sigaction) {
+    prev.sa_sigaction(sig, info, ctx);
+  } else if (prev.sa_handler != SIG_DFL && prev.sa_handler != SIG_IGN) {
+    prev.sa_handler(sig);
+  } else if (prev.sa_handler == SIG_IGN && info->si_code <= 0) {
+    // sent by a process (kill, raise) and ignored before: still ignored
+  } else {
+    ::signal(sig, SIG_DFL);  // the default action, as without this handler
+    ::raise(sig);
+  }
+}
+
+// Registers [p, p + n) for on_sigbus for its lifetime; `ok` is false when all slots are taken
+// (the caller then reads with read()).
+class sigbus_guard {
+ public:
+  sigbus_guard(const std::uint8_t* p, std::size_t n) noexcept {
+    std::call_once(g_sigbus_once, [] {
+      if (const long ps = ::sysconf(_SC_PAGESIZE); ps > 0) g_page_size = static_cast<std::uintptr_t>(ps);
+      struct sigaction sa {};
+      sa.sa_sigaction = on_sigbus;
+      sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+      sigemptyset(&sa.sa_mask);
+      ::sigaction(SIGBUS, &sa, &g_previous_sigbus);
+    });
+    for (auto& w : g_guarded) {
+      std::uintptr_t free_slot = 0;
+      if (w.end.load(std::memory_order_relaxed) != 0) continue;
+      // Claim the slot by its end, then publish the begin.
+      if (!w.end.compare_exchange_strong(free_slot, reinterpret_cast<std::uintptr_t>(p) + n)) continue;
+      w.hit.store(0, std::memory_order_relaxed);
+      w.begin.store(reinterpret_cast<std::uintptr_t>(p), std::memory_order_release);
+      slot_ = &w;
+      return;
+    }
+  }
+  ~sigbus_guard() {
+    if (!slot_) return;
+    slot_->begin.store(0, std::memory_order_release);
+    slot_->end.store(0, std::memory_order_release);
+  }
+  sigbus_guard(const sigbus_guard&) = delete;
+  sigbus_guard& operator=(const sigbus_guard&) = delete;
+  bool ok() const noexcept { return slot_ != nullptr; }
+  // The first address that vanished (0: none).
+  std::uintptr_t hit() const noexcept { return slot_ ? slot_->hit.load(std::memory_order_acquire) : 0; }
+
+ private:
+  guarded_window* slot_ = nullptr;
+};
+
+bool mapping_disabled() {
+  const char* v = std::getenv("PCAPSCOPE_NO_MMAP");
+  return v && *v && std::strcmp(v, "0") != 0;
+}
+
 }  // namespace
 
 capture_file::~capture_file() {
@@ -77,10 +170,15 @@ std::unique_ptr<capture_file> capture_file::open(const std::string& path, std::s
 
 status capture_file::read_all(handler* h) {
   reader_ = std::make_unique<reader>(h, opts_.limits);
+  mapped_ = false;
+  status st;
+  if (opts_.map_input && size_ > 0 && path_ != "-" && !mapping_disabled()) {
+    std::uint8_t magic[2] = {};
+    if (::pread(fd_, magic, 2, 0) == 2 && !(magic[0] == 0x1f && magic[1] == 0x8b) && read_mapped(st)) return st;
+  }
   std::vector<std::uint8_t> in(opts_.chunk_size);
   progress prog;
   prog.total = size_;
-  status st;
 
   // Peek at the first bytes to decide between plain and gzip input.
   ssize_t n = read_some(fd_, in.data(), in.size());
@@ -176,6 +274,82 @@ status capture_file::read_all(handler* h) {
   auto fin = reader_->finish();
   if (st.ok && !fin.ok) st = fin;
   return st;
+}
+
+bool capture_file::read_mapped(status& st) {
+  progress prog;
+  prog.total = size_;
+  const long ps = ::sysconf(_SC_PAGESIZE);
+  const std::uint64_t page = ps > 0 ? static_cast<std::uint64_t>(ps) : 4096;
+  const std::uint64_t window = std::max<std::uint64_t>(page, (opts_.map_window + page - 1) / page * page);
+  std::uint64_t off = 0, next_report = opts_.chunk_size;
+  bool stopped = false;
+  for (;;) {
+    // The size is taken again at each window: a file that grows while it is read is read to
+    // its new end, as read() would.
+    struct stat sb {};
+    if (::fstat(fd_, &sb) != 0) break;
+    const auto size = static_cast<std::uint64_t>(sb.st_size);
+    if (off >= size) break;
+    // Mappings start at a page boundary; `off` is one except after the file grew.
+    const std::uint64_t base = off / page * page;
+    const auto len = static_cast<std::size_t>(std::min<std::uint64_t>(window, size - base));
+    const std::size_t skip = static_cast<std::size_t>(off - base);
+    void* m = ::mmap(nullptr, len, PROT_READ, MAP_PRIVATE, fd_, static_cast<off_t>(base));
+    if (m == MAP_FAILED) {
+      if (off == 0) return false;  // nothing fed yet: read() does it all
+      st.ok = false;
+      st.message = path_ + ": cannot map bytes at offset " + std::to_string(off) + ": " + std::strerror(errno);
+      break;
+    }
+    const auto* d = static_cast<const std::uint8_t*>(m);
+    {
+      sigbus_guard guard(d, len);
+      if (!guard.ok()) {
+        ::munmap(m, len);
+        if (off == 0) return false;
+        st.ok = false;
+        st.message = path_ + ": too many files mapped at once (offset " + std::to_string(off) + ")";
+        break;
+      }
+      ::madvise(m, len, MADV_SEQUENTIAL);
+      mapped_ = true;
+      for (std::size_t o = skip; o < len && !stopped; o += map_step) {
+        const std::size_t n = std::min(map_step, len - o);
+        // The next step's cache lines, so parsing does not wait on memory record by record
+        // (the copy read() makes brings them into the cache the same way).
+        for (std::size_t q = o + n, e = std::min(len, o + n + map_step); q < e; q += 64) __builtin_prefetch(d + q);
+        const bool ok = reader_->feed(util::bytes(d + o, n)).ok;
+        prog.bytes_read = base + o + n;
+        if (guard.hit()) {
+          struct stat now {};
+          const bool known = ::fstat(fd_, &now) == 0;
+          st.ok = false;
+          st.message = path_ + ": the file shrank while it was being read" +
+                       (known ? " (to " + std::to_string(now.st_size) + " bytes)" : std::string()) +
+                       ": reading stopped at offset " + std::to_string(prog.bytes_read) +
+                       "; records after the new end are not valid";
+          stopped = true;
+        } else if (!ok) {
+          stopped = true;  // reading stopped: the rest of the file is counted, not read
+        }
+        if (prog.bytes_read >= next_report || stopped || o + n == len) {
+          prog.packets = reader_->info().packets;
+          if (opts_.on_progress) opts_.on_progress(prog);
+          next_report = prog.bytes_read + opts_.chunk_size;
+        }
+      }
+    }
+    ::munmap(m, len);
+    off = base + len;
+    if (stopped) {
+      if (st.ok && size > prog.bytes_read) reader_->note_unread(size - prog.bytes_read);
+      break;
+    }
+  }
+  auto fin = reader_->finish();
+  if (st.ok && !fin.ok) st = fin;
+  return true;
 }
 
 std::size_t capture_file::read(std::uint64_t offset, std::span<std::uint8_t> out) {
