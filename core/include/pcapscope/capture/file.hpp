@@ -21,7 +21,7 @@ struct progress {
 /// Options of `open_file`.
 struct file_options {
   std::size_t chunk_size = 1u << 20;  ///< bytes per read(), and per progress report
-  /// Read a plain (uncompressed) regular file through memory mappings of 32 MB windows instead
+  /// Read a plain (uncompressed) regular file through memory mappings of 8 MB windows instead
   /// of copying it with read(): the records are parsed where the page cache holds them, with
   /// the next 64 KB prefetched. If the file shrinks while it is mapped, the vanished bytes read
   /// as 0xFF (a SIGBUS handler, installed on first use and chaining to the one it replaced,
@@ -30,7 +30,7 @@ struct file_options {
   bool map_input = true;
   /// Bytes mapped at a time with `map_input` (rounded up to whole pages): bounds the file pages
   /// the process maps at once.
-  std::size_t map_window = std::size_t{32} << 20;
+  std::size_t map_window = std::size_t{8} << 20;
   /// Keep decompressed bytes of gzip input in an unlinked temporary file so `read_at` works.
   bool keep_decompressed = false;
   /// Called after each chunk (may be empty).
