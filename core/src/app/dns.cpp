@@ -37,6 +37,17 @@ name_walk walk_name(bytes d, std::uint32_t off, F&& on_label) noexcept {
     w.problem = {a, static_cast<std::uint32_t>(at)};
     return w;
   };
+  if (pos < d.size()) {
+    // The labels before the first pointer (all of most names), with the checks below in one:
+    // a plain label whose next byte is inside the message and within 254 wire bytes of the
+    // start (so the name can still end within 255). Anything else is left to the loop below.
+    const std::size_t last = std::min(d.size() - 1, std::size_t{off} + dns_max_name_wire - 1);
+    for (std::size_t b = d[pos]; b - 1 < 63 && pos + 1 + b <= last; b = d[pos]) {
+      on_label(d.subspan(pos + 1, b));
+      pos += 1 + b;
+    }
+    wire = pos - off;
+  }
   for (;;) {
     if (pos >= d.size()) return fail(dns_anomaly::truncated_name, pos);
     std::uint8_t b = d[pos];
@@ -80,6 +91,75 @@ dns_anomaly_at rdata_name(bytes d, std::uint32_t off, std::uint32_t limit, std::
   if (w.end > limit) return {dns_anomaly::bad_rdata, off};
   end = w.end;
   return {};
+}
+
+// Where the name at `off` ends (the offset after its root byte) when it is written without
+// pointers and walk_name would find it valid; 0 otherwise (walk it to know more). Each label
+// must be plain, with what follows it inside the message and within 254 wire bytes of the
+// start (so the name still ends within 255 with its root byte).
+std::size_t plain_name_end(bytes d, std::size_t off) noexcept {
+  if (off >= d.size()) return 0;
+  const std::size_t last = std::min(d.size() - 1, off + dns_max_name_wire - 1);
+  std::size_t pos = off;
+  for (;;) {
+    const std::size_t b = d[pos];
+    if (b == 0) return pos + 1;
+    if (b > 63) return 0;
+    pos += 1 + b;
+    if (pos > last) return 0;
+  }
+}
+
+// The labels of the name at `off` in wire form without compression: each label's length byte
+// and bytes, without the root byte; for a name that fails to parse, the labels before the
+// problem (the ones name_text shows). A valid name without pointers (most questions) is
+// returned as a view of `d` itself; any other is copied into `buf` by walk_name.
+bytes name_labels(bytes d, std::uint32_t off, std::array<std::uint8_t, dns_max_name_wire>& buf) noexcept {
+  if (const std::size_t end = plain_name_end(d, off)) return d.subspan(off, end - 1 - off);
+  std::size_t n = 0;  // at most 254: walk_name hands over labels of 254 wire bytes at most
+  walk_name(d, off, [&](bytes label) {
+    buf[n++] = static_cast<std::uint8_t>(label.size());
+    std::memcpy(buf.data() + n, label.data(), label.size());
+    n += label.size();
+  });
+  return {buf.data(), n};
+}
+
+// Appends the text of a name given by its labels (as name_labels returns them): labels joined
+// by '.', "" for the root, bytes outside printable ASCII and '.' or '\\' inside a label escaped.
+void append_labels_text(bytes labels, std::string& out) {
+  // Written into a buffer first, appended once. A name's labels are within 254 wire bytes and
+  // a byte becomes at most 4 characters (a length byte 1, its '.'), so it cannot overflow.
+  static const char* hexd = "0123456789abcdef";
+  // Bytes printed as they are: one table lookup for the usual label byte.
+  static constexpr auto plain = [] {
+    std::array<bool, 256> t{};
+    for (int c = 0x21; c < 0x7F; ++c) t[static_cast<std::size_t>(c)] = c != '.' && c != '\\';
+    return t;
+  }();
+  if (labels.size() > dns_max_name_wire) labels = labels.first(dns_max_name_wire);
+  char buf[4 * dns_max_name_wire];
+  char* p = buf;
+  std::size_t i = 0;
+  while (i < labels.size()) {
+    const std::size_t end = std::min(labels.size(), i + 1 + labels[i]);
+    if (p != buf) *p++ = '.';
+    for (++i; i < end; ++i) {
+      const std::uint8_t c = labels[i];
+      if (plain[c]) {
+        *p++ = static_cast<char>(c);
+      } else if (c == '.' || c == '\\') {
+        *p++ = '\\';
+        *p++ = static_cast<char>(c);
+      } else {
+        *p++ = '\\';
+        *p++ = 'x';
+        *p++ = hexd[c >> 4];
+        *p++ = hexd[c & 15];
+      }
+    }
+  }
+  out.append(buf, static_cast<std::size_t>(p - buf));
 }
 
 // Validates the SvcParams of an SVCB/HTTPS record.
@@ -232,6 +312,12 @@ dns_anomaly_at decode(const dns_message& m, const dns_rr& rr, dns_rdata& out) no
     default:
       return {};
   }
+}
+
+// decode()'s verdict on a record's RDATA (the decoded fields are not needed).
+dns_anomaly_at check_rdata(const dns_message& m, const dns_rr& rr) noexcept {
+  dns_rdata rd;
+  return decode(m, rr, rd);
 }
 
 // Fills EDNS facts from an OPT record.
@@ -457,34 +543,8 @@ bool dns_message::has(dns_anomaly a) const noexcept {
 }
 
 void dns_message::name_text(std::uint32_t offset, std::string& out) const {
-  // Written into a buffer first, appended once. walk_name keeps a name's labels within 254
-  // wire bytes, and a byte becomes at most 4 characters, so it cannot overflow.
-  static const char* hexd = "0123456789abcdef";
-  // Bytes printed as they are: one table lookup for the usual label byte.
-  static constexpr auto plain = [] {
-    std::array<bool, 256> t{};
-    for (int c = 0x21; c < 0x7F; ++c) t[static_cast<std::size_t>(c)] = c != '.' && c != '\\';
-    return t;
-  }();
-  char buf[4 * dns_max_name_wire];
-  char* p = buf;
-  walk_name(data, offset, [&](bytes label) {
-    if (p != buf) *p++ = '.';
-    for (std::uint8_t c : label) {
-      if (plain[c]) {
-        *p++ = static_cast<char>(c);
-      } else if (c == '.' || c == '\\') {
-        *p++ = '\\';
-        *p++ = static_cast<char>(c);
-      } else {
-        *p++ = '\\';
-        *p++ = 'x';
-        *p++ = hexd[c >> 4];
-        *p++ = hexd[c & 15];
-      }
-    }
-  });
-  out.append(buf, static_cast<std::size_t>(p - buf));
+  std::array<std::uint8_t, dns_max_name_wire> buf;
+  append_labels_text(name_labels(data, offset, buf), out);
 }
 
 bool parse_dns(bytes data, dns_message& out, bool mdns) {
@@ -494,6 +554,7 @@ bool parse_dns(bytes data, dns_message& out, bool mdns) {
   std::fill(std::begin(out.count), std::end(out.count), 0);
   std::fill(std::begin(out.parsed), std::end(out.parsed), 0);
   out.records.clear();
+  out.question_labels = {};
   out.edns = {};
   out.anomaly_count = 0;
   if (data.size() < 12) {
@@ -506,7 +567,6 @@ bool parse_dns(bytes data, dns_message& out, bool mdns) {
   for (std::size_t s = 0; s < 4; ++s) out.count[s] = load_be16(&data[4 + 2 * s]);
   const std::size_t size = data.size();
   std::size_t pos = 12;
-  dns_rdata rd;  // decode() resets it for every record
   // Where the last owner name walked without a problem starts, and the pointers it followed.
   // An owner name that is just a pointer there (most answers point to the question) is valid
   // too, one jump more, and ends after the pointer: no need to walk it again.
@@ -531,6 +591,11 @@ bool parse_dns(bytes data, dns_message& out, bool mdns) {
                             (std::size_t{data[pos] & 0x3Fu} << 8 | data[pos + 1]) == valid_at;
       if (to_valid && valid_at < pos && valid_jumps < dns_max_pointer_jumps) {
         w.end = static_cast<std::uint32_t>(pos + 2);
+      } else if (const std::size_t plain_end = plain_name_end(data, pos)) {  // most questions, OPT's root
+        w.end = static_cast<std::uint32_t>(plain_end);
+        valid_at = rr.name;
+        valid_jumps = 0;
+        if (s == 0 && i == 0) out.question_labels = data.subspan(pos, plain_end - 1 - pos);
       } else {
         w = walk_name(data, rr.name, [](bytes) {});
         if (w.problem.code == dns_anomaly::none) {
@@ -546,6 +611,7 @@ bool parse_dns(bytes data, dns_message& out, bool mdns) {
       std::size_t fixed = s == 0 ? 4 : 10;
       if (size - pos < fixed) {
         add_anomaly(out, {dns_anomaly::truncated_record, static_cast<std::uint32_t>(pos)});
+        if (out.records.empty()) out.question_labels = {};  // no question after all
         return true;
       }
       rr.type = load_be16(&data[pos]);
@@ -563,23 +629,27 @@ bool parse_dns(bytes data, dns_message& out, bool mdns) {
           return true;
         }
         pos += 10 + rr.rdata_length;
-        // An A or AAAA record of its size (the commonest) decodes without a problem, and an OPT
-        // record (in most messages) needs only decode()'s check of its options: skip the work.
-        const bool address = (rr.type == dns_a && rr.rdata_length == 4) || (rr.type == dns_aaaa && rr.rdata_length == 16);
-        const auto p = address              ? dns_anomaly_at{}
-                       : rr.type == dns_opt ? opt_options_ok(data.subspan(rr.rdata_offset, rr.rdata_length))
-                                                  ? dns_anomaly_at{}
-                                                  : dns_anomaly_at{dns_anomaly::bad_rdata, rr.rdata_offset}
-                                            : decode(out, rr, rd);
-        rr.rdata_ok = p.code == dns_anomaly::none && w.problem.code == dns_anomaly::none;
-        if (p.code != dns_anomaly::none) add_anomaly(out, p);
+        const bool owner_ok = w.problem.code == dns_anomaly::none;
         if (rr.type == dns_opt) {
+          // decode() checks only that the options fill the RDATA. read_opt, which the first OPT
+          // record needs anyway, finds that too (and a bad client subnet): either is the one
+          // bad_rdata at the RDATA's start.
           if (out.edns.present) {
+            const bool options_ok = opt_options_ok(data.subspan(rr.rdata_offset, rr.rdata_length));
+            if (!options_ok) add_anomaly(out, {dns_anomaly::bad_rdata, rr.rdata_offset});
             add_anomaly(out, {dns_anomaly::multiple_opt, rr.name});
-          } else if (!read_opt(out, rr, out.edns)) {
-            if (p.code == dns_anomaly::none) add_anomaly(out, {dns_anomaly::bad_rdata, rr.rdata_offset});
-            rr.rdata_ok = false;
+            rr.rdata_ok = options_ok && owner_ok;
+          } else {
+            const bool opt_ok = read_opt(out, rr, out.edns);
+            if (!opt_ok) add_anomaly(out, {dns_anomaly::bad_rdata, rr.rdata_offset});
+            rr.rdata_ok = opt_ok && owner_ok;
           }
+        } else {
+          // An A or AAAA record of its size (the commonest) decodes without a problem.
+          const bool address = (rr.type == dns_a && rr.rdata_length == 4) || (rr.type == dns_aaaa && rr.rdata_length == 16);
+          const auto p = address ? dns_anomaly_at{} : check_rdata(out, rr);
+          rr.rdata_ok = p.code == dns_anomaly::none && owner_ok;
+          if (p.code != dns_anomaly::none) add_anomaly(out, p);
         }
       } else {
         pos += 4;
@@ -706,16 +776,16 @@ void rdata_text(const dns_message& m, const dns_rr& rr, std::string& out) {
   }
 }
 
-bool find_dns(bytes data, const dissect::packet& p, dns_payloads& out, std::uint32_t skip) noexcept {
+namespace {
+
+// find_dns for a packet whose dns_transport is `l` (not null).
+bool find_dns_at(bytes data, const dissect::packet& p, const dissect::layer& l, dns_payloads& out, std::uint32_t skip) noexcept {
   out.count = 0;
   out.missing = 0;
   out.tcp = false;
   out.sport = out.dport = 0;
   out.problem = {};
-  const dissect::layer* t = dns_transport(p);
-  if (!t) return false;
-  const auto& l = *t;
-  const int i = static_cast<int>(t - p.layers.data());
+  const int i = static_cast<int>(&l - p.layers.data());
   const bool tcp = l.kind == dissect::proto::tcp;
   const std::uint16_t sport = tcp ? l.tcp.sport : l.udp.sport, dport = tcp ? l.tcp.dport : l.udp.dport;
   // A transport header read from the packet's own bytes behind a fragment's IP header is a
@@ -767,11 +837,34 @@ bool find_dns(bytes data, const dissect::packet& p, dns_payloads& out, std::uint
   return true;
 }
 
+}  // namespace
+
+bool find_dns(bytes data, const dissect::packet& p, dns_payloads& out, std::uint32_t skip) noexcept {
+  const dissect::layer* t = dns_transport(p);
+  if (!t) {
+    out.count = 0;
+    out.missing = 0;
+    out.tcp = false;
+    out.sport = out.dport = 0;
+    out.problem = {};
+    return false;
+  }
+  return find_dns_at(data, p, *t, out, skip);
+}
+
 // ---- dns.log ----
 
 namespace {
 
-bool same_name(std::string_view a, std::string_view b) {
+// Bytes kept in the log's text arena (labels, addresses) as bytes again.
+bytes stored_bytes(std::string_view s) noexcept { return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()}; }
+
+// Are two names, given by their labels (name_labels), the same but for ASCII case? That is
+// what comparing their texts case-insensitively gives: the text is made label by label and
+// escaping writes no capital letters. Length bytes (1..63) are no letters, so the labels line
+// up in both or the bytes differ.
+bool same_labels(std::string_view a, bytes labels) {
+  const std::string_view b = util::as_chars(labels);
   if (a.size() != b.size()) return false;
   // A response repeats its query's question byte for byte (case folding is the exception).
   if (a.empty() || std::memcmp(a.data(), b.data(), a.size()) == 0) return true;
@@ -784,18 +877,30 @@ bool same_name(std::string_view a, std::string_view b) {
   return true;
 }
 
-// The text of an A or AAAA answer in dns.log's `answers`, written at `buf` (48 bytes); its
-// length (0 when the RDATA is not an address of the type's size). Printed as rdata_text does,
-// without decoding the RDATA.
-std::size_t zeek_address_answer(const dns_message& m, const dns_rr& rr, char* buf) noexcept {
-  if (rr.rdata_length != (rr.type == dns_a ? 4u : 16u) || std::size_t{rr.rdata_offset} + rr.rdata_length > m.data.size()) {
-    return 0;
-  }
-  const std::uint8_t* a = m.data.data() + rr.rdata_offset;
-  return static_cast<std::size_t>((rr.type == dns_aaaa ? dissect::put_ipv6(buf, a) : dissect::put_ipv4(buf, a)) - buf);
+// The labels of the first question's name (name_labels), as parse_dns found them when it can.
+bytes question_labels(const dns_message& m, std::array<std::uint8_t, dns_max_name_wire>& buf) noexcept {
+  if (!m.question_labels.empty()) return m.question_labels;
+  return name_labels(m.data, m.records[0].name, buf);
 }
 
-// Zeek's rendering of an answer other than A and AAAA (zeek_address_answer) in dns.log's `answers`.
+// Where the name that dns.log shows for an NS, CNAME, PTR, DNAME, MX, SRV or SOA answer starts
+// (dns_no_name when its RDATA holds none): decode()'s `target`. A record whose RDATA parse_dns
+// found sound (rdata_ok) has it at a fixed place; any other is decoded.
+std::uint32_t answer_target(const dns_message& m, const dns_rr& rr) noexcept {
+  if (rr.rdata_ok) {
+    switch (rr.type) {
+      case dns_mx: return rr.rdata_offset + 2;
+      case dns_srv: return rr.rdata_offset + 6;
+      default: return rr.rdata_offset;  // NS, CNAME, PTR, DNAME, SOA (its mname)
+    }
+  }
+  dns_rdata d;
+  decode(m, rr, d);
+  return d.target;
+}
+
+// Zeek's rendering of an answer in dns.log's `answers`, for the types whose text the log table
+// does not make itself when an entry is read (addresses and names: see on_message).
 void zeek_answer(const dns_message& m, const dns_rr& rr, std::string& out) {
   dns_rdata d;
   decode(m, rr, d);
@@ -861,13 +966,14 @@ void packet_addresses(const dissect::packet& p, std::string& src, std::string& d
 
 }  // namespace
 
-void dns_logger::log_packet(const capture::record& r, const dissect::packet& p, const flow::track_result& t) {
+void dns_logger::log_packet(const capture::record& r, const dissect::packet& p, const flow::track_result& t,
+                            const dissect::layer& l) {
   // A TCP segment continuing a message from an earlier one: skip what is owed first.
   const std::uint64_t dir_key = (std::uint64_t{t.id} << 1) | (t.from_orig ? 1u : 0u);
   std::uint32_t skip = 0;
   auto owed = t.id != 0 && !tcp_owed_.empty() ? tcp_owed_.find(dir_key) : tcp_owed_.end();
   if (owed != tcp_owed_.end()) skip = owed->second;
-  if (!find_dns(r.data, p, where_, skip)) return;
+  if (!find_dns_at(r.data, p, l, where_, skip)) return;
   if (tcp_from_streams_ && where_.tcp) return;  // reassembled streams come through on_data
   if (owed != tcp_owed_.end() && p.payload_length > 0) {
     ++counters_.tcp_continuations;
@@ -1008,9 +1114,8 @@ dns_log_table::row& dns_logger::new_entry(const origin& o, const dns_message& m)
   }
   if (const dns_rr* q = m.question()) {
     e.flags |= dns_log_table::f_question;
-    text_.clear();
-    m.name_text(q->name, text_);
-    e.query = entries_.text_.add(text_);
+    std::array<std::uint8_t, dns_max_name_wire> buf;  // (not initialised: name_labels writes what it returns)
+    e.query = entries_.text_.add(util::as_chars(question_labels(m, buf)));
     e.qtype = q->type;
     e.qclass = q->klass;
   }
@@ -1051,17 +1156,18 @@ void dns_logger::on_message(const origin& o, const dns_message& m) {
   constexpr std::size_t none = static_cast<std::size_t>(-1);
   std::size_t best = none;
   std::uint32_t best_entry = 0;
-  bool have_name = false;  // the question's name is in text_ (made for the first candidate)
+  bool have_name = false;  // the question's labels are in `labels` (found for the first candidate)
+  std::array<std::uint8_t, dns_max_name_wire> buf;
+  bytes labels;
   pending_.each(key, [&](std::size_t slot, std::uint32_t entry) {
     const auto& c = table.rows_[entry];
     if (q) {
       if (!(c.flags & dns_log_table::f_question) || c.qtype != q->type || c.qclass != q->klass) return;
       if (!have_name) {
-        text_.clear();
-        m.name_text(q->name, text_);
+        labels = question_labels(m, buf);
         have_name = true;
       }
-      if (!same_name(table.text_.get(c.query), text_)) return;
+      if (!same_labels(table.text_.get(c.query), labels)) return;
     }
     if (best == none || entry < best_entry) {  // the oldest query
       best = slot;
@@ -1083,20 +1189,40 @@ void dns_logger::on_message(const origin& o, const dns_message& m) {
   e->z = m.z();
   if (m.count[1] == 0 && m.count[2] == 0 && m.count[3] == 0) e->flags |= dns_log_table::f_rejected;
   e->answers_at = static_cast<std::uint32_t>(table.answers_.size());
+  using form = dns_log_table::answer_form;
   for (const auto& rr : m.records) {
     if (rr.section != dns_section::answer) continue;
-    util::text_ref t;
-    if (rr.type == dns_a || rr.type == dns_aaaa) {
-      // The commonest answers: straight from a buffer into the log's text.
-      char buf[48];
-      const std::size_t n = zeek_address_answer(m, rr, buf);
-      t = table.text_.add(std::string_view(buf, std::min(n, sizeof buf)));  // (n fits: the min tells the compiler)
-    } else {
-      text_.clear();
-      zeek_answer(m, rr, text_);
-      t = table.text_.add(text_);
+    dns_log_table::answer& a = table.answers_.emplace_back();
+    a.ttl = rr.ttl;
+    switch (rr.type) {
+      case dns_a:
+      case dns_aaaa:
+        // The address bytes (text when read); none when the RDATA is not an address of the
+        // type's size (parse_dns keeps only records whose RDATA lies in the message).
+        if (rr.rdata_length == (rr.type == dns_a ? 4u : 16u) && std::size_t{rr.rdata_offset} + rr.rdata_length <= m.data.size()) {
+          a.form = rr.type == dns_a ? form::ipv4 : form::ipv6;
+          a.text = table.text_.add(util::as_chars(m.data.subspan(rr.rdata_offset, rr.rdata_length)));
+        }
+        break;
+      case dns_ns:
+      case dns_cname:
+      case dns_ptr:
+      case dns_dname:
+      case dns_mx:
+      case dns_srv:
+      case dns_soa:
+        // The name's labels: rdata_text's target ("." for the root) for the first four; Zeek
+        // logs the exchange, the target, the primary name server of the others.
+        if (const std::uint32_t target = answer_target(m, rr); target != dns_no_name) {
+          a.form = rr.type == dns_mx || rr.type == dns_srv || rr.type == dns_soa ? form::name : form::name_or_dot;
+          a.text = table.text_.add(util::as_chars(name_labels(m.data, target, buf)));
+        }
+        break;
+      default:
+        text_.clear();
+        zeek_answer(m, rr, text_);
+        a.text = table.text_.add(text_);
     }
-    table.answers_.push_back({t, rr.ttl});
     ++e->answer_count;
   }
   add_anomalies(*e, 1);
@@ -1155,7 +1281,7 @@ dns_log_entry dns_log_table::operator[](std::size_t i) const {
   e.has_query = (r.flags & f_query) != 0;
   e.has_response = (r.flags & f_response) != 0;
   e.rtt_ns = r.rtt_ns;
-  e.query = text_.get(r.query);
+  append_labels_text(stored_bytes(text_.get(r.query)), e.query);
   e.has_question = (r.flags & f_question) != 0;
   e.qclass = r.qclass;
   e.qtype = r.qtype;
@@ -1170,7 +1296,25 @@ dns_log_entry dns_log_table::operator[](std::size_t i) const {
   e.ttls.reserve(r.answer_count);
   for (std::size_t k = 0; k < r.answer_count; ++k) {
     const answer& a = answers_[r.answers_at + k];
-    e.answers.emplace_back(text_.get(a.text));
+    const std::string_view stored = text_.get(a.text);
+    std::string& t = e.answers.emplace_back();
+    switch (a.form) {
+      case answer_form::text: t = stored; break;
+      case answer_form::ipv4:
+      case answer_form::ipv6: {
+        // As rdata_text prints addresses (the dissector's formatting).
+        char buf[48];
+        const bytes addr = stored_bytes(stored);
+        if (a.form == answer_form::ipv4 && addr.size() == 4) t.assign(buf, dissect::put_ipv4(buf, addr.data()));
+        if (a.form == answer_form::ipv6 && addr.size() == 16) t.assign(buf, dissect::put_ipv6(buf, addr.data()));
+        break;
+      }
+      case answer_form::name:
+      case answer_form::name_or_dot:
+        append_labels_text(stored_bytes(stored), t);
+        if (t.empty() && a.form == answer_form::name_or_dot) t = ".";
+        break;
+    }
     e.ttls.push_back(a.ttl);
   }
   e.rejected = (r.flags & f_rejected) != 0;

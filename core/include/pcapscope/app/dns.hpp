@@ -145,6 +145,10 @@ struct dns_message {
   std::uint16_t count[4] = {};      ///< QDCOUNT, ANCOUNT, NSCOUNT, ARCOUNT as sent
   std::uint16_t parsed[4] = {};     ///< questions/records actually parsed per section
   std::vector<dns_rr> records;      ///< questions, then answers, authority, additional
+  /// The name of the first question (`question()`) when it is written without compression
+  /// pointers and valid: its labels (each a length byte and its bytes; no root byte) as a view
+  /// into `data`. Empty otherwise, and for the root.
+  util::bytes question_labels;
   dns_edns edns;                    ///< from the (first) OPT record
   std::array<dns_anomaly_at, dns_max_anomalies> anomalies{};  ///< first anomalies found
   std::uint8_t anomaly_count = 0;   ///< anomalies found (may exceed the kept ones)
@@ -284,8 +288,10 @@ struct dns_log_entry {
 };
 
 /// The dns.log entries of a `dns_logger`, stored compactly: numbers inline, names and answers
-/// in one text arena, uid and addresses taken from the flow table when an entry is read (a
-/// few dozen bytes per entry instead of a dozen heap strings). `operator[]` and iteration build
+/// in one arena, uid and addresses taken from the flow table when an entry is read (a few
+/// dozen bytes per entry instead of a dozen heap strings). Names are kept in wire form
+/// (uncompressed labels) and addresses as their bytes: the analysis pass only stores and
+/// compares them, and the text is made when an entry is read. `operator[]` and iteration build
 /// each entry as a `dns_log_entry`.
 class dns_log_table {
  public:
@@ -337,15 +343,24 @@ class dns_log_table {
     f_tcp = 1, f_query = 2, f_response = 4, f_question = 8, f_aa = 16, f_tc = 32, f_rd = 64, f_ra = 128,
     f_rejected = 256,
   };
+  // How an answer's stored bytes become its text when the entry is read.
+  enum class answer_form : std::uint8_t {
+    text,         // the text itself
+    ipv4,         // 4 address bytes
+    ipv6,         // 16 address bytes
+    name,         // a name's labels (wire form, uncompressed, without the root byte)
+    name_or_dot,  // the same, "." for the root (CNAME, NS, PTR and DNAME targets)
+  };
   struct answer {
-    util::text_ref text;
+    util::text_ref text;  // what `form` says
     std::uint32_t ttl = 0;
+    answer_form form = answer_form::text;
   };
   struct row {
     std::int64_t ts_ns = 0;
     std::int64_t rtt_ns = 0;
     std::uint32_t flow_id = 0;
-    util::text_ref query;
+    util::text_ref query;             // the question's labels (wire form, see answer_form::name)
     util::text_ref hosts;             // "orig_h resp_h" when not from the flow table
     std::uint32_t answers_at = 0;     // first of `answer_count` answers
     std::uint32_t anomalies_at[2] = {};  // the query's and the response's anomalies
@@ -387,7 +402,7 @@ class dns_logger {
   /// answer for it (index_builder's last_flow_record / last_packet / last_track).
   void on_packet(const capture::record& r, const dissect::packet& p, const flow::track_result& t) {
     // Most packets are not DNS: they are turned away here, before any call or per-flow work.
-    if (dns_transport(p)) log_packet(r, p, t);
+    if (const dissect::layer* l = dns_transport(p)) log_packet(r, p, t, *l);
   }
   /// DNS over TCP from a reassembled stream: length-prefixed messages, several in one call or
   /// one spread over many (at most one message of 65535 bytes is buffered per direction).
@@ -420,7 +435,8 @@ class dns_logger {
     std::uint16_t sport = 0, dport = 0;
     const dissect::packet* packet = nullptr;
   };
-  void log_packet(const capture::record& r, const dissect::packet& p, const flow::track_result& t);
+  // `l` is dns_transport(p).
+  void log_packet(const capture::record& r, const dissect::packet& p, const flow::track_result& t, const dissect::layer& l);
   void on_message(const origin& o, const dns_message& m);
   dns_log_table::row& new_entry(const origin& o, const dns_message& m);
   void parse_and_log(const origin& o, util::bytes message, bool mdns);
