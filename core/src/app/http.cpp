@@ -367,12 +367,30 @@ bool has_binary_byte(util::bytes b) noexcept {
 #if defined(__SSE2__)
   // Exactly the bytes below 0x20 (unsigned: min(v, 0x1F) == v).
   const __m128i below = _mm_set1_epi8(0x1F);
-  for (; k + 16 <= b.size(); k += 16) {
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b.data() + k));
-    auto flags = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(v, below), v)));
+  auto low_at = [&](std::size_t at) __attribute__((always_inline)) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b.data() + at));
+    return _mm_cmpeq_epi8(_mm_min_epu8(v, below), v);
+  };
+  auto any_binary = [&](std::size_t at, unsigned flags) __attribute__((always_inline)) {
     for (; flags != 0; flags &= flags - 1) {
-      if (binary(b[k + static_cast<std::size_t>(std::countr_zero(flags))])) return true;
+      if (binary(b[at + static_cast<std::size_t>(std::countr_zero(flags))])) return true;
     }
+    return false;
+  };
+  // Sixty-four bytes a step with one test when none is below 0x20 (sniffed bodies mostly hold
+  // long runs without line ends); a step with some looks at its sixteens one by one.
+  for (; k + 64 <= b.size(); k += 64) {
+    const __m128i f0 = low_at(k), f1 = low_at(k + 16), f2 = low_at(k + 32), f3 = low_at(k + 48);
+    if (_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(f0, f1), _mm_or_si128(f2, f3))) == 0) continue;
+    if (any_binary(k, static_cast<unsigned>(_mm_movemask_epi8(f0))) ||
+        any_binary(k + 16, static_cast<unsigned>(_mm_movemask_epi8(f1))) ||
+        any_binary(k + 32, static_cast<unsigned>(_mm_movemask_epi8(f2))) ||
+        any_binary(k + 48, static_cast<unsigned>(_mm_movemask_epi8(f3)))) {
+      return true;
+    }
+  }
+  for (; k + 16 <= b.size(); k += 16) {
+    if (any_binary(k, static_cast<unsigned>(_mm_movemask_epi8(low_at(k))))) return true;
   }
 #else
   // The high bit of every byte below 0x20, and of some bytes 0x20 just above one (a borrow);
@@ -873,27 +891,51 @@ struct message {
   }
 };
 
-// Entries of the requests awaiting a response, oldest first: a vector read from `head_`
-// (cheaper than a deque, which allocates on construction, for the many short connections).
+// Entries of the requests awaiting a response, oldest first: up to four in a ring held inline
+// (a connection seldom has more requests waiting, and most connections then cost no
+// allocation for it), more in a vector read from `head_` until the queue is empty again.
 class entry_queue {
  public:
-  bool empty() const noexcept { return head_ == q_.size(); }
-  std::size_t size() const noexcept { return q_.size() - head_; }
-  std::size_t front() const noexcept { return q_[head_]; }
-  void push_back(std::size_t e) { q_.push_back(e); }
+  bool empty() const noexcept { return size_ == 0; }
+  std::size_t size() const noexcept { return size_; }
+  std::size_t front() const noexcept { return spilled_ ? q_[head_] : ring_[head_]; }
+  void push_back(std::size_t e) {
+    if (!spilled_) {
+      if (size_ < ring_size) {
+        ring_[(head_ + size_) & (ring_size - 1)] = e;
+        ++size_;
+        return;
+      }
+      q_.clear();
+      for (std::size_t k = 0; k < size_; ++k) q_.push_back(ring_[(head_ + k) & (ring_size - 1)]);
+      head_ = 0;
+      spilled_ = true;
+    }
+    q_.push_back(e);
+    ++size_;
+  }
   void pop_front() {
-    if (++head_ == q_.size()) {
+    --size_;
+    if (!spilled_) {
+      head_ = (head_ + 1) & (ring_size - 1);
+      return;
+    }
+    if (size_ == 0) {
       q_.clear();
       head_ = 0;
-    } else if (head_ >= 64 && head_ * 2 >= q_.size()) {
+      spilled_ = false;
+    } else if (++head_ >= 64 && head_ * 2 >= q_.size()) {
       q_.erase(q_.begin(), q_.begin() + static_cast<std::ptrdiff_t>(head_));
       head_ = 0;
     }
   }
 
  private:
+  static constexpr std::size_t ring_size = 4;  // (a power of two)
+  std::array<std::size_t, ring_size> ring_{};
   std::vector<std::size_t> q_;
-  std::size_t head_ = 0;
+  std::size_t head_ = 0, size_ = 0;
+  bool spilled_ = false;
 };
 
 struct dir_parser {
@@ -1119,7 +1161,12 @@ struct http_parse_access {
   // rest of its line, value untrimmed.
   void header_value(header_name name, std::string_view after_colon) {
     auto& m = P().m;
-    const auto value = trim(after_colon);
+    // Usually one space before the value and nothing to trim after it.
+    const auto value = after_colon.size() >= 2 && after_colon[0] == ' ' &&
+                               static_cast<unsigned char>(after_colon[1]) > ' ' &&
+                               static_cast<unsigned char>(after_colon.back()) > ' '
+                           ? after_colon.substr(1)
+                           : trim(after_colon);
     auto first = [&](text_ref& out, bool& has) {
       if (has) return;  // the first one counts
       out = keep_clipped(value);
@@ -1837,9 +1884,10 @@ http_logger::http_logger(const flow::flow_tracker* flows, http_limits limits)
 
 http_logger::~http_logger() = default;
 
-// (Inline: most calls repeat the previous connection.)
+// (Inline: most calls find a recent connection.)
 inline http_logger::connection& http_logger::conn_of(const stream_ctx& c) {
-  if (last_conn_ && last_conn_->flow_id == c.flow_id) return *last_conn_;
+  connection* r = recent_conns_[c.flow_id & (recent_conn_slots - 1)];
+  if (r && r->flow_id == c.flow_id) return *r;
   return find_conn(c);
 }
 
@@ -1850,14 +1898,15 @@ http_logger::connection& http_logger::find_conn(const stream_ctx& c) {
     ++counters_.connections;
     return n;
   });
-  last_conn_ = &cn;
+  recent_conns_[c.flow_id & (recent_conn_slots - 1)] = &cn;
   return cn;
 }
 
 void http_logger::drop_conn(std::uint32_t flow_id) {
   connection* cn = conns_.find(flow_id);
   if (!cn) return;
-  if (last_conn_ == cn) last_conn_ = nullptr;
+  auto& recent = recent_conns_[flow_id & (recent_conn_slots - 1)];
+  if (recent == cn) recent = nullptr;
   for (auto& p : cn->d) buffered_ -= p.line.size();
   conns_.erase(flow_id);
 }
@@ -1876,7 +1925,8 @@ void http_logger::on_gap(const stream_ctx& c, int dir, std::uint64_t length) {
 
 void http_logger::on_close(const stream_ctx& c, int dir) {
   if (finished_ || (dir != 0 && dir != 1)) return;
-  connection* found = conns_.find(c.flow_id);
+  connection* found = recent_conns_[c.flow_id & (recent_conn_slots - 1)];
+  if (!found || found->flow_id != c.flow_id) found = conns_.find(c.flow_id);
   if (!found) return;
   auto& cn = *found;
   http_parse_access{*this, cn, dir, c}.close();

@@ -309,7 +309,11 @@ class http_logger {
   std::vector<http_interim> interim_;
   http_counters counters_;
   flow_states<connection> conns_;
-  connection* last_conn_ = nullptr;  // the connection of the previous call (most calls repeat it)
+  // Connections of recent calls by the low bits of their flow id (direct-mapped; a slot is
+  // checked against the connection's own flow id). Flows interleave, so one remembered
+  // connection missed most calls; ids are sequential, so the open ones rarely share a slot.
+  static constexpr std::size_t recent_conn_slots = 256;
+  std::array<connection*, recent_conn_slots> recent_conns_{};
   std::unique_ptr<connection> datagram_;  // parser state of the datagram being parsed (reused)
   std::size_t buffered_ = 0;
   bool finished_ = false;
