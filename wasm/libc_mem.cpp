@@ -1,10 +1,12 @@
-// memcmp, memchr and memcpy for the wasm module, replacing the C library's. Emscripten 3.1.6
-// links musl's memcmp (one byte per iteration) and memchr (4 bytes per iteration, after a byte
-// loop up to alignment), and its own memcpy (bytewise unless source and destination are equally
-// aligned, a call out to JS from 512 bytes); clang expands none of them inline for wasm, so key
-// comparisons, the HTTP parser's line searches and the dissectors' address copies of the
-// analysis pass all ran those loops. These work 8 bytes at a time with unaligned loads (fine in
-// wasm) and find the first differing or matching byte of a word from its bits, without a loop.
+// memcmp, memchr, memcpy and memset for the wasm module, replacing the C library's. Emscripten
+// 3.1.6 links musl's memcmp (one byte per iteration), memchr (4 bytes per iteration, after a byte
+// loop up to alignment) and memset (byte stores for the head and tail, 4-byte stores up to
+// 8-byte alignment), and its own memcpy (bytewise unless source and destination are equally
+// aligned, a call out to JS from 512 bytes); clang expands none of them inline for wasm beyond a
+// few stores, so key comparisons, the HTTP parser's line searches, the dissectors' address
+// copies and the zeroing of per-packet structs of the analysis pass all ran those loops. These
+// work 8 bytes at a time with unaligned loads (fine in wasm) and find the first differing or
+// matching byte of a word from its bits, without a loop.
 // Compiled without LTO and with -fno-builtin (wasm/CMakeLists.txt), so that the definitions are
 // an ordinary object the linker prefers to libc's and the loops are not turned back into calls.
 #include <cstddef>
@@ -116,5 +118,45 @@ extern "C" void* memcpy(void* __restrict dest, const void* __restrict src, std::
     return dest;
   }
   for (std::size_t i = 0; i < n; ++i) d[i] = s[i];
+  return dest;
+}
+
+extern "C" void* memset(void* dest, int c, std::size_t n) {
+  auto* d = static_cast<unsigned char*>(dest);
+  const std::uint64_t v = kOnes * static_cast<unsigned char>(c);
+  if (n >= 32) {
+    for (std::size_t i = 0; i + 32 <= n; i += 32) {
+      __builtin_memcpy(d + i, &v, 8);
+      __builtin_memcpy(d + i + 8, &v, 8);
+      __builtin_memcpy(d + i + 16, &v, 8);
+      __builtin_memcpy(d + i + 24, &v, 8);
+    }
+    // The tail as the last 32 bytes, overlapping what was stored (with the same bytes).
+    d += n - 32;
+    __builtin_memcpy(d, &v, 8);
+    __builtin_memcpy(d + 8, &v, 8);
+    __builtin_memcpy(d + 16, &v, 8);
+    __builtin_memcpy(d + 24, &v, 8);
+    return dest;
+  }
+  if (n >= 16) {  // two words from each end
+    __builtin_memcpy(d, &v, 8);
+    __builtin_memcpy(d + 8, &v, 8);
+    __builtin_memcpy(d + n - 16, &v, 8);
+    __builtin_memcpy(d + n - 8, &v, 8);
+    return dest;
+  }
+  if (n >= 8) {
+    __builtin_memcpy(d, &v, 8);
+    __builtin_memcpy(d + n - 8, &v, 8);
+    return dest;
+  }
+  if (n >= 4) {
+    const auto w = static_cast<std::uint32_t>(v);
+    __builtin_memcpy(d, &w, 4);
+    __builtin_memcpy(d + n - 4, &w, 4);
+    return dest;
+  }
+  for (std::size_t i = 0; i < n; ++i) d[i] = static_cast<unsigned char>(c);
   return dest;
 }
