@@ -288,7 +288,12 @@ bool capture_file::read_mapped(status& st) {
     // The size is taken again at each window: a file that grows while it is read is read to
     // its new end, as read() would.
     struct stat sb {};
-    if (::fstat(fd_, &sb) != 0) break;
+    if (::fstat(fd_, &sb) != 0) {
+      if (off == 0) return false;  // nothing fed yet: read() does it all
+      st.ok = false;
+      st.message = path_ + ": cannot stat the file at offset " + std::to_string(off) + ": " + std::strerror(errno);
+      break;
+    }
     const auto size = static_cast<std::uint64_t>(sb.st_size);
     if (off >= size) break;
     // Mappings start at a page boundary; `off` is one except after the file grew.
