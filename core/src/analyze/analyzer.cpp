@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "pcapscope/reassembly/follow.hpp"
+#include "pcapscope/util/size_opt.hpp"
 
 namespace pcapscope::analyze {
 
@@ -52,6 +53,10 @@ bool is_ssdp_start(util::bytes b) noexcept {
 }
 
 }  // namespace
+
+// Once per stream direction, or per capture (the constructor, finish): for size in the wasm build
+// (util/size_opt.hpp), as are the router's events other than data.
+PCAPSCOPE_SIZE_BEGIN
 
 stream_kind classify_stream(util::bytes d, int dir, std::uint16_t op, std::uint16_t rp, flow::service& svc) noexcept {
   svc = flow::service::none;
@@ -104,6 +109,8 @@ stream_kind classify_stream(util::bytes d, int dir, std::uint16_t op, std::uint1
   return stream_kind::other;
 }
 
+PCAPSCOPE_SIZE_END
+
 // Receives every reassembled stream's events and hands them to the flow's logger.
 class analyzer::stream_router final : public reassembly::stream_consumer {
  public:
@@ -121,7 +128,7 @@ class analyzer::stream_router final : public reassembly::stream_consumer {
     first_data(static_cast<stream_kind>(kind), id, dir, data);
   }
 
-  void on_gap(int dir, std::uint64_t length, std::uint64_t) override {
+  PCAPSCOPE_SIZE_FN void on_gap(int dir, std::uint64_t length, std::uint64_t) override {
     const std::uint32_t id = a_.reasm_.current_flow();
     const auto k = static_cast<stream_kind>(a_.kinds_[id] & ~kind_muted);
     if (!probes_.empty()) flush_probe(k, id, dir);
@@ -135,11 +142,11 @@ class analyzer::stream_router final : public reassembly::stream_consumer {
   }
 
   // Bytes sent but not captured: the flow table counts them as Zeek does (missed_bytes, G/g).
-  void on_missed(int dir, std::uint64_t length) override {
+  PCAPSCOPE_SIZE_FN void on_missed(int dir, std::uint64_t length) override {
     a_.tracker_.note_gap(a_.reasm_.current_flow(), dir, length);
   }
 
-  void on_close(int dir, reassembly::stream_end) override {
+  PCAPSCOPE_SIZE_FN void on_close(int dir, reassembly::stream_end) override {
     const std::uint32_t id = a_.reasm_.current_flow();
     const auto k = static_cast<stream_kind>(a_.kinds_[id] & ~kind_muted);
     if (!probes_.empty()) flush_probe(k, id, dir);
@@ -155,7 +162,7 @@ class analyzer::stream_router final : public reassembly::stream_consumer {
  private:
   // The bytes of a direction still undecided, or of a flow whose other direction (or this one)
   // has probe bytes held.
-  [[gnu::noinline]] void first_data(stream_kind k, std::uint32_t id, int dir, util::bytes data) {
+  [[gnu::noinline]] PCAPSCOPE_SIZE_FN void first_data(stream_kind k, std::uint32_t id, int dir, util::bytes data) {
     if (k == stream_kind::undecided) {
       // Too few bytes to tell (a split length prefix, a 2-byte first segment): keep them until
       // the next delivery decides, then replay them to the logger.
@@ -209,7 +216,7 @@ class analyzer::stream_router final : public reassembly::stream_consumer {
   }
 
   // Delivers (or, still undecided, drops) the bytes held for a direction.
-  void flush_probe(stream_kind k, std::uint32_t id, int dir) {
+  PCAPSCOPE_SIZE_FN void flush_probe(stream_kind k, std::uint32_t id, int dir) {
     auto it = probes_.find((std::uint64_t{id} << 1) | static_cast<unsigned>(dir));
     if (it == probes_.end()) return;
     std::vector<std::uint8_t> held = std::move(it->second);
@@ -223,7 +230,7 @@ class analyzer::stream_router final : public reassembly::stream_consumer {
     return c;
   }
 
-  stream_kind decide(std::uint32_t id, int dir, util::bytes data) noexcept {
+  PCAPSCOPE_SIZE_FN stream_kind decide(std::uint32_t id, int dir, util::bytes data) noexcept {
     const auto& f = a_.tracker_.get(id);
     flow::service svc = flow::service::none;
     stream_kind k = classify_stream(data, dir, f.port(0), f.port(1), svc);
@@ -242,6 +249,8 @@ class analyzer::stream_router final : public reassembly::stream_consumer {
   // Bytes of undecided directions ((flow id << 1) | dir); a few bytes each (see classify_stream).
   std::unordered_map<std::uint64_t, std::vector<std::uint8_t>> probes_;
 };
+
+PCAPSCOPE_SIZE_BEGIN
 
 analyzer::analyzer(options opts)
     : opts_(opts),
@@ -265,6 +274,8 @@ analyzer::analyzer(options opts)
 }
 
 analyzer::~analyzer() = default;
+
+PCAPSCOPE_SIZE_END
 
 void analyzer::on_record(const capture::record& r) {
   builder_.on_record(r);
@@ -343,6 +354,8 @@ std::string_view analyzer::route_udp(const app::stream_ctx& c, int dir, util::by
   return kind_name(k);
 }
 
+PCAPSCOPE_SIZE_BEGIN
+
 void analyzer::finish() {
   if (finished_) return;
   finished_ = true;
@@ -354,5 +367,7 @@ void analyzer::finish() {
   dhcp_.finish();
   stats_.finish();
 }
+
+PCAPSCOPE_SIZE_END
 
 }  // namespace pcapscope::analyze

@@ -8,6 +8,7 @@
 
 #include "pcapscope/dissect/fields.hpp"
 #include "pcapscope/index/index.hpp"
+#include "pcapscope/util/size_opt.hpp"
 
 namespace pcapscope::app {
 
@@ -127,6 +128,10 @@ bytes name_labels(bytes d, std::uint32_t off, std::array<std::uint8_t, dns_max_n
 
 // Appends the text of a name given by its labels (as name_labels returns them): labels joined
 // by '.', "" for the root, bytes outside printable ASCII and '.' or '\\' inside a label escaped.
+// Text of names and records: made when a row is read, not per message (for size in the wasm
+// build: util/size_opt.hpp; the same below).
+PCAPSCOPE_SIZE_BEGIN
+
 void append_labels_text(bytes labels, std::string& out) {
   // Written into a buffer first, appended once. A name's labels are within 254 wire bytes and
   // a byte becomes at most 4 characters (a length byte 1, its '.'), so it cannot overflow.
@@ -163,6 +168,8 @@ void append_labels_text(bytes labels, std::string& out) {
 }
 
 // Validates the SvcParams of an SVCB/HTTPS record.
+PCAPSCOPE_SIZE_END
+
 bool svc_params_ok(bytes p) noexcept {
   std::size_t pos = 0;
   while (pos < p.size()) {
@@ -360,6 +367,8 @@ void add_anomaly(dns_message& m, dns_anomaly_at a) noexcept {
   if (m.anomaly_count < 255) ++m.anomaly_count;
 }
 
+PCAPSCOPE_SIZE_BEGIN
+
 void append_escaped_label(bytes label, std::string& out) {
   static const char* hexd = "0123456789abcdef";
   for (std::uint8_t c : label) {
@@ -547,6 +556,8 @@ void dns_message::name_text(std::uint32_t offset, std::string& out) const {
   append_labels_text(name_labels(data, offset, buf), out);
 }
 
+PCAPSCOPE_SIZE_END
+
 bool parse_dns(bytes data, dns_message& out, bool mdns) {
   out.data = data;
   out.header_ok = false;
@@ -667,6 +678,8 @@ bool decode_rdata(const dns_message& m, const dns_rr& rr, dns_rdata& out) noexce
   return decode(m, rr, out).code == dns_anomaly::none;
 }
 
+PCAPSCOPE_SIZE_BEGIN
+
 void rdata_text(const dns_message& m, const dns_rr& rr, std::string& out) {
   dns_rdata d;
   decode(m, rr, d);
@@ -775,6 +788,8 @@ void rdata_text(const dns_message& m, const dns_rr& rr, std::string& out) {
       return;
   }
 }
+
+PCAPSCOPE_SIZE_END
 
 namespace {
 
@@ -901,6 +916,8 @@ std::uint32_t answer_target(const dns_message& m, const dns_rr& rr) noexcept {
 
 // Zeek's rendering of an answer in dns.log's `answers`, for the types whose text the log table
 // does not make itself when an entry is read (addresses and names: see on_message).
+PCAPSCOPE_SIZE_BEGIN
+
 void zeek_answer(const dns_message& m, const dns_rr& rr, std::string& out) {
   dns_rdata d;
   decode(m, rr, d);
@@ -966,6 +983,8 @@ void packet_addresses(const dissect::packet& p, std::string& src, std::string& d
 
 }  // namespace
 
+PCAPSCOPE_SIZE_END
+
 void dns_logger::log_packet(const capture::record& r, const dissect::packet& p, const flow::track_result& t,
                             const dissect::layer& l) {
   // A TCP segment continuing a message from an earlier one: skip what is owed first.
@@ -1023,6 +1042,9 @@ void dns_logger::parse_and_log(const origin& o, util::bytes message, bool mdns) 
   }
   on_message(o, msg_);
 }
+
+// DNS over TCP, gaps and closes: rare.
+PCAPSCOPE_SIZE_BEGIN
 
 void dns_logger::on_data(const stream_ctx& c, int dir, util::bytes data) {
   auto& sd = streams_[(std::uint64_t{c.flow_id} << 1) | static_cast<unsigned>(dir & 1)];
@@ -1090,6 +1112,8 @@ void dns_logger::on_close(const stream_ctx& c, int dir) {
   }
   streams_.erase(it);
 }
+
+PCAPSCOPE_SIZE_END
 
 dns_log_table::row& dns_logger::new_entry(const origin& o, const dns_message& m) {
   auto& e = entries_.rows_.emplace_back();
@@ -1238,6 +1262,8 @@ void dns_logger::pending_queries::add(std::uint64_t key, std::uint32_t entry) {
   ++live_;
 }
 
+PCAPSCOPE_SIZE_BEGIN
+
 void dns_logger::pending_queries::rehash() {
   // Twice the size when at least half the slots are live, else the same size without its
   // tombstones (queries answered long ago).
@@ -1328,5 +1354,7 @@ void dns_index_handler::on_record(const capture::record& r) {
   if (source_) log_.on_packet(source_->last_flow_record(), source_->last_packet(), source_->last_track());
   if (next_) next_->on_record(r);
 }
+
+PCAPSCOPE_SIZE_END
 
 }  // namespace pcapscope::app

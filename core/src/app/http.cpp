@@ -26,6 +26,7 @@
 #endif
 
 #include "pcapscope/flow/flow.hpp"
+#include "pcapscope/util/size_opt.hpp"
 
 namespace pcapscope::app {
 
@@ -1879,10 +1880,15 @@ struct http_parse_access {
   }
 };
 
+// Per capture or per row read: for size in the wasm build (util/size_opt.hpp); the same at the end.
+PCAPSCOPE_SIZE_BEGIN
+
 http_logger::http_logger(const flow::flow_tracker* flows, http_limits limits)
     : flows_(flows), limits_(limits), store_(std::make_unique<store>()) {}
 
 http_logger::~http_logger() = default;
+
+PCAPSCOPE_SIZE_END
 
 // (Inline: most calls find a recent connection.)
 inline http_logger::connection& http_logger::conn_of(const stream_ctx& c) {
@@ -1945,6 +1951,8 @@ void http_logger::on_datagram(const stream_ctx& c, int dir, util::bytes data) {
   a.feed(data);
   a.close();  // the datagram's end ends its message (a body without a length completes here)
 }
+
+PCAPSCOPE_SIZE_BEGIN
 
 void http_logger::finish() {
   if (finished_) return;
@@ -2168,5 +2176,7 @@ std::vector<std::string> http_object_file_names(const std::vector<http_object>& 
 std::vector<std::string> http_object_file_names(const http_objects& objects) {
   return file_names(objects.size(), [&](std::size_t i) { return objects[i].filename; });
 }
+
+PCAPSCOPE_SIZE_END
 
 }  // namespace pcapscope::app

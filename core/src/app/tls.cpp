@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "pcapscope/util/md5.hpp"
+#include "pcapscope/util/size_opt.hpp"
 
 namespace pcapscope::app {
 
@@ -375,6 +376,10 @@ bool parse_server_hello(bytes msg, tls_server_hello& out) {
   return true;
 }
 
+// Names, certificates, gaps, closes and rows: per connection or per read, not per record (for
+// size in the wasm build: util/size_opt.hpp).
+PCAPSCOPE_SIZE_BEGIN
+
 std::string_view tls_anomaly_name(tls_anomaly a) noexcept {
   switch (a) {
     case tls_anomaly::none: return "tls.none";
@@ -403,6 +408,8 @@ std::string_view tls_anomaly_name(tls_anomaly a) noexcept {
 
 // ---------------------------------------------------------------------------------------------
 // The logger.
+
+PCAPSCOPE_SIZE_END
 
 namespace {
 
@@ -993,7 +1000,7 @@ void tls_flow_state::client_hello(const stream_ctx& c, int dir, const tls_client
   history(c, dir, 'c');
 }
 
-void tls_flow_state::fingerprints(const tls_client_hello& ch, util::text_ref& ja3, util::text_ref& ja4,
+PCAPSCOPE_SIZE_FN void tls_flow_state::fingerprints(const tls_client_hello& ch, util::text_ref& ja3, util::text_ref& ja4,
                                   util::text_ref& ja4_r) {
   hello_fingerprint_key(ch, log.hello_key_);
   auto v = log.hello_cache_.get(log.hello_key_, [&] {
@@ -1055,6 +1062,8 @@ void tls_flow_state::server_hello(const stream_ctx& c, int dir, bytes msg, std::
     switch_to_encrypted(c, client_dir);
   }
 }
+
+PCAPSCOPE_SIZE_BEGIN
 
 std::pair<std::uint32_t, bool> tls_flow_state::certificate_id(bytes der) {
   // Servers send the same chain to every client: each distinct certificate is read and kept once.
@@ -1203,59 +1212,9 @@ tls_logger::tls_logger(const flow::flow_tracker* flows, tls_limits limits) : lim
   entries_.flows_ = flows;
 }
 
-tls_log_entry tls_log_table::operator[](std::size_t i) const {
-  const row& r = rows_[i];
-  tls_log_entry e;
-  e.ts_ns = r.ts_ns;
-  e.id = make_conn_id(flows_, r.flow_id);
-  e.version = r.version;
-  e.has_cipher = (r.flags & f_has_cipher) != 0;
-  e.cipher = r.cipher;
-  e.curve = r.curve;
-  e.server_name = text_.get(r.server_name);
-  e.resumed = (r.flags & f_resumed) != 0;
-  e.has_alert = (r.flags & f_has_alert) != 0;
-  e.last_alert_level = r.last_alert_level;
-  e.last_alert = r.last_alert;
-  e.next_protocol = text_.get(r.next_protocol);
-  e.established = (r.flags & f_established) != 0;
-  auto long_history = r.history_len > history_inline ? long_history_.find(static_cast<std::uint32_t>(i)) : long_history_.end();
-  if (long_history != long_history_.end()) {
-    e.ssl_history = long_history->second;
-  } else {
-    e.ssl_history.assign(r.history, std::min<std::size_t>(r.history_len, history_inline));
-  }
-  e.subject = text_.get(r.subject);
-  e.issuer = text_.get(r.issuer);
-  e.client_subject = text_.get(r.client_subject);
-  e.client_issuer = text_.get(r.client_issuer);
-  e.ja3 = text_.get(r.ja3);
-  e.ja3s = text_.get(r.ja3s);
-  e.ja4 = text_.get(r.ja4);
-  e.ja4_r = text_.get(r.ja4_r);
-  e.client_version = r.client_version;
-  std::string_view alpn = text_.get(r.client_alpn);
-  while (!alpn.empty()) {
-    std::size_t n = static_cast<std::uint8_t>(alpn[0]);
-    e.client_alpn.emplace_back(alpn.substr(1, n));
-    alpn.remove_prefix(std::min(alpn.size(), 1 + n));
-  }
-  e.sslv2_hello = (r.flags & f_sslv2) != 0;
-  e.client_hello_frame = r.client_hello_frame;
-  e.server_hello_frame = r.server_hello_frame;
-  if (r.flags & f_hello) e.client_hellos.push_back({r.client_hello_frame, e.server_name, e.ja3, e.ja4, e.ja4_r});
-  for (auto h = r.hellos_head; h != none; h = hellos_[h].next) {
-    const hello& x = hellos_[h];
-    e.client_hellos.push_back({x.frame, std::string(text_.get(x.sni)), std::string(text_.get(x.ja3)),
-                               std::string(text_.get(x.ja4)), std::string(text_.get(x.ja4_r))});
-  }
-  for (std::size_t k = 0; k < r.chain_count[0]; ++k) e.server_certs.push_back(certs_[chains_[r.chain_at[0] + k]]);
-  for (std::size_t k = 0; k < r.chain_count[1]; ++k) e.client_certs.push_back(certs_[chains_[r.chain_at[1] + k]]);
-  for (auto a = r.anomalies_head; a != none; a = anomalies_[a].next) e.anomalies.push_back(anomalies_[a].at);
-  return e;
-}
-
 tls_logger::~tls_logger() = default;
+
+PCAPSCOPE_SIZE_END
 
 tls_flow_state& tls_logger::state_for(const stream_ctx& c) {
   return states_.get(c.flow_id, [this] { return std::make_unique<tls_flow_state>(*this); });
@@ -1267,6 +1226,8 @@ bool tls_logger::on_data(const stream_ctx& c, int dir, util::bytes data) {
   if (!st.done) st.on_data(c, dir, data);
   return !st.done;
 }
+
+PCAPSCOPE_SIZE_BEGIN
 
 void tls_logger::on_gap(const stream_ctx& c, int dir, std::uint64_t length) {
   if (dir != 0 && dir != 1) return;
@@ -1297,5 +1258,7 @@ void tls_logger::finish() {
   });
   states_.clear();
 }
+
+PCAPSCOPE_SIZE_END
 
 }  // namespace pcapscope::app

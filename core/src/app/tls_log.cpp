@@ -2,12 +2,67 @@
 // alerts, extensions) they print, with Zeek's spellings (see app/tls_log.hpp, docs/tls.md).
 #include "pcapscope/app/tls_log.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <vector>
 
 #include "pcapscope/util/log_record.hpp"
 
 namespace pcapscope::app {
+
+// A row of the table as its entry (here, with the log's other per-row code: compiled for size in
+// the wasm build, and with it the copies of certificates it makes).
+tls_log_entry tls_log_table::operator[](std::size_t i) const {
+  const row& r = rows_[i];
+  tls_log_entry e;
+  e.ts_ns = r.ts_ns;
+  e.id = make_conn_id(flows_, r.flow_id);
+  e.version = r.version;
+  e.has_cipher = (r.flags & f_has_cipher) != 0;
+  e.cipher = r.cipher;
+  e.curve = r.curve;
+  e.server_name = text_.get(r.server_name);
+  e.resumed = (r.flags & f_resumed) != 0;
+  e.has_alert = (r.flags & f_has_alert) != 0;
+  e.last_alert_level = r.last_alert_level;
+  e.last_alert = r.last_alert;
+  e.next_protocol = text_.get(r.next_protocol);
+  e.established = (r.flags & f_established) != 0;
+  auto long_history = r.history_len > history_inline ? long_history_.find(static_cast<std::uint32_t>(i)) : long_history_.end();
+  if (long_history != long_history_.end()) {
+    e.ssl_history = long_history->second;
+  } else {
+    e.ssl_history.assign(r.history, std::min<std::size_t>(r.history_len, history_inline));
+  }
+  e.subject = text_.get(r.subject);
+  e.issuer = text_.get(r.issuer);
+  e.client_subject = text_.get(r.client_subject);
+  e.client_issuer = text_.get(r.client_issuer);
+  e.ja3 = text_.get(r.ja3);
+  e.ja3s = text_.get(r.ja3s);
+  e.ja4 = text_.get(r.ja4);
+  e.ja4_r = text_.get(r.ja4_r);
+  e.client_version = r.client_version;
+  std::string_view alpn = text_.get(r.client_alpn);
+  while (!alpn.empty()) {
+    std::size_t n = static_cast<std::uint8_t>(alpn[0]);
+    e.client_alpn.emplace_back(alpn.substr(1, n));
+    alpn.remove_prefix(std::min(alpn.size(), 1 + n));
+  }
+  e.sslv2_hello = (r.flags & f_sslv2) != 0;
+  e.client_hello_frame = r.client_hello_frame;
+  e.server_hello_frame = r.server_hello_frame;
+  if (r.flags & f_hello) e.client_hellos.push_back({r.client_hello_frame, e.server_name, e.ja3, e.ja4, e.ja4_r});
+  for (auto h = r.hellos_head; h != none; h = hellos_[h].next) {
+    const hello& x = hellos_[h];
+    e.client_hellos.push_back({x.frame, std::string(text_.get(x.sni)), std::string(text_.get(x.ja3)),
+                               std::string(text_.get(x.ja4)), std::string(text_.get(x.ja4_r))});
+  }
+  for (std::size_t k = 0; k < r.chain_count[0]; ++k) e.server_certs.push_back(certs_[chains_[r.chain_at[0] + k]]);
+  for (std::size_t k = 0; k < r.chain_count[1]; ++k) e.client_certs.push_back(certs_[chains_[r.chain_at[1] + k]]);
+  for (auto a = r.anomalies_head; a != none; a = anomalies_[a].next) e.anomalies.push_back(anomalies_[a].at);
+  return e;
+}
 
 namespace {
 

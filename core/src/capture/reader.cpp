@@ -9,6 +9,7 @@
 #include <string>
 
 #include "options.hpp"
+#include "pcapscope/util/size_opt.hpp"
 
 namespace pcapscope::capture {
 
@@ -185,7 +186,7 @@ struct reader::impl {
                info.packets, off));
   }
 
-  void add_interface(interface_info ifc, ts_conv c) {
+  PCAPSCOPE_SIZE_FN void add_interface(interface_info ifc, ts_conv c) {
     auto idx = static_cast<std::uint32_t>(info.interfaces.size());
     info.interfaces.push_back(std::move(ifc));
     conv.push_back(c);
@@ -294,7 +295,7 @@ struct reader::impl {
     }
   }
 
-  void pcap_file_header(bytes hdr) {
+  PCAPSCOPE_SIZE_FN void pcap_file_header(bytes hdr) {
     std::uint32_t magic = util::load_u32(hdr.data(), false);
     bool swap = false;
     std::uint32_t m = magic;
@@ -598,7 +599,7 @@ struct reader::impl {
     return type == kEpb || type == kSpb || type == kObsoletePb;
   }
 
-  void close_section(std::uint64_t end) {
+  PCAPSCOPE_SIZE_FN void close_section(std::uint64_t end) {
     if (info.sections.empty() || info.format != file_format::pcapng) return;
     auto& s = info.sections.back();
     if (s.declared_length < 0) return;
@@ -624,7 +625,7 @@ struct reader::impl {
     }
   }
 
-  void shb(bytes body, std::uint64_t off, bool swap) {
+  PCAPSCOPE_SIZE_FN void shb(bytes body, std::uint64_t off, bool swap) {
     close_section(off);
     util::cursor c(body, swap);
     c.skip(4);  // byte-order magic, already checked
@@ -666,7 +667,7 @@ struct reader::impl {
     info.sections.push_back(std::move(s));
   }
 
-  void idb(bytes body, std::uint64_t off) {
+  PCAPSCOPE_SIZE_FN void idb(bytes body, std::uint64_t off) {
     util::cursor c(body, sec_swap);
     interface_info ifc;
     ifc.section = sec_index;
@@ -843,7 +844,7 @@ struct reader::impl {
     deliver(r);
   }
 
-  void nrb(bytes body, std::uint64_t off) {
+  PCAPSCOPE_SIZE_FN void nrb(bytes body, std::uint64_t off) {
     util::cursor c(body, sec_swap);
     while (c.remaining() >= 4) {
       std::uint16_t type = c.u16();
@@ -887,7 +888,7 @@ struct reader::impl {
                off));
   }
 
-  void isb(bytes body, std::uint64_t off) {
+  PCAPSCOPE_SIZE_FN void isb(bytes body, std::uint64_t off) {
     util::cursor c(body, sec_swap);
     std::uint32_t local = c.u32();
     std::uint64_t raw = (std::uint64_t{c.u32()} << 32);
@@ -928,7 +929,7 @@ struct reader::impl {
     info.interfaces[iface].stats.push_back(s);
   }
 
-  void dsb(bytes body, std::uint64_t off) {
+  PCAPSCOPE_SIZE_FN void dsb(bytes body, std::uint64_t off) {
     util::cursor c(body, sec_swap);
     decryption_secret d;
     d.type = c.u32();
@@ -1019,7 +1020,7 @@ struct reader::impl {
     return result();
   }
 
-  status finish() {
+  PCAPSCOPE_SIZE_FN status finish() {
     if (finished) return result();  // idempotent
     finished = true;
     if (st == state::stopped) return result();
@@ -1073,7 +1074,7 @@ struct reader::impl {
     return result();
   }
 
-  bool read_at(std::uint64_t off, random_access_source& src, std::vector<std::uint8_t>& scratch,
+  PCAPSCOPE_SIZE_FN bool read_at(std::uint64_t off, random_access_source& src, std::vector<std::uint8_t>& scratch,
                record& out, std::string& error) const {
     auto read_exact = [&](std::uint64_t at, std::size_t n) {
       scratch.resize(n);

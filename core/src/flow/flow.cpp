@@ -6,6 +6,8 @@
 #include <cassert>
 #include <cstring>
 
+#include "pcapscope/util/size_opt.hpp"
+
 namespace pcapscope::flow {
 
 namespace {
@@ -418,7 +420,7 @@ bool scan_layers(const dissect::packet& p, layer_scan& s) noexcept {
 
 // These two read the layers, not the summary: their callers may hand over a layer stack they
 // put together themselves (reassembly's merged packets) and they are not per-packet work.
-bool make_key(const dissect::packet& p, flow_key& k, bool& from_side0, bool& one_way) noexcept {
+PCAPSCOPE_SIZE_FN bool make_key(const dissect::packet& p, flow_key& k, bool& from_side0, bool& one_way) noexcept {
   layer_scan s;
   if (!scan_layers(p, s)) return false;
   build_key(s, k, from_side0);
@@ -1006,7 +1008,7 @@ void set_tcp_context(const flow_record& f, bool from_orig, dissect::frame_meta& 
   m.tcp_window_shift = mine >= 0 && theirs >= 0 ? mine : -1;
 }
 
-bool flow_tracker::from_orig(const capture::record&, const dissect::packet& p, std::uint32_t id) const noexcept {
+PCAPSCOPE_SIZE_FN bool flow_tracker::from_orig(const capture::record&, const dissect::packet& p, std::uint32_t id) const noexcept {
   flow_key k;
   bool from_side0, one_way;
   if (id == 0 || id > count_ || !make_key(p, k, from_side0, one_way)) return true;

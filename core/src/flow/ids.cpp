@@ -7,6 +7,7 @@
 #include "pcapscope/dissect/fields.hpp"
 #include "pcapscope/flow/flow.hpp"
 #include "pcapscope/util/sha1.hpp"
+#include "pcapscope/util/size_opt.hpp"
 
 namespace pcapscope::flow {
 
@@ -52,7 +53,7 @@ std::string community_id(const flow_record& f, std::uint16_t seed) {
                       (f.flags & flow_one_way) != 0, seed);
 }
 
-std::string uid(const flow_record& f) {
+PCAPSCOPE_SIZE_FN std::string uid(const flow_record& f) {
   // Two independent 64-bit hashes of (key, start time) give 17 base62 digits, like Zeek's uids.
   std::uint64_t k = f.key.hash();
   auto mixer = [](std::uint64_t x) {

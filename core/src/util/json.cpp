@@ -74,14 +74,14 @@ void json_writer::comma() {
   }
   if (!first_.empty()) {
     if (!first_.back()) out_ += ',';
-    first_.back() = false;
+    first_.back() = 0;
   }
 }
 
 json_writer& json_writer::begin_object() {
   comma();
   out_ += '{';
-  first_.push_back(true);
+  first_.push_back(1);
   return *this;
 }
 
@@ -94,7 +94,7 @@ json_writer& json_writer::end_object() {
 json_writer& json_writer::begin_array() {
   comma();
   out_ += '[';
-  first_.push_back(true);
+  first_.push_back(1);
   return *this;
 }
 

@@ -377,22 +377,27 @@ class tls_logger {
   // Fingerprints by their input text (JA3 and JA3S by their strings; JA4 and JA4_r by JA4_r),
   // as stored in the table: clients and servers repeat their hellos, the hashes were most of a
   // hello's cost, and repeated texts are stored once. At most `max_entries` each; past that,
-  // new values are computed and stored every time.
+  // new values are computed and stored every time. The map holds positions in `values_`: one
+  // map type for every cache (each map type instantiated cost the wasm module ~2 KB of code).
   template <class Value>
   class fingerprint_cache {
    public:
     template <class F>
     Value get(const std::string& key, F&& compute) {
-      auto it = map_.find(key);
-      if (it != map_.end()) return it->second;
+      auto it = at_.find(key);
+      if (it != at_.end()) return values_[it->second];
       Value v = compute();
-      if (map_.size() < max_entries) map_.emplace(key, v);
+      if (values_.size() < max_entries) {
+        at_.emplace(key, static_cast<std::uint32_t>(values_.size()));
+        values_.push_back(v);
+      }
       return v;
     }
 
    private:
     static constexpr std::size_t max_entries = 4096;
-    std::unordered_map<std::string, Value> map_;
+    std::unordered_map<std::string, std::uint32_t> at_;
+    std::vector<Value> values_;
   };
   struct fingerprint_text {
     util::text_ref text, text2;
