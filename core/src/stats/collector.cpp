@@ -192,8 +192,6 @@ std::string_view series_class_name(series_class c) noexcept {
   return "other";
 }
 
-std::uint32_t plen_bin_low(std::size_t i) noexcept { return i < plen_bins ? plen_low[i] : 0; }
-
 collector::collector(const flow::flow_tracker* flows, const flow::endpoint_table* endpoints)
     : flows_(flows), shared_endpoints_(endpoints) {
   nodes_.reserve(64);

@@ -56,11 +56,11 @@ struct time_series {
 /// Bins of the packet-size distribution: tshark's `plen,tree` ranges 0-19, 20-39, 40-79, 80-159,
 /// 160-319, 320-639, 640-1279, 1280-2559, 2560-5119, 5120 and greater (original length).
 inline constexpr std::size_t plen_bins = 10;
-/// Lower bound of each bin (a bin holds lengths up to the next one's bound).
+/// Lower bound of each bin (upper bound: the next bin's lower bound minus one).
 inline constexpr std::uint32_t plen_low[plen_bins] = {0, 20, 40, 80, 160, 320, 640, 1280, 2560, 5120};
 
-/// Lower bound of plen bin `i` (upper bound: the next bin's lower bound minus one).
-std::uint32_t plen_bin_low(std::size_t i) noexcept;
+/// Lower bound of plen bin `i` (0 past the last bin).
+inline std::uint32_t plen_bin_low(std::size_t i) noexcept { return i < plen_bins ? plen_low[i] : 0; }
 
 /// Packet-size distribution.
 struct plen_stats {
