@@ -794,6 +794,61 @@ export function replaying(chunks, src) {
   };
 }
 
+/** Largest chunk read straight into wasm memory (the session buffer holds two). */
+const MAX_DIRECT_CHUNK = 64 << 20;
+
+/**
+ * Reads a regular file straight into wasm memory and feeds it, overlapping the two: the session
+ * buffer holds two chunks; while one is parsed, the source's `readAt` (libuv's threads) fills the
+ * other. `first` is the first chunk, already read (into JS memory, to look for gzip); the next
+ * starts where it ends. `afterChunk()` runs after each chunk parsed (it may throw, to abort),
+ * `onRead(n)` after each read.
+ *
+ * The parse may grow the wasm memory while a read is in flight, detaching the view the read was
+ * given. V8 grows a wasm memory in place on 64-bit hosts (the only ones `readAt` is offered on),
+ * so the read still lands in the session buffer; but the bytes are not trusted to it: a chunk
+ * whose read saw the memory grow is read again into the grown memory. A read is always awaited
+ * before the session buffer can be used for anything else (it is not abortable: libuv writes
+ * until it ends).
+ * @returns {Promise<{ok: boolean, message: string}>} the first failed feed's status, or ok
+ */
+async function readDirect(module, session, src, first, chunkSize, afterChunk, onRead) {
+  const base = session.alloc(2 * chunkSize);
+  module.HEAPU8.set(first, base);  // after alloc: memory may have grown
+  let position = first.byteLength;
+  let length = first.byteLength;
+  let half = 0;  // the half holding the chunk to parse
+  let pending = null;  // the read in flight: {heap, ptr, at, done}
+  const issue = (ptr, at) => {
+    const heap = module.HEAPU8.buffer;
+    const done = src.readAt(new Uint8Array(heap, ptr, chunkSize), at);
+    done.catch(() => {});  // awaited below, or in `finally`
+    return { heap, ptr, at, done };
+  };
+  try {
+    while (length > 0) {
+      pending = issue(base + (1 - half) * chunkSize, position);
+      const status = session.feed(base + half * chunkSize, length);
+      if (!status.ok) return status;
+      afterChunk();
+      let n = await pending.done;
+      while (module.HEAPU8.buffer !== pending.heap) {
+        // The memory grew meanwhile (this parse, or another session's): read the chunk again.
+        pending = issue(pending.ptr, pending.at);
+        n = await pending.done;
+      }
+      pending = null;
+      onRead(n);
+      position += n;
+      length = n;
+      half = 1 - half;
+    }
+    return { ok: true, message: '' };
+  } finally {
+    if (pending) await pending.done.catch(() => {});
+  }
+}
+
 /**
  * Feeds the wasm session in pieces of at most `chunkSize`, copying each into its buffer (one
  * copy per piece); `afterPiece(bytesFed)` runs after each piece that was parsed. The caller
@@ -909,10 +964,8 @@ export async function openCaptureWith(getModule, source, options = {}, openPlatf
 
     // Two buffers (readInto): the next chunk is read into one (by libuv's threads in Node, by
     // the browser's file pipe for a Blob) while the other is copied into the session buffer
-    // and parsed. Reading straight into wasm memory
-    // would save that copy but not overlap: a read left in flight while wasm runs could see the
-    // memory grow (and its view detached), so it would have to be synchronous. Measured on the
-    // bench capture (wasm/README.md), the overlap gains more than the copy costs.
+    // and parsed. Node's regular files on 64-bit hosts (readAt) skip that copy: the two
+    // buffers are the halves of the session buffer, in wasm memory (see readDirect).
     let spare = null;  // the buffer the next readInto fills
     let filled = null;  // the chunk read, not yet fed
     let gzip;
@@ -944,7 +997,20 @@ export async function openCaptureWith(getModule, source, options = {}, openPlatf
     let failure = null;
     // An input (decompression) error after which the partial summary is still returned.
     let readError = null;
-    if (twoBuffers) {
+    if (twoBuffers && typeof src.readAt === 'function' && chunkSize <= MAX_DIRECT_CHUNK) {
+      const outcome = await readDirect(module, session, src, filled, chunkSize, () => {
+        signal?.throwIfAborted();
+        report();
+      }, (n) => {
+        bytesRead += n;
+      });
+      if (!outcome.ok) {
+        failure = outcome.message;
+        // Partial results stay readable; the rest of the input is only counted.
+        if (session.packets() > 0 || options._acceptEmpty) await skipRest(input);
+        report();
+      }
+    } else if (twoBuffers) {
       while (filled.byteLength > 0) {
         const length = filled.byteLength;
         const next = src.readInto(spare);

@@ -101,6 +101,10 @@ function isFileHandle(value) {
     typeof value.read === 'function' && typeof value.stat === 'function';
 }
 
+// Whether V8 keeps a wasm memory at one address as it grows: on 64-bit hosts it reserves the
+// memory's maximum (or 8 GiB with guard regions) when the memory is made and grows within it.
+const wasmMemoryStaysPut = ['x64', 'arm64', 'ppc64', 's390x', 'riscv64', 'loong64'].includes(process.arch);
+
 /** Paths (string, URL) and FileHandles, read with positional reads from offset 0. */
 export async function openNodeSource(source, chunkSize) {
   let handle;
@@ -141,6 +145,17 @@ export async function openNodeSource(source, chunkSize) {
             position += bytesRead;
             return buffer.subarray(0, bytesRead);
           });
+          return inFlight;
+        }
+        : undefined,
+      // Regular files on 64-bit hosts: up to `target.byteLength` bytes at `position` into
+      // `target`, a view of the wasm memory (openCaptureWith's direct reads). Resolves to the
+      // count read. libuv writes through the address it was given while wasm may run and grow
+      // the memory; V8 reserves a wasm memory's whole maximum up front on 64-bit hosts and
+      // grows it in place, so that address stays the memory's. 32-bit hosts copy instead.
+      readAt: positional && wasmMemoryStaysPut
+        ? (target, at) => {
+          inFlight = handle.read(target, 0, target.byteLength, at).then(({ bytesRead }) => bytesRead);
           return inFlight;
         }
         : undefined,
