@@ -291,16 +291,16 @@ def build_variants(a, capture, total_packets, prefix_path, prefix_packets, dpkt_
     have_wasm = os.path.exists(os.path.join(ROOT, "wasm", "dist", "pcapscope_wasm.wasm"))
     if have_wasm and shutil.which("node"):
         vs.append(Variant("wasm_node", "ours: wasm in Node, openCapture(path) (the analysis pass of `pcapscope analyze`)",
-                          ["node", "bench/wasm_node.mjs", capture], "json", "ours", runs=a.slow_runs))
+                          ["node", "bench/wasm_node.mjs", capture], "json", "ours", runs=a.wasm_runs))
         if not a.no_browser:
             vs.append(Variant("chromium", "ours: headless Chromium end to end, openCapture(File)",
-                              ["node", "bench/wasm_chromium.mjs", capture], "json", "ours", runs=a.slow_runs))
+                              ["node", "bench/wasm_chromium.mjs", capture], "json", "ours", runs=a.wasm_runs))
             vs.append(Variant("chromium_read", "headless Chromium reading the File alone as openCapture does (no parsing)",
                               ["node", "bench/wasm_chromium.mjs", capture, "--read-only"], "json", "baseline",
-                              runs=a.slow_runs))
+                              runs=a.wasm_runs))
             vs.append(Variant("chromium_memory", "headless Chromium, openCapture on the File's bytes already in memory (no file reading)",
                               ["node", "bench/wasm_chromium.mjs", capture, "--from-memory"], "json", "baseline",
-                              runs=a.slow_runs))
+                              runs=a.wasm_runs))
     else:
         skipped.append(("wasm_node", "wasm/dist is not built (npm run build:wasm) or no node"))
         skipped.append(("chromium", "wasm/dist is not built or no node"))
@@ -352,7 +352,7 @@ def report(a, info, capture, size, packets, vs, skipped, elapsed, load_before, l
     L.append("## Capture\n")
     L.append(f"`{os.path.relpath(capture, ROOT)}`: {size:,} bytes, {packets:,} packets "
              f"({size / packets:.1f} bytes per record), page cache warm (read once before timing).\n")
-    L.append(f"## Times (median of up to {a.runs} interleaved runs; slow tools up to {a.slow_runs})\n")
+    L.append(f"## Times (median of up to {a.runs} interleaved runs; Node and Chromium up to {a.wasm_runs}, dpkt and tshark up to {a.slow_runs})\n")
     base_read = med.get("read")
     base_pcap = med.get("libpcap")
     base_dpkt = med.get("dpkt")
@@ -524,7 +524,10 @@ def main():
     ap.add_argument("--build", default=os.path.join(ROOT, "build", "release"))
     ap.add_argument("--capture", default=os.path.join(ROOT, "bench", "out", "bench.pcap"))
     ap.add_argument("--runs", type=int, default=5, help="rounds for the fast variants (default 5)")
-    ap.add_argument("--slow-runs", type=int, default=3, help="rounds for dpkt, tshark, Node, Chromium (default 3)")
+    ap.add_argument("--slow-runs", type=int, default=3, help="rounds for dpkt and tshark (default 3)")
+    # Node and Chromium take 1-3 s a run but move by tens of percent between runs on these
+    # shared 2-core machines: as many rounds as the fast variants.
+    ap.add_argument("--wasm-runs", type=int, default=5, help="rounds for Node and Chromium (default 5)")
     ap.add_argument("--tshark-packets", type=int, default=100_000, help="tshark runs on this prefix (default 100000)")
     ap.add_argument("--dpkt-packets", type=int, default=0, help="dpkt on a prefix of N packets (default: whole file)")
     ap.add_argument("--no-browser", action="store_true", help="skip headless Chromium")
@@ -532,8 +535,9 @@ def main():
     ap.add_argument("--out", default=None, help="report path (default bench/RESULTS.md, tiny: bench/out/RESULTS-tiny.md)")
     a = ap.parse_args()
     if a.tiny:
-        a.runs = a.slow_runs = 1
+        a.runs = a.slow_runs = a.wasm_runs = 1
     a.slow_runs = min(a.slow_runs, a.runs)
+    a.wasm_runs = min(a.wasm_runs, a.runs)
     out = a.out or os.path.join(ROOT, "bench", "out" if a.tiny else "", "RESULTS-tiny.md" if a.tiny else "RESULTS.md")
     capture = os.path.abspath(a.capture)
     t_start = time.time()
