@@ -971,7 +971,6 @@ export async function openCaptureWith(getModule, source, options = {}, openPlatf
     let gzip;
     let chunks = [];
     if (twoBuffers) {
-      spare = new Uint8Array(chunkSize);
       filled = await abortable(src.readInto(new Uint8Array(chunkSize)), signal);
       bytesRead += filled.byteLength;
       gzip = filled.byteLength >= 2 && filled[0] === 0x1f && filled[1] === 0x8b;
@@ -1011,6 +1010,7 @@ export async function openCaptureWith(getModule, source, options = {}, openPlatf
         report();
       }
     } else if (twoBuffers) {
+      spare = new Uint8Array(chunkSize);
       while (filled.byteLength > 0) {
         const length = filled.byteLength;
         const next = src.readInto(spare);
