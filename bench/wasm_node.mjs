@@ -1,8 +1,9 @@
 // Benchmark suite (bench/suite.py): the npm package's openCapture in Node on a capture file —
 // the wasm build reads the file in 1 MiB chunks and runs the analysis pass of `pcapscope
 // analyze` (index, flows, endpoints, reassembly, application logs, statistics). Prints one
-// JSON line: packets, seconds and cpu_seconds (openCapture only: module load excluded, it is
-// done first), load_seconds, and the wasm memory size after the pass.
+// JSON line: packets, seconds, cpu_seconds and main_cpu_seconds (the process's and its main
+// thread's; openCapture only: module load excluded, it is done first), load_seconds, and the
+// wasm memory size after the pass.
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 
