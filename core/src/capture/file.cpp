@@ -55,7 +55,7 @@ int make_temp_file() {
 // with one of 0xFF bytes (no valid pcap record length nor pcapng block, so the reader stops
 // there with an error) and marks the window; read_mapped then reports it. Faults outside the
 // registered windows go to the disposition the handler replaced.
-constexpr std::size_t map_step = std::size_t{64} << 10;  // fed at a time; the next is prefetched
+constexpr std::size_t map_step = std::size_t{64} << 10;  // fed at a time
 
 struct guarded_window {
   std::atomic<std::uintptr_t> begin{0}, end{0};
@@ -321,9 +321,12 @@ bool capture_file::read_mapped(status& st) {
       mapped_ = true;
       for (std::size_t o = skip; o < len && !stopped; o += map_step) {
         const std::size_t n = std::min(map_step, len - o);
-        // The next step's cache lines, so parsing does not wait on memory record by record
-        // (the copy read() makes brings them into the cache the same way).
-        for (std::size_t q = o + n, e = std::min(len, o + n + map_step); q < e; q += 64) __builtin_prefetch(d + q);
+        // The reader prefetches the bytes ahead of each record up to the end of the step; the
+        // first bytes of the next step are asked for here, so its first records do not wait
+        // on memory either.
+        for (std::size_t q = o + n, e = std::min(len, o + n + capture::reader_prefetch_ahead); q < e; q += 64) {
+          __builtin_prefetch(d + q);
+        }
         const bool ok = reader_->feed(util::bytes(d + o, n)).ok;
         prog.bytes_read = base + o + n;
         if (guard.hit()) {

@@ -421,7 +421,19 @@ struct reader::impl {
       n = original = 0;
     };
     reload();
+    // Lines up to reader_prefetch_ahead bytes past the record being parsed are requested as the
+    // records go by (~8 per record here): read from a mapped file, the bytes come from memory
+    // while the records before them are parsed. Requesting a whole 64 KiB step at once before
+    // parsing it (as capture_file did) stalled on the full line-fill buffers instead: the index
+    // + flows pass took 0.36-0.65 s against 0.28-0.55 s (4 rounds, alternated).
+    const std::uint8_t* ahead = p;
     while (static_cast<std::size_t>(end - p) >= Hdr) {
+      if constexpr (reader_prefetch_ahead != 0) {
+        for (const std::uint8_t* to = end - p > std::ptrdiff_t{reader_prefetch_ahead} ? p + reader_prefetch_ahead : end;
+             ahead < to; ahead += 64) {
+          __builtin_prefetch(ahead);
+        }
+      }
       std::uint32_t caplen = util::load_u32(p + 8, Swap);
       if (caplen > max_caplen || caplen > static_cast<std::size_t>(end - p) - Hdr) break;
       std::uint32_t sec = util::load_u32(p, Swap);
@@ -987,7 +999,9 @@ struct reader::impl {
       pending.clear();
       return result();
     }
-    // Units entirely inside this chunk are parsed in place.
+    // Units entirely inside this chunk are parsed in place, the bytes ahead of each prefetched
+    // as pcap_records does.
+    std::size_t ahead = pos;
     while (pos < chunk.size()) {
       if (st == state::pcap) {
         if (pcap_rec_hdr == 16) {
@@ -996,6 +1010,12 @@ struct reader::impl {
           pos = pcap_swap ? pcap_records<true, 24>(chunk, pos) : pcap_records<false, 24>(chunk, pos);
         }
         if (pos == chunk.size()) break;
+      }
+      if constexpr (reader_prefetch_ahead != 0) {
+        ahead = std::max(ahead, pos);
+        for (const std::size_t to = std::min(chunk.size(), pos + reader_prefetch_ahead); ahead < to; ahead += 64) {
+          __builtin_prefetch(chunk.data() + ahead);
+        }
       }
       bytes avail = chunk.subspan(pos);
       auto u = size_next(avail);

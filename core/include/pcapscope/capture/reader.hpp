@@ -75,6 +75,17 @@ class memory_source final : public random_access_source {
   util::bytes data_;
 };
 
+/// How far ahead of the record it is parsing the reader asks the CPU to fetch a chunk's bytes
+/// (a prefetch hint every 64 bytes, spread over the records: memory reads overlap the parsing
+/// instead of stalling it). It stops at the chunk's end: a caller feeding consecutive pieces of
+/// one buffer (capture_file's mapped windows) prefetches the first bytes of the next piece.
+/// 0 in WebAssembly, which has no prefetch instruction.
+#if defined(__wasm__)
+inline constexpr std::size_t reader_prefetch_ahead = 0;
+#else
+inline constexpr std::size_t reader_prefetch_ahead = 2048;
+#endif
+
 /// Push reader for pcap and pcapng. Detects the format from the first bytes; gzip input must
 /// be decompressed by the caller (see capture/file.hpp natively, DecompressionStream in JS).
 class reader {
