@@ -1095,7 +1095,7 @@ verdict key_leaf(const node& nd, key_field kf, const block_ctx& b, std::size_t r
   std::uint32_t id = b.ix.flow[row];
   // An ARP packet has no IP, TCP or UDP header at all.
   if (id == 0 && b.ix.top[row] == static_cast<std::uint8_t>(dissect::proto::arp)) {
-    value none[1];
+    value none[1]{};  // none read (count 0); initialized for GCC 12's -Wmaybe-uninitialized
     bool match = nd.k == nkind::compare ? compare_values(nd.op, none, 0, &nd.rhs.lit, 1) : in_set(nd.set, none, 0);
     return match ? verdict::yes : verdict::no;
   }
