@@ -6,11 +6,17 @@
 // few stores, so key comparisons, the HTTP parser's line searches, the dissectors' address
 // copies and the zeroing of per-packet structs of the analysis pass all ran those loops. These
 // work 8 bytes at a time with unaligned loads (fine in wasm) and find the first differing or
-// matching byte of a word from its bits, without a loop.
+// matching byte of a word from its bits, without a loop; memchr 16 at a time with SIMD.
 // Compiled without LTO and with -fno-builtin (wasm/CMakeLists.txt), so that the definitions are
-// an ordinary object the linker prefers to libc's and the loops are not turned back into calls.
+// an ordinary object the linker prefers to libc's and the loops are not turned back into calls;
+// and with -msimd128 for this object only. (A WebAssembly module has one feature set: LLVM's
+// code generator gives every function of the link-time-optimized code the features any of them
+// uses, so SIMD there made all of the module's code SIMD: +5.6 KB and no fewer instructions.
+// memcmp, memcpy and memset with 16-byte vectors were measured too: no fewer instructions.)
 #include <cstddef>
 #include <cstdint>
+
+#include <wasm_simd128.h>
 
 namespace {
 
@@ -71,22 +77,33 @@ extern "C" int memcmp(const void* a, const void* b, std::size_t n) {
   return 0;
 }
 
+// Sixteen bytes a step with WebAssembly's 128-bit SIMD (i8x16.eq and i8x16.bitmask, what SSE2's
+// pcmpeqb and pmovmskb are natively), from the aligned block that holds `s`: a block holding a
+// byte of the buffer lies within the memory (its size is a multiple of 64 KiB), so loading all of
+// it cannot trap, and the bytes before `s` and from `s + n` on are masked off. Measured on the
+// bench capture's first 100,000 packets (bench/wasm_jit_instructions.sh): 254.2 M → 251.5 M JIT
+// instructions (−1.1 %; the HTTP parser's line searches), +35 bytes of .wasm, against the
+// 8-byte word loop before.
 extern "C" void* memchr(const void* s, int c, std::size_t n) {
+  if (n == 0) return nullptr;
   const auto* p = static_cast<const unsigned char*>(s);
-  const auto byte = static_cast<unsigned char>(c);
-  const std::uint64_t pattern = kOnes * byte;
-  std::size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    // Bytes equal to `byte` are zero in w; the lowest high bit of `zero` marks the first of
-    // them (bits above a zero byte may be set spuriously, never below it).
-    std::uint64_t w = load64(p + i) ^ pattern;
-    std::uint64_t zero = (w - kOnes) & ~w & kHighs;
-    if (zero != 0) return const_cast<unsigned char*>(p + i + (__builtin_ctzll(zero) >> 3));
+  const auto* end = p + n;
+  const auto at = reinterpret_cast<std::uintptr_t>(p);
+  const auto* b = reinterpret_cast<const unsigned char*>(at & ~std::uintptr_t{15});
+  const v128_t needle = wasm_i8x16_splat(static_cast<char>(c));
+  auto matches = [&](const unsigned char* block) __attribute__((always_inline)) {
+    return static_cast<unsigned>(wasm_i8x16_bitmask(wasm_i8x16_eq(wasm_v128_load(block), needle)));
+  };
+  unsigned m = matches(b) >> (at & 15) << (at & 15);
+  for (;;) {
+    if (m != 0) {
+      const unsigned char* r = b + __builtin_ctz(m);
+      return r < end ? const_cast<unsigned char*>(r) : nullptr;
+    }
+    b += 16;
+    if (b >= end) return nullptr;
+    m = matches(b);
   }
-  for (; i < n; ++i) {
-    if (p[i] == byte) return const_cast<unsigned char*>(p + i);
-  }
-  return nullptr;
 }
 
 extern "C" void* memcpy(void* __restrict dest, const void* __restrict src, std::size_t n) {
