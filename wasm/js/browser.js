@@ -3,6 +3,7 @@
 import createPcapscopeModule from '../dist/pcapscope_wasm.mjs';
 import { openCaptureWith, Capture, DEFAULT_CHUNK_SIZE, DEFAULT_MAX_PACKETS } from './capture.js';
 import { readPacketsWith, PacketView } from './packets.js';
+import { explainLoadFailure } from './engine-check.js';
 
 export { CaptureFormatError, FilterError } from './errors.js';
 export { Capture, DEFAULT_CHUNK_SIZE, DEFAULT_MAX_PACKETS, PacketView };
@@ -14,7 +15,7 @@ let modulePromise = null;
 function getModule() {
   modulePromise ??= createPcapscopeModule().catch((error) => {
     modulePromise = null;  // allow a retry (e.g. after a network error)
-    throw error;
+    throw explainLoadFailure(error);
   });
   return modulePromise;
 }
