@@ -42,7 +42,6 @@ int order(std::uint64_t x, std::uint64_t y) {
 }
 
 constexpr std::uint64_t kOnes = 0x0101010101010101u;
-constexpr std::uint64_t kHighs = 0x8080808080808080u;
 
 }  // namespace
 
