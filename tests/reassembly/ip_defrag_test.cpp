@@ -208,7 +208,9 @@ TEST(IpDefrag, IncompleteSetsNearTheLimitAreChargedWhatTheyHold) {
     last.offset = 65528 - 1480;
     ASSERT_EQ(r.add(first), defrag_status::pending);
     ASSERT_EQ(r.add(last), defrag_status::pending);
-    if (id == 0) ASSERT_EQ(r.buffered_bytes(), per_set);
+    if (id == 0) {
+      ASSERT_EQ(r.buffered_bytes(), per_set);
+    }
     ASSERT_LE(r.buffered_bytes(), lim.max_bytes);
   }
   EXPECT_EQ(r.pending_datagrams(), lim.max_bytes / per_set);

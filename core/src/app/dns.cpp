@@ -1338,7 +1338,8 @@ dns_log_entry dns_log_table::operator[](std::size_t i) const {
       case answer_form::name:
       case answer_form::name_or_dot:
         append_labels_text(stored_bytes(stored), t);
-        if (t.empty() && a.form == answer_form::name_or_dot) t = ".";
+        // push_back, not `t = "."`: GCC 12 reports a false -Wrestrict overlap for the assignment.
+        if (t.empty() && a.form == answer_form::name_or_dot) t.push_back('.');
         break;
     }
     e.ttls.push_back(a.ttl);

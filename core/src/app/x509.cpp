@@ -91,7 +91,7 @@ class der_reader {
 };
 
 constexpr std::uint8_t tag_boolean = 0x01, tag_integer = 0x02, tag_bit_string = 0x03, tag_octet_string = 0x04,
-                       tag_null = 0x05, tag_oid = 0x06, tag_utf8 = 0x0C, tag_printable = 0x13,
+                       tag_oid = 0x06, tag_utf8 = 0x0C, tag_printable = 0x13,
                        tag_teletex = 0x14, tag_ia5 = 0x16, tag_utc_time = 0x17, tag_generalized_time = 0x18,
                        tag_universal = 0x1C, tag_bmp = 0x1E, tag_sequence = 0x30, tag_set = 0x31;
 
@@ -243,7 +243,10 @@ std::string string_value(const tlv& t) {
     case tag_teletex:  // read as Latin-1, like OpenSSL
       for (auto b : v) append_utf8(s, b);
       break;
-    default:
+    case tag_utf8:
+    case tag_printable:
+    case tag_ia5:
+    default:  // UTF-8, or ASCII-compatible: kept as they are
       s.assign(util::as_chars(v));
       break;
   }
