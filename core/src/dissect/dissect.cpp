@@ -1377,9 +1377,14 @@ step fast_ipv6(ctx& c) {
   }
   const std::uint32_t v = load_be32(p);
   const std::uint8_t hlim = p[7];
-  std::uint64_t addrs[4];  // source and destination, as `src` and `dst` follow each other
+  // Source and destination as four words, not an array: clang keeps an array copied whole in
+  // wasm's linear-memory stack, which gave `dissect` a stack frame on every call.
+  std::uint64_t a0, a1, a2, a3;
   static_assert(offsetof(ipv6_fields, dst) == offsetof(ipv6_fields, src) + 16);
-  std::memcpy(addrs, p + 8, 32);
+  std::memcpy(&a0, p + 8, 8);
+  std::memcpy(&a1, p + 16, 8);
+  std::memcpy(&a2, p + 24, 8);
+  std::memcpy(&a3, p + 32, 8);
   layer& l = push_whole<At, Off>(c, proto::ipv6, 40);
   auto& f = l.ipv6;
   f.tclass = static_cast<std::uint8_t>((v >> 20) & 0xFF);
@@ -1387,7 +1392,10 @@ step fast_ipv6(ctx& c) {
   f.plen = plen;
   f.nxt = nxt;
   f.hlim = hlim;
-  std::memcpy(f.src.data(), addrs, 32);
+  std::memcpy(f.src.data(), &a0, 8);
+  std::memcpy(f.src.data() + 8, &a1, 8);
+  std::memcpy(f.dst.data(), &a2, 8);
+  std::memcpy(f.dst.data() + 8, &a3, 8);
   // The payload length lies within the reported payload (checked above): it ends the payload.
   c.rend = Off + 40 + plen;
   c.end = std::min(c.end, c.rend);
