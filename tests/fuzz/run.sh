@@ -3,7 +3,8 @@
 # target: tests/fuzz/run.sh TARGET SECONDS [extra libFuzzer flags...]
 # Seeds: tests/fuzz/seeds/TARGET and tests/fuzz/corpus/TARGET; the capture-level targets
 # (reader_fuzz, pcapng_fuzz: pcapng files only, pipeline_fuzz) also get the captures under 200 KB
-# from ../shared/captures. The working corpus grows in build/fuzz/corpus-TARGET. Findings land in
+# from ../shared/captures; tests/fuzz/dicts/TARGET.dict is used when there is one. The working
+# corpus grows in build/fuzz/corpus-TARGET. Findings land in
 # tests/fuzz/crashes/; once fixed, keep each as tests/fuzz/regressions/TARGET/NAME (replayed by
 # scripts/fuzz-smoke.sh for every target, and for the capture targets by the GoogleTest suite).
 set -euo pipefail
@@ -32,5 +33,7 @@ if [ -z "$(ls -A "$work")" ] && [ -d ../shared/captures ]; then
         done ;;
   esac
 fi
+dict=()
+[ -f "tests/fuzz/dicts/$target.dict" ] && dict=("-dict=tests/fuzz/dicts/$target.dict")
 "$out/$target" -max_total_time="$secs" -max_len=262144 -timeout=30 -artifact_prefix=tests/fuzz/crashes/ \
-  -print_final_stats=1 "$@" "$work" "${seed_dirs[@]}"
+  -print_final_stats=1 "${dict[@]}" "$@" "$work" "${seed_dirs[@]}"
