@@ -40,7 +40,7 @@ class filtered_pass final : public capture::handler {
     dissect::dissect(r.data, r.link_type, pkt_, r.origlen);
     dissect::frame_meta m = dissect::meta_from_record(r, number_);
     const auto& t = a_.builder().last_track();
-    if (t.id != 0) flow::set_tcp_context(a_.flows().get(t.id), t.from_orig, m);
+    if (t.id != 0) flow::set_flow_context(a_.flows(), t.id, t.from_orig, m);
     if (!f_->matches(pkt_, m, r.data)) return;
     if (selected_.size() <= id) selected_.resize(std::max<std::size_t>(id + 1, selected_.size() * 2), 0);
     selected_[id] = 1;

@@ -21,7 +21,8 @@ namespace pcapscope::cli {
 const char* const follow_usage =
     "  follow FILE FLOW [--format hex|raw|json]\n"
     "                          one flow's bytes in order, client and server (Follow TCP/UDP\n"
-    "                          Stream); FLOW is the flow_id or uid printed by `flows`. hex: like\n"
+    "                          Stream); FLOW is the flow_id or uid printed by `flows`, or\n"
+    "                          tcp:N / udp:N for Wireshark's tcp.stream / udp.stream N. hex: like\n"
     "                          `tshark -z follow,tcp,raw,N` (server lines start with a tab);\n"
     "                          raw: the bytes of both directions concatenated; json: pieces with\n"
     "                          dir, packet and data_base64 or gap\n";
@@ -125,15 +126,24 @@ int cmd_follow(const std::vector<std::string>& args) {
   const std::string& flow_arg = pos[1];
   std::uint32_t id = 0;
   bool by_uid = !flow_arg.empty() && flow_arg[0] == 'C';
+  // tcp:N / udp:N: Wireshark's stream index (0-based, per protocol).
+  std::uint8_t stream_proto = flow_arg.rfind("tcp:", 0) == 0 ? flow::ip_proto_tcp
+                              : flow_arg.rfind("udp:", 0) == 0 ? flow::ip_proto_udp
+                                                               : 0;
+  std::int64_t stream = -1;
   if (!by_uid) {
+    const std::string digits = stream_proto ? flow_arg.substr(4) : flow_arg;
     char* end = nullptr;
-    unsigned long v = std::strtoul(flow_arg.c_str(), &end, 10);
-    if (flow_arg.empty() || *end != '\0' || v == 0 || v > 0xFFFFFFFFul) {
-      std::fprintf(stderr, "pcapscope follow: FLOW must be a flow_id (1, 2, ...) or a uid (C...), got \"%s\"\n",
+    unsigned long v = std::strtoul(digits.c_str(), &end, 10);
+    if (digits.empty() || digits[0] < '0' || digits[0] > '9' || *end != '\0' || (v == 0 && !stream_proto) || v > 0xFFFFFFFFul) {
+      std::fprintf(stderr,
+                   "pcapscope follow: FLOW must be a flow_id (1, 2, ...), a uid (C...), or tcp:N / udp:N (N = 0, 1, ...), "
+                   "got \"%s\"\n",
                    flow_arg.c_str());
       return 2;
     }
-    id = static_cast<std::uint32_t>(v);
+    if (stream_proto) stream = static_cast<std::int64_t>(v);
+    else id = static_cast<std::uint32_t>(v);
   }
   std::string err;
   capture::file_options opts;
@@ -157,6 +167,16 @@ int cmd_follow(const std::vector<std::string>& args) {
     }
     if (!id) {
       std::fprintf(stderr, "pcapscope follow: %s: no flow with uid %s\n", path.c_str(), flow_arg.c_str());
+      return 1;
+    }
+  }
+  if (stream_proto) {
+    for (std::uint32_t k = 1; k <= tracker.size() && !id; ++k) {
+      if (tracker.get(k).proto() == stream_proto && tracker.stream_index(k) == stream) id = k;
+    }
+    if (!id) {
+      std::fprintf(stderr, "pcapscope follow: %s: no %s stream %lld\n", path.c_str(), proto_text(stream_proto),
+                   static_cast<long long>(stream));
       return 1;
     }
   }

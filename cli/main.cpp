@@ -17,6 +17,7 @@
 #include "pcapscope/dissect/detail.hpp"
 #include "pcapscope/dissect/fields.hpp"
 #include "pcapscope/flow/flow.hpp"
+#include "pcapscope/index/index.hpp"
 #include "pcapscope/util/json.hpp"
 #include "packet_format.hpp"
 #include "flows_cmd.hpp"
@@ -64,7 +65,8 @@ constexpr const char* kUsage =
     "                          like `packets` or written with -o (exit 2 on a bad filter)\n"
     "  follow FILE FLOW [--format hex|raw|json]\n"
     "                          one flow's client and server bytes in order (TCP reassembled);\n"
-    "                          FLOW is the flow_id or uid printed by `flows`\n"
+    "                          FLOW is the flow_id or uid printed by `flows`, or tcp:N /\n"
+    "                          udp:N for Wireshark's tcp.stream / udp.stream N\n"
     "\n"
     "FILE may be a .pcap or .pcapng file, optionally gzip-compressed, or - for stdin.\n"
     "Exit status: 0 ok (warnings on stderr), 1 a file could not be read (partial results are\n"
@@ -232,19 +234,31 @@ int cmd_packets(const std::string& path, const std::string& format, const std::s
 }
 
 // Keeps a copy of packet `want` (1-based) while streaming.
+// Keeps packet `want` (1-based) and what the flow table knows of it: the packets up to it are
+// tracked (IP fragments reassembled first, as the index pass does), so that its detail shows
+// Wireshark's stream index.
 class pick_packet : public capture::handler {
  public:
   explicit pick_packet(std::uint64_t want) : want_(want) {}
   void on_record(const capture::record& r) override {
-    if (++seen_ != want_) return;
+    if (++seen_ > want_) return;
+    dissect::dissect(r.data, r.link_type, pkt_, r.origlen);
+    const capture::record* rec = &r;
+    const dissect::packet* p = pkt_.irregular ? merger_.add(r, pkt_, rec) : &pkt_;
+    const flow::track_result t = p ? flows_.track(*rec, *p) : flow::track_result{};
+    if (seen_ != want_) return;
     found_ = true;
     rec_ = r;
     bytes_.assign(r.data.begin(), r.data.end());
     rec_.data = bytes_;
     rec_.options = {};
+    meta_ = dissect::meta_from_record(rec_, want_);
+    flow::set_flow_context(flows_, t.id, t.from_orig, meta_);
   }
   bool found() const { return found_; }
   const capture::record& record() const { return rec_; }
+  /// Packet `want`'s frame facts with its flow's context.
+  const dissect::frame_meta& meta() const { return meta_; }
   std::uint64_t seen() const { return seen_; }
 
  private:
@@ -253,6 +267,10 @@ class pick_packet : public capture::handler {
   bool found_ = false;
   capture::record rec_;
   std::vector<std::uint8_t> bytes_;
+  dissect::frame_meta meta_;
+  dissect::packet pkt_;
+  index::fragment_merger merger_;
+  flow::flow_tracker flows_;
 };
 
 void hex_dump(util::bytes b) {
@@ -293,8 +311,7 @@ int cmd_detail(const std::string& path, const std::string& number, bool json) {
     return 1;
   }
   const auto& r = pick.record();
-  dissect::frame_meta m = dissect::meta_from_record(r, n);
-  auto tree = dissect::detail(r.data, m);
+  auto tree = dissect::detail(r.data, pick.meta());
   if (json) {
     std::string j = dissect::detail_json(tree);
     j.pop_back();  // add the bytes to the object

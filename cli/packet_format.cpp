@@ -80,8 +80,11 @@ std::string packet_formatter::header() const {
 dissect::frame_meta packet_formatter::observe(const capture::record& r, const dissect::packet& p,
                                               std::uint64_t number) {
   dissect::frame_meta m = dissect::meta_from_record(r, number);
-  auto t = flows_.track(r, p);
-  if (t.id != 0) flow::set_tcp_context(flows_.get(t.id), t.from_orig, m);
+  const capture::record* rec = &r;
+  const dissect::packet* seen = p.irregular ? merger_.add(r, p, rec) : &p;
+  if (!seen) return m;  // a fragment of a datagram still incomplete: no flow yet
+  auto t = flows_.track(*rec, *seen);
+  if (t.id != 0) flow::set_flow_context(flows_, t.id, t.from_orig, m);
   return m;
 }
 

@@ -10,6 +10,7 @@
 #include "pcapscope/capture/types.hpp"
 #include "pcapscope/dissect/fields.hpp"
 #include "pcapscope/flow/flow.hpp"
+#include "pcapscope/index/index.hpp"
 
 namespace pcapscope::cli {
 
@@ -44,6 +45,7 @@ class packet_formatter {
   const analyze::app_fields* app_;
   analyze::app_fields no_app_;  // DNS fields still come from the packet bytes
   flow::flow_tracker flows_;
+  index::fragment_merger merger_;  // IP fragments reassembled before tracking, as the index pass
   std::vector<std::string> vals_;
   void values(const dissect::packet& p, const dissect::frame_meta& m, util::bytes data, const std::string& f);
 };

@@ -508,7 +508,7 @@ class session {
       out.set("message", "cannot re-read packet " + std::to_string(i + 1) + ": " + err);
       return out;
     }
-    auto tree = pcapscope::dissect::detail(r.data, meta(i, r));
+    auto tree = pcapscope::dissect::detail(r.data, dissect_row(i, r));  // with the flow's stream index
     out.set("ok", true);
     out.set("json", pcapscope::dissect::detail_json(tree));
     out.set("bytes", val(typed_memory_view(r.data.size(), r.data.data())));
@@ -1144,7 +1144,7 @@ class session {
     pcapscope::dissect::dissect(r.data, r.link_type, pkt_, r.origlen);
     auto m = meta(i, r);
     if (auto id = index().flow[i]; id != 0) {
-      pcapscope::flow::set_tcp_context(tracker().get(id), tracker().from_orig(r, pkt_, id), m);
+      pcapscope::flow::set_flow_context(tracker(), id, tracker().from_orig(r, pkt_, id), m);
     }
     return m;
   }
@@ -1277,7 +1277,7 @@ class session {
     pcapscope::dissect::dissect(r->data, r->link_type, pkt_, r->origlen);
     auto m = meta(i, *r);
     if (auto id = ix.flow[i]; id != 0) {  // relative Seq/Ack and scaled windows, as Wireshark
-      pcapscope::flow::set_tcp_context(tracker().get(id), tracker().from_orig(*r, pkt_, id), m);
+      pcapscope::flow::set_flow_context(tracker(), id, tracker().from_orig(*r, pkt_, id), m);
     }
     page_source_.push_back(strings_.intern(pcapscope::dissect::source_column(pkt_)));
     page_destination_.push_back(strings_.intern(pcapscope::dissect::destination_column(pkt_)));

@@ -70,7 +70,14 @@ std::string proto_value(std::uint8_t p) {
   return n ? std::string(n) + " (" + num(p) + ")" : num(p);
 }
 
-void add_layer(tree& t, const layer& l, const packet& p, util::bytes data) {
+// Wireshark's generated "[Stream index: N]" of a TCP/UDP header (not one an ICMP error quotes).
+void stream_index(tree& t, const layer& l, const char* name, std::int64_t s, std::uint32_t o) {
+  if (s < 0 || (l.flags & layer_quoted)) return;
+  std::string v = num(static_cast<std::uint64_t>(s));
+  t.field_shown(name, "[Stream index: " + v + "]", v, o, 0);
+}
+
+void add_layer(tree& t, const layer& l, const packet& p, util::bytes data, const frame_meta& m) {
   const std::uint32_t o = l.offset;
   switch (l.kind) {
     case proto::eth:
@@ -259,6 +266,7 @@ void add_layer(tree& t, const layer& l, const packet& p, util::bytes data) {
                          ", Len: " + num(f.payload_len), o, l.length);
       t.field("tcp.srcport", "Source Port", num(f.sport), o, 2);
       t.field("tcp.dstport", "Destination Port", num(f.dport), o + 2, 2);
+      stream_index(t, l, "tcp.stream", m.tcp_stream, o);
       t.field("tcp.seq_raw", "Sequence Number (raw)", num(f.seq), o + 4, 4);
       t.field("tcp.ack_raw", "Acknowledgment number (raw)", num(f.ack), o + 8, 4);
       t.field_shown("tcp.hdr_len", "Header Length: " + num(f.hdr_len) + " bytes (" + num(f.hdr_len / 4u) + ")",
@@ -293,6 +301,7 @@ void add_layer(tree& t, const layer& l, const packet& p, util::bytes data) {
       t.field("udp.dstport", "Destination Port", num(l.udp.dport), o + 2, 2);
       t.field("udp.length", "Length", num(l.udp.length), o + 4, 2);
       t.field("udp.checksum", "Checksum", hex(l.udp.checksum, 4), o + 6, 2);
+      stream_index(t, l, "udp.stream", m.udp_stream, o);
       break;
     case proto::sctp:
       t.proto("sctp", "Stream Control Transmission Protocol, Src Port: " + num(l.sctp.sport) + ", Dst Port: " + num(l.sctp.dport), o, 12);
@@ -342,7 +351,7 @@ std::vector<field_node> detail(util::bytes data, const frame_meta& m) {
                                        " at byte " + num(p.anomaly_offset) + "]",
                   std::string(anomaly_name(p.first_anomaly)), p.anomaly_offset, 0);
   }
-  for (std::size_t i = 0; i < p.count; ++i) add_layer(t, p.layers[i], p, data);
+  for (std::size_t i = 0; i < p.count; ++i) add_layer(t, p.layers[i], p, data, m);
   if (p.payload_length > 0) {
     t.proto("data", "Data (" + num(p.payload_length) + " bytes)", p.payload_offset, p.payload_length);
     t.field("data.len", "Length", num(p.payload_length), p.payload_offset, p.payload_length);

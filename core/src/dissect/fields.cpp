@@ -4,7 +4,6 @@
 #include <array>
 #include <cstdio>
 #include <cstring>
-#include <functional>
 #include <unordered_map>
 
 #include "pcapscope/capture/types.hpp"
@@ -29,16 +28,24 @@ bool tcp_ok(const layer& l) { return l.tcp.hdr_len >= 20; }
 // Wireshark's arp.*.proto_ipv4 fields: IPv4 (or AX.25's IP) protocol with 4-byte addresses.
 bool arp_ipv4(const layer& l) { return (l.arp.ptype == 0x0800 || l.arp.ptype == 0x00cc) && l.arp.plen == 4; }
 
-using extractor = std::function<void(const packet&, const frame_meta&, util::bytes, std::vector<std::string>&)>;
+// A field's extractor: a function of the whole packet, or one called for every layer of a kind.
+// Plain function pointers, not std::function: ~100 fields, each a std::function instantiation
+// of its own, cost ~15 KB of the wasm module's size budget.
+using frame_extractor = void (*)(const packet&, const frame_meta&, util::bytes, std::vector<std::string>&);
+using layer_extractor = void (*)(const layer&, std::vector<std::string>&);
+struct extractor {
+  proto kind = proto::none;
+  layer_extractor per_layer = nullptr;
+  frame_extractor whole = nullptr;
+};
 
-// Adds `fn(layer)` for every layer of kind `k` (optionally filtered by `pred`).
-template <class Fn>
-extractor each(proto k, Fn fn) {
-  return [k, fn](const packet& p, const frame_meta&, util::bytes, std::vector<std::string>& out) {
-    for (std::size_t i = 0; i < p.count; ++i) {
-      if (p.layers[i].kind == k) fn(p.layers[i], out);
-    }
-  };
+// `fn(layer, out)` for every layer of kind `k`.
+extractor each(proto k, layer_extractor fn) { return {k, fn, nullptr}; }
+
+// tcp.stream / udp.stream: the stream of the packet's flow (frame_meta), on its own TCP/UDP
+// header (not one an ICMP error quotes).
+void stream_values(const packet& p, std::int64_t s, proto k, std::vector<std::string>& o) {
+  if (s >= 0 && p.transport != packet::no_layer && p.layers[p.transport].kind == k) o.push_back(num(static_cast<std::uint64_t>(s)));
 }
 
 struct registry {
@@ -47,8 +54,9 @@ struct registry {
 
   void add(std::string_view n, extractor e) {
     names.push_back(n);
-    map.emplace(n, std::move(e));
+    map.emplace(n, e);
   }
+  void add(std::string_view n, frame_extractor f) { add(n, extractor{proto::none, nullptr, f}); }
 
   registry() {
     add("frame.number", [](const packet&, const frame_meta& m, util::bytes, std::vector<std::string>& o) { o.push_back(num(m.number)); });
@@ -135,11 +143,13 @@ struct registry {
     add("tcp.len", each(proto::tcp, [](const layer& l, auto& o) {
       if (!(l.flags & (layer_quoted | layer_malformed | layer_fragment))) o.push_back(num(l.tcp.payload_len));
     }));
+    add("tcp.stream", [](const packet& p, const frame_meta& m, util::bytes, std::vector<std::string>& o) { stream_values(p, m.tcp_stream, proto::tcp, o); });
     add("tcp.options.mss_val", each(proto::tcp, [](const layer& l, auto& o) { if (l.tcp.mss) o.push_back(num(l.tcp.mss)); }));
     add("tcp.options.wscale.shift", each(proto::tcp, [](const layer& l, auto& o) { if (l.tcp.wscale != 0xff) o.push_back(num(l.tcp.wscale)); }));
     add("udp.srcport", each(proto::udp, [](const layer& l, auto& o) { o.push_back(num(l.udp.sport)); }));
     add("udp.dstport", each(proto::udp, [](const layer& l, auto& o) { o.push_back(num(l.udp.dport)); }));
     add("udp.length", each(proto::udp, [](const layer& l, auto& o) { if (has(l, 4, 2)) o.push_back(num(l.udp.length)); }));
+    add("udp.stream", [](const packet& p, const frame_meta& m, util::bytes, std::vector<std::string>& o) { stream_values(p, m.udp_stream, proto::udp, o); });
     add("sctp.srcport", each(proto::sctp, [](const layer& l, auto& o) { o.push_back(num(l.sctp.sport)); }));
     add("sctp.dstport", each(proto::sctp, [](const layer& l, auto& o) { o.push_back(num(l.sctp.dport)); }));
     add("gre.proto", each(proto::gre, [](const layer& l, auto& o) { o.push_back(hex(l.gre.proto, 4)); }));
@@ -267,7 +277,14 @@ bool field_values(const packet& p, const frame_meta& m, util::bytes data, std::s
   const auto& r = reg();
   auto it = r.map.find(name);
   if (it == r.map.end()) return false;
-  it->second(p, m, data, out);
+  const extractor& e = it->second;
+  if (e.whole) {
+    e.whole(p, m, data, out);
+  } else {
+    for (std::size_t i = 0; i < p.count; ++i) {
+      if (p.layers[i].kind == e.kind) e.per_layer(p.layers[i], out);
+    }
+  }
   return true;
 }
 

@@ -264,6 +264,15 @@ std::vector<field_def> build() {
   b.lay("tcp.len", vtype::uint, 4, proto::tcp, LAYER_FN {
     return !(l.flags & (dissect::layer_quoted | dissect::layer_malformed | dissect::layer_fragment)) ? put_uint(o, l.tcp.payload_len) : 0;
   });
+  // The stream of the packet's flow (frame_meta, from the flow table), on the packet's own
+  // transport header only (not a tunnel's outer UDP header, nor one an ICMP error quotes), as
+  // `pcapscope packets` prints it.
+  constexpr layer_fn stream = LAYER_FN {
+    if (!c.meta || !c.pkt || idx != c.pkt->transport) return 0;
+    const std::int64_t s = l.kind == proto::tcp ? c.meta->tcp_stream : c.meta->udp_stream;
+    return s >= 0 ? put_uint(o, static_cast<std::uint64_t>(s)) : 0;
+  };
+  b.lay("tcp.stream", vtype::uint, 4, proto::tcp, stream);
   b.lay("tcp.options.mss_val", vtype::uint, 2, proto::tcp, LAYER_FN { return l.tcp.mss ? put_uint(o, l.tcp.mss) : 0; });
   b.lay("tcp.options.wscale.shift", vtype::uint, 1, proto::tcp, LAYER_FN { return l.tcp.wscale != 0xff ? put_uint(o, l.tcp.wscale) : 0; });
   // UDP, SCTP
@@ -271,6 +280,7 @@ std::vector<field_def> build() {
   b.lay("udp.dstport", vtype::uint, 2, proto::udp, LAYER_FN { return put_uint(o, l.udp.dport); });
   b.lay("udp.port", vtype::uint, 2, proto::udp, LAYER_FN { return put_uint(o, l.udp.sport) + put_uint(o + 1, l.udp.dport); });
   b.lay("udp.length", vtype::uint, 2, proto::udp, LAYER_FN { return has(l, 4, 2) ? put_uint(o, l.udp.length) : 0; });
+  b.lay("udp.stream", vtype::uint, 4, proto::udp, stream);
   b.lay("sctp.srcport", vtype::uint, 2, proto::sctp, LAYER_FN { return put_uint(o, l.sctp.sport); });
   b.lay("sctp.dstport", vtype::uint, 2, proto::sctp, LAYER_FN { return put_uint(o, l.sctp.dport); });
   b.lay("sctp.port", vtype::uint, 2, proto::sctp, LAYER_FN { return put_uint(o, l.sctp.sport) + put_uint(o + 1, l.sctp.dport); });

@@ -1071,7 +1071,7 @@ bool fast_block(const node& nd, const block_ctx& b, std::uint8_t* out) noexcept 
 }
 
 // The either-side address and port fields a flow key answers.
-enum class key_field : std::uint8_t { none, ip_addr, ipv6_addr, tcp_port, udp_port };
+enum class key_field : std::uint8_t { none, ip_addr, ipv6_addr, tcp_port, udp_port, tcp_stream, udp_stream };
 
 key_field key_field_of(const node& nd) noexcept {
   const operand& o = nd.lhs;
@@ -1083,13 +1083,16 @@ key_field key_field_of(const node& nd) noexcept {
   if (o.f->name == "ipv6.addr") return key_field::ipv6_addr;
   if (o.f->name == "tcp.port") return key_field::tcp_port;
   if (o.f->name == "udp.port") return key_field::udp_port;
+  if (o.f->name == "tcp.stream") return key_field::tcp_stream;
+  if (o.f->name == "udp.stream") return key_field::udp_stream;
   return key_field::none;
 }
 
-// A leaf on ip.addr, ipv6.addr, tcp.port or udp.port for a row whose flow has only plain
-// packets (one IP header, no fragment, whole headers: flow::flow_layered unset): the packet's
-// occurrences of the field are its flow key's two sides, or the field is absent (a UDP flow
-// has no tcp.port; an IPv6 flow no ip.addr; an ARP packet none). Unknown for every other row.
+// A leaf on ip.addr, ipv6.addr, tcp.port, udp.port, tcp.stream or udp.stream for a row whose
+// flow has only plain packets (one IP header, no fragment, whole headers: flow::flow_layered
+// unset): the packet's occurrences of the field are its flow key's two sides (the stream: the
+// flow's), or the field is absent (a UDP flow has no tcp.port; an IPv6 flow no ip.addr; an ARP
+// packet none). Unknown for every other row.
 verdict key_leaf(const node& nd, key_field kf, const block_ctx& b, std::size_t row) noexcept {
   if (!b.flows || (b.ix.flags[row] & index::flag_reassembled)) return verdict::unknown;
   std::uint32_t id = b.ix.flow[row];
@@ -1118,6 +1121,10 @@ verdict key_leaf(const node& nd, key_field kf, const block_ctx& b, std::size_t r
       if (f.key.ipv6()) {
         for (int s = 0; s < 2; ++s) nv += put_ipv6(&v[nv], f.key.addr[s]);
       }
+      break;
+    case key_field::tcp_stream:
+    case key_field::udp_stream:
+      if (f.key.proto() == (kf == key_field::tcp_stream ? 6 : 17)) nv += put_uint(&v[nv], static_cast<std::uint64_t>(b.flows->stream_index(id)));
       break;
     default:
       if (f.key.proto() == (kf == key_field::tcp_port ? 6 : 17)) {
@@ -1182,6 +1189,8 @@ void eval_block(const program& pr, int n, const block_ctx& b, std::size_t depth,
   if (key_field kf = b.flows ? key_field_of(nd) : key_field::none; kf != key_field::none) {
     auto& memo = (*b.per_flow)[n];
     if (memo.empty()) memo.assign(b.flows->size() + 1, 0);
+    // Number every flow's stream here, so that key_leaf reads them without allocating.
+    if (kf == key_field::tcp_stream || kf == key_field::udp_stream) b.flows->stream_index(static_cast<std::uint32_t>(b.flows->size()));
     for (std::size_t i = 0; i < rows; ++i) {
       const std::size_t row = b.start + i;
       const std::uint32_t id = b.ix.flow[row];

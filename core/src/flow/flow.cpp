@@ -1008,6 +1008,26 @@ void set_tcp_context(const flow_record& f, bool from_orig, dissect::frame_meta& 
   m.tcp_window_shift = mine >= 0 && theirs >= 0 ? mine : -1;
 }
 
+PCAPSCOPE_SIZE_FN void set_flow_context(const flow_tracker& t, std::uint32_t id, bool from_orig, dissect::frame_meta& m) {
+  if (id == 0 || id > t.size()) return;
+  const flow_record& f = t.get(id);
+  set_tcp_context(f, from_orig, m);
+  if (f.proto() == ip_proto_tcp) m.tcp_stream = t.stream_index(id);
+  if (f.proto() == ip_proto_udp) m.udp_stream = t.stream_index(id);
+}
+
+PCAPSCOPE_SIZE_FN std::int64_t flow_tracker::stream_index(std::uint32_t id) const {
+  if (id == 0 || id > count_) return -1;
+  // Flow ids are given in order of first packet, as Wireshark numbers its streams: rank the
+  // flows created since the last call.
+  for (auto next = static_cast<std::uint32_t>(stream_ranks_.size()) + 1; next <= id; ++next) {
+    const std::uint8_t p = get(next).proto();
+    stream_ranks_.push_back(p == ip_proto_tcp ? tcp_streams_++ : p == ip_proto_udp ? udp_streams_++ : ~0u);
+  }
+  const std::uint32_t r = stream_ranks_[id - 1];
+  return r == ~0u ? -1 : std::int64_t{r};
+}
+
 PCAPSCOPE_SIZE_FN bool flow_tracker::from_orig(const capture::record&, const dissect::packet& p, std::uint32_t id) const noexcept {
   flow_key k;
   bool from_side0, one_way;

@@ -24,6 +24,10 @@ struct frame_meta {
   /// TCP sequence bases of the packet's flow (from the flow table), for relative numbers as
   /// Wireshark shows them: Seq = seq - seq_base, Ack = ack - ack_base.
   bool tcp_relative = false;
+  /// Wireshark's `tcp.stream` / `udp.stream` of the packet's flow (`flow::set_flow_context`);
+  /// -1 when not known.
+  std::int64_t tcp_stream = -1;
+  std::int64_t udp_stream = -1;
   bool tcp_ack_base_known = false;
   std::uint32_t tcp_seq_base = 0;
   std::uint32_t tcp_ack_base = 0;

@@ -208,6 +208,12 @@ std::string uid(const flow_record& f);
 /// `f` for a packet sent by its originator (`from_orig`) or responder, as Wireshark shows them.
 void set_tcp_context(const flow_record& f, bool from_orig, dissect::frame_meta& m) noexcept;
 
+class flow_tracker;
+
+/// Fills what the flow table knows of a packet of flow `id` (0: none) into `m`: the TCP context
+/// (`set_tcp_context`) and Wireshark's `tcp.stream` / `udp.stream` (`stream_index`).
+void set_flow_context(const flow_tracker& t, std::uint32_t id, bool from_orig, dissect::frame_meta& m);
+
 /// Formats an address of a flow as text (dotted quad or RFC 5952 IPv6).
 std::string format_address(const std::array<std::uint8_t, 16>& a, bool ipv6);
 
@@ -273,6 +279,11 @@ class flow_tracker {
   void note_gap(std::uint32_t id, int d, std::uint64_t length) noexcept;
   /// Zeek's missed_bytes of flow `id`: the content-gap bytes `note_gap` counted.
   std::uint64_t missed_bytes(std::uint32_t id) const noexcept;
+  /// Wireshark's `tcp.stream` / `udp.stream` of flow `id`: its 0-based rank among the TCP (or
+  /// UDP) flows in order of their first packet; -1 for other protocols and unknown ids. The
+  /// ranks are numbered on first use, up to the flows seen so far (4 bytes per flow, only in
+  /// sessions that ask).
+  std::int64_t stream_index(std::uint32_t id) const;
 
   /// Records per block (allocation unit).
   static constexpr std::size_t block_bits = 12;
@@ -320,6 +331,8 @@ class flow_tracker {
     std::uint32_t gaps[2] = {};  // content gaps per direction (for the scaled G/g)
   };
   std::unordered_map<std::uint32_t, gap_count> gaps_;  // only flows with content gaps: no per-flow cost
+  mutable std::vector<std::uint32_t> stream_ranks_;      // stream_index of ids 1..size() (~0u: none)
+  mutable std::uint32_t tcp_streams_ = 0, udp_streams_ = 0;  // TCP and UDP flows ranked so far
 };
 
 /// Per-address statistics (IP and MAC endpoints).

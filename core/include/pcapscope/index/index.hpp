@@ -196,6 +196,30 @@ struct packet_index {
   cursor at_;
 };
 
+/// IP reassembly ahead of the flow tracker, as the index pass does it: the packet completing a
+/// datagram is seen as its outer layers plus the reassembled transport, and fragments still
+/// waiting get no flow (Zeek counts a reassembled datagram once). For consumers that dissect
+/// and track packets themselves (`pcapscope packets`), so that their flows are the index's.
+class fragment_merger {
+ public:
+  /// `p` is record `r` dissected, with `irregular` set. Returns what the flow tracker sees, and
+  /// sets `rec` to the record it sees: `&p` and `&r` when `p` is no IP fragment; the merged
+  /// packet and a copy of `r` whose data is the datagram when `p` completes one; null while its
+  /// datagram is incomplete.
+  const dissect::packet* add(const capture::record& r, const dissect::packet& p, const capture::record*& rec);
+  /// IP reassembly counters.
+  const reassembly::defrag_counters& counters() const noexcept { return defrag_.counters(); }
+  /// The record of the last datagram completed.
+  const capture::record& datagram_record() const noexcept { return reassembled_rec_; }
+
+ private:
+  reassembly::ip_defragmenter defrag_;
+  reassembly::fragment frag_;
+  dissect::packet inner_;
+  dissect::packet merged_;
+  capture::record reassembled_rec_;
+};
+
 /// A capture handler that dissects every record (L2–L4) and appends its index row; chain
 /// another handler behind it to see the records too.
 class index_builder : public capture::handler {
@@ -224,7 +248,7 @@ class index_builder : public capture::handler {
   /// The flow tracker's answer for the last record (id 0 when it was not tracked).
   const flow::track_result& last_track() const noexcept { return last_track_; }
   /// IP reassembly counters.
-  const reassembly::defrag_counters& defrag_counters() const noexcept { return defrag_.counters(); }
+  const reassembly::defrag_counters& defrag_counters() const noexcept { return merger_.counters(); }
   /// Packets per dissection anomaly, indexed by dissect::anomaly.
   const std::vector<std::uint64_t>& anomaly_counts() const noexcept { return anomaly_counts_; }
 
@@ -235,17 +259,13 @@ class index_builder : public capture::handler {
   dissect::packet pkt_;
   // IP reassembly: the packet completing a datagram is indexed (top protocol) and given to the
   // flow tracker as its outer layers plus the reassembled transport; fragments still waiting
-  // get no flow (flow id 0), as Zeek counts a reassembled datagram once.
-  reassembly::ip_defragmenter defrag_;
-  reassembly::fragment frag_;
-  dissect::packet inner_;
-  dissect::packet merged_;
+  // get no flow (flow id 0).
+  fragment_merger merger_;
   const dissect::packet* last_seen_ = &pkt_;
-  // The record the flow tracker saw: the caller's record, or reassembled_rec_ (a copy whose
-  // data is the reassembled datagram) when the packet completed one. Not copied otherwise: a
-  // record copy per packet is a memcpy call in wasm.
-  const capture::record* last_rec_ = &reassembled_rec_;
-  capture::record reassembled_rec_;
+  // The record the flow tracker saw: the caller's record, or the merger's copy whose data is
+  // the reassembled datagram when the packet completed one. Not copied otherwise: a record copy
+  // per packet is a memcpy call in wasm.
+  const capture::record* last_rec_ = &merger_.datagram_record();
   flow::track_result last_track_;
   std::vector<std::uint64_t> proto_counts_ = std::vector<std::uint64_t>(static_cast<std::size_t>(dissect::proto::count_));
   std::vector<std::uint64_t> anomaly_counts_ = std::vector<std::uint64_t>(static_cast<std::size_t>(dissect::anomaly::count_));
