@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Sets up, builds and runs every test: native GoogleTest (debug and ASan+UBSan) via ctest, the
-# tshark oracles (L2-L4 and application fields per packet), node tests for the wasm module and
-# npm API, browser tests of the web app, a 60 s smoke pass of every fuzz target, the adversarial
-# captures (natively and in wasm), and the benchmark suite in its tiny mode (no timing asserted).
+# tshark oracles (L2-L4 and application fields per packet; conversations and followed TCP
+# streams), node tests for the wasm module and npm API, browser tests of the web app, a 60 s
+# smoke pass of every fuzz target, the adversarial captures (natively and in wasm), and the
+# benchmark suite in its tiny mode (no timing asserted).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh test
@@ -18,6 +19,9 @@ python3 tests/oracle/tshark_packets_compare.py --cli build/debug/cli/pcapscope -
 
 echo "== oracle: application fields (DNS, HTTP, TLS) per packet against tshark's defaults"
 python3 tests/oracle/tshark_packets_compare.py --app --cli build/debug/cli/pcapscope --jobs "$jobs" --top 3
+
+echo "== oracle: conversations (tcp.stream/udp.stream, conv tables) and followed TCP streams against tshark"
+python3 tests/oracle/tshark_streams_compare.py --cli build/debug/cli/pcapscope --jobs "$jobs" --top 3
 
 echo "== native: ASan+UBSan build + ctest"
 cmake --preset asan >/dev/null
