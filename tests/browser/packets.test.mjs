@@ -163,10 +163,13 @@ test('packet list and detail in the browser', async (t) => {
       count, { timeout: 20000 });
     // Scroll to the middle: the rows shown are around the middle and load.
     await page.$eval('#packet-list', (el) => { el.scrollTop = (el.scrollHeight - el.clientHeight) / 2; });
+    // Every row shown loaded (on a busy machine the rows after the first can still be loading).
     await page.waitForFunction((n) => {
-      const row = document.querySelector('.packet-rows .packet-row:not([hidden])');
-      return Math.abs(Number(row?.children[0].textContent) - n / 2) < 1000 &&
-        row.querySelector('.col-protocol').textContent === 'UDP';
+      const rows = [...document.querySelectorAll('.packet-rows .packet-row:not([hidden])')];
+      const first = Number(rows[0]?.children[0].textContent);
+      return rows.length > 0 && Math.abs(first - n / 2) < 1000 &&
+        rows.every((r, k) => Number(r.children[0].textContent) === first + k &&
+          r.querySelector('.col-protocol').textContent === 'UDP');
     }, count, { timeout: 20000 });
     const rows = await visibleRows(page);
     const first = Number(rows[0][0]);
