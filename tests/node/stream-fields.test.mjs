@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { openCapture } from 'pcapscope';
+import { pcapOf as capturePcap } from '../browser/captures.mjs';
 import { findCli, runCli } from './support.mjs';
 
 const SYN = 0x02, ACK = 0x10, PSH = 0x08, FIN = 0x01;
@@ -49,25 +50,8 @@ function udpIp([src, sport], [dst, dport], payload) {
 
 const frame = (ip) => eth(ip[15], ip[19], ip);
 
-/** A classic microsecond pcap (Ethernet) of `frames`, 1 ms apart. */
-function pcapOf(frames) {
-  const head = Buffer.alloc(24);
-  head.writeUInt32LE(0xa1b2c3d4, 0);
-  head.writeUInt16LE(2, 4);
-  head.writeUInt16LE(4, 6);
-  head.writeUInt32LE(65535, 16);
-  head.writeUInt32LE(1, 20);
-  const parts = [head];
-  frames.forEach((f, i) => {
-    const rec = Buffer.alloc(16);
-    rec.writeUInt32LE(1700000000, 0);
-    rec.writeUInt32LE((i + 1) * 1000, 4);
-    rec.writeUInt32LE(f.length, 8);
-    rec.writeUInt32LE(f.length, 12);
-    parts.push(rec, f);
-  });
-  return new Uint8Array(Buffer.concat(parts));
-}
+/** A classic pcap of `frames` (the browser tests' builder), as the bytes openCapture takes. */
+const pcapOf = (frames) => new Uint8Array(capturePcap(frames));
 
 const A = [1, 40001], B = [1, 40002], T = [1, 40003], web = [2, 80], alt = [2, 8080];
 const U0 = [1, 5000], U1 = [1, 5001], dns = [3, 53];
