@@ -193,7 +193,10 @@ int cmd_follow(const std::vector<std::string>& args) {
   } else if (f == fmt::json) {
     std::string h = "{\"flow_id\":" + std::to_string(id) + ",\"uid\":";
     util::append_json_string(h, flow::uid(rec));
-    h += ",\"proto\":\"" + std::string(proto) + "\",\"client\":";
+    h += ",\"proto\":\"" + std::string(proto) + "\",";
+    // Wireshark's tcp.stream / udp.stream of the flow (what its Follow filters on).
+    if (const std::int64_t s = tracker.stream_index(id); s >= 0) h += "\"stream\":" + std::to_string(s) + ",";
+    h += "\"client\":";
     util::append_json_string(h, endpoint_text(rec, 0));
     h += ",\"server\":";
     util::append_json_string(h, endpoint_text(rec, 1));

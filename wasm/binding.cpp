@@ -768,7 +768,9 @@ class session {
                                                                        : "ip";
     std::string j = "{\"flow_id\":" + std::to_string(plan_id_) + ",\"uid\":";
     pcapscope::util::append_json_string(j, pcapscope::flow::uid(rec));
-    j += ",\"proto\":\"" + std::string(proto) + "\",\"client\":";
+    j += ",\"proto\":\"" + std::string(proto) + "\",";
+    if (const auto s = tracker().stream_index(plan_id_); s >= 0) j += "\"stream\":" + std::to_string(s) + ",";  // tcp.stream / udp.stream
+    j += "\"client\":";
     pcapscope::util::append_json_string(j, endpoint_text(rec, 0));
     j += ",\"server\":";
     pcapscope::util::append_json_string(j, endpoint_text(rec, 1));

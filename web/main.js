@@ -92,6 +92,13 @@ const timeline = new TimelineView($('#timeline-chart'), $('#timeline-facts'), (r
 const follow = new FollowView($('#panel-follow'), {
   onPacket: (number) => gotoPacket(number),
   onPackets: (flowId) => {
+    // As Wireshark's Follow Stream: the packets of this stream exactly (tcp.stream eq N), not
+    // every connection between the two address/port pairs (VLANs, port reuse).
+    const { proto, stream } = follow.result?.summary ?? {};
+    if ((proto === 'tcp' || proto === 'udp') && Number.isInteger(stream)) {
+      setFilterAndShowPackets(`${proto}.stream == ${stream}`);
+      return;
+    }
     const record = flowById(flowId);
     if (record) showConnectionPackets(record);
   },

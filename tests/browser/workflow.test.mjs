@@ -159,6 +159,12 @@ test('filter, follow, export and view state in the browser', async (t) => {
     const first = json.segments[0].packet;
     await page.click('#follow-text [data-packet]');
     await page.waitForFunction((n) => document.querySelector('#detail-title')?.textContent === `Packet ${n}`, first);
+    // "Packets" filters on the stream, as Wireshark's Follow does: exactly this flow's packets.
+    assert.ok(Number.isInteger(json.stream), 'the CLI names the tcp.stream');
+    await openTab(page, 'follow');
+    await page.click('#follow-packets');
+    await page.waitForFunction((e) => document.querySelector('#filter')?.value === e, `tcp.stream == ${json.stream}`);
+    assert.equal(await filteredCount(page), flow.orig_pkts + flow.resp_pkts);
   });
 
   await t.test('brushing the timeline filters by frame.time_relative', async () => {
